@@ -1,0 +1,220 @@
+"""``CityModel``: a Mesa model whose state lives in numpy arrays.
+
+A Mesa object per resident costs about 4 s and 500 MB per million, so the
+residents' arrays carry the state and :class:`Resident` agents are thin views
+over one row each (the pattern of Mesa's ``PropertyLayer``). They are created
+for small populations (``agents="auto"``: up to :data:`AUTO_AGENTS_MAX`) or on
+demand with :meth:`CityModel.resident`. A step is one day for all residents in
+one kernel call, never a Python loop per agent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Literal
+
+import mesa
+import numpy as np
+
+from twin.abm.access import AccessFields, access_fields
+from twin.city.arrays import City
+from twin.core.daily import MODE_NAMES, _best_one_way_times, _simulate_day
+from twin.outcomes.ledger import Ledger, ledger_frame
+from twin.residents.population import PURPOSES, Residents
+
+AUTO_AGENTS_MAX = 50_000
+"""Largest population for which ``agents="auto"`` makes a Mesa agent per resident."""
+
+
+@dataclass(frozen=True)
+class TravelParams:
+    """Travel assumptions shared by all residents (from the resident model).
+
+    Attributes
+    ----------
+    parking_search_time_s
+        Search for a parking place per car trip.
+    parking_walk_m
+        Walk from the parking place to the destination.
+    water_trips_per_day
+        Water fetching trips per resident per day without piped water
+        (and with piped water on outage days).
+    water_queue_time_s
+        Queue at the water point per fetch.
+    """
+
+    parking_search_time_s: float
+    parking_walk_m: float
+    water_trips_per_day: float
+    water_queue_time_s: float
+
+
+def _row_property(name: str) -> property:
+    """An attribute of a Resident that reads and writes row ``index`` of the array."""
+
+    def get(self):
+        return getattr(self.model.residents, name)[self.index]
+
+    def set(self, value):
+        getattr(self.model.residents, name)[self.index] = value
+
+    return property(get, set, doc=f"``residents.{name}[index]``")
+
+
+class Resident(mesa.Agent):
+    """One resident: a view over row ``index`` of ``model.residents``.
+
+    Every attribute of :class:`~twin.residents.population.Residents`
+    (``income_eur``, ``has_car``, ``wheelchair``, ...) reads and writes the
+    array, so the kernels and the agent always agree.
+    """
+
+    def __init__(self, model: "CityModel", index: int) -> None:
+        super().__init__(model)
+        self.index = int(index)
+
+    @property
+    def travel_time_s(self) -> np.ndarray:
+        """This resident's travel time so far, by purpose."""
+        return self.model.ledger.travel_time_s[self.index]
+
+    @property
+    def unmet_trips(self) -> np.ndarray:
+        """This resident's unmet trips so far, by purpose."""
+        return self.model.ledger.unmet_trips[self.index]
+
+
+for _field in fields(Residents):
+    setattr(Resident, _field.name, _row_property(_field.name))
+
+
+class CityModel(mesa.Model):
+    """Residents of a compiled city living simulated days.
+
+    Parameters
+    ----------
+    city
+        The compiled city.
+    residents
+        Its residents (this model reads and writes these arrays).
+    travel
+        Shared travel assumptions.
+    seed
+        Seed of every random draw (>= 0). The same seed gives bit-identical
+        results; draws are per (seed, day, resident), so they do not depend
+        on the population's size or order.
+    agents
+        ``"auto"`` makes a :class:`Resident` agent per resident up to
+        :data:`AUTO_AGENTS_MAX` residents; ``"all"`` or ``"none"`` force it.
+    access
+        Precomputed accessibility fields (to share them between models of
+        the same city); computed from ``city`` when omitted.
+    """
+
+    def __init__(
+        self,
+        city: City,
+        residents: Residents,
+        travel: TravelParams,
+        *,
+        seed: int,
+        agents: Literal["auto", "all", "none"] = "auto",
+        access: AccessFields | None = None,
+    ) -> None:
+        if seed < 0:
+            raise ValueError(f"seed must be >= 0, got {seed}")
+        super().__init__(seed=seed)
+        self.seed = int(seed)
+        self.city = city
+        self.residents = residents
+        self.travel = travel
+        self.access = access if access is not None else access_fields(city)
+        n = len(residents)
+        self.ledger = Ledger.empty(n)
+        self.home_drive_node = self.access.walk_to_drive
+        self.parking_search_time_s = np.full(n, travel.parking_search_time_s, dtype=np.float32)
+        self.mode_trips = dict.fromkeys(MODE_NAMES, 0)
+        self.unmet_today = 0
+        self._resident_agents: dict[int, Resident] = {}
+        if agents == "all" or (agents == "auto" and n <= AUTO_AGENTS_MAX):
+            made = Resident.create_agents(self, n, np.arange(n))
+            self._resident_agents = {agent.index: agent for agent in made}
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "day": "steps",
+                "essential_travel_h": lambda m: m.ledger.travel_time_s.sum() / 3600.0,
+                "trips_made": lambda m: int(m.ledger.trips_made.sum()),
+                "unmet_trips": lambda m: int(m.ledger.unmet_trips.sum()),
+                "walk_trips_today": lambda m: m.mode_trips["walk"],
+                "wheelchair_trips_today": lambda m: m.mode_trips["wheelchair"],
+                "car_trips_today": lambda m: m.mode_trips["car"],
+                "unmet_trips_today": "unmet_today",
+            }
+        )
+
+    def step(self) -> None:
+        """One day for every resident, in one kernel call."""
+        r, a, t = self.residents, self.access, self.travel
+        counts = _simulate_day(
+            self.steps - 1,  # Mesa counts steps from 1 as step() is entered
+            self.seed,
+            r.home_node,
+            self.home_drive_node,
+            r.wheelchair,
+            r.has_car,
+            r.speed_mps,
+            r.max_trip_time_s,
+            self.parking_search_time_s,
+            r.trips_per_week,
+            r.water_supply,
+            r.outage_days_per_week,
+            a.walk_length_m,
+            a.wheelchair_length_m,
+            a.drive_time_s,
+            PURPOSES.index("water"),
+            PURPOSES.index("transit"),
+            t.parking_walk_m,
+            t.water_trips_per_day,
+            t.water_queue_time_s,
+            self.ledger.travel_time_s,
+            self.ledger.trips_made,
+            self.ledger.unmet_trips,
+        )
+        self.mode_trips = dict(zip(MODE_NAMES, (int(c) for c in counts[:3])))
+        self.unmet_today = int(counts[3])
+        self.ledger.days += 1
+        self.datacollector.collect(self)
+
+    def run(self, days: int, *, progress=None) -> None:
+        """Simulate ``days`` days; ``progress(day)`` is called after each."""
+        for _ in range(days):
+            self.step()
+            if progress is not None:
+                progress(self.steps)
+
+    def one_way_time_s(self) -> np.ndarray:
+        """Best one-way time (s) to each purpose's nearest facility by the
+        modes each resident has; inf where none reaches. Shape (n, purposes)."""
+        r, a = self.residents, self.access
+        out = np.empty((len(r), len(PURPOSES)), dtype=np.float64)
+        _best_one_way_times(
+            r.home_node, self.home_drive_node, r.wheelchair, r.has_car, r.speed_mps,
+            self.parking_search_time_s, a.walk_length_m, a.wheelchair_length_m,
+            a.drive_time_s, PURPOSES.index("transit"), self.travel.parking_walk_m, out,
+        )
+        return out
+
+    def ledger_frame(self):
+        """Per resident per week outcomes with resident attributes (pandas)."""
+        return ledger_frame(
+            self.residents, self.ledger, self.one_way_time_s(),
+            water_queue_time_s=self.travel.water_queue_time_s,
+        )
+
+    def resident(self, index: int) -> Resident:
+        """The agent of resident ``index`` (made on demand for large populations)."""
+        if not 0 <= index < len(self.residents):
+            raise IndexError(f"no resident {index}: there are {len(self.residents)}")
+        if index not in self._resident_agents:
+            self._resident_agents[index] = Resident(self, index)
+        return self._resident_agents[index]

@@ -1,0 +1,162 @@
+"""Compiled city: street graphs as CSR arrays, facilities and home weights.
+
+This is what every kernel consumes. It holds no graphs, dicts of OSM ids or
+geometries: ``twin.city.compile`` is the one place where OSM ids become array
+indices (``StreetArrays.osmid`` maps back).
+
+Conventions
+-----------
+- Node order is spatially coherent (sorted along a Hilbert curve), which keeps
+  Dijkstra's memory access local.
+- The walk and wheelchair graphs share one node set and order: node ``i`` is
+  the same street node in both; only edges and weights differ.
+- Edge weights: walk and wheelchair, ``length_m`` (wheelchair: the length
+  after incline and surface penalties, an equivalent flat, smooth length);
+  drive, ``travel_time_s``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+MODES = ("walk", "wheelchair", "drive")
+"""Street graphs built for every city."""
+
+SERVICES = ("water", "health", "food", "civic", "transit", "parking", "work")
+"""Facility services; every city has an entry for each (possibly empty)."""
+
+
+@dataclass(frozen=True)
+class StreetArrays:
+    """One mode's street graph in compressed sparse row form.
+
+    Attributes
+    ----------
+    mode
+        One of :data:`MODES`.
+    indptr
+        int32, shape (n_nodes + 1,): edges of node ``i`` are
+        ``indptr[i]:indptr[i + 1]``.
+    indices
+        int32, shape (n_edges,): head node of each edge.
+    weight
+        float64, shape (n_edges,): ``length_m`` (walk, wheelchair) or
+        ``travel_time_s`` (drive); all finite and >= 0.
+    x_m, y_m
+        float64, shape (n_nodes,): projected coordinates in ``City.crs``.
+    lon, lat
+        float64, shape (n_nodes,): WGS84 coordinates.
+    osmid
+        int64, shape (n_nodes,): the OSM node id of each index.
+    """
+
+    mode: str
+    indptr: np.ndarray
+    indices: np.ndarray
+    weight: np.ndarray
+    x_m: np.ndarray
+    y_m: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    osmid: np.ndarray
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.indptr) - 1
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.indices)
+
+    def reversed(self) -> "StreetArrays":
+        """The transpose graph: searching it from facilities gives the
+        travel cost *to* the nearest facility on a directed graph."""
+        n = self.n_nodes
+        tails = np.repeat(np.arange(n, dtype=np.int32), np.diff(self.indptr))
+        order = np.lexsort((tails, self.indices))
+        counts = np.bincount(self.indices, minlength=n)
+        indptr = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(counts, out=indptr[1:])
+        return StreetArrays(
+            mode=self.mode,
+            indptr=indptr,
+            indices=tails[order].astype(np.int32),
+            weight=self.weight[order],
+            x_m=self.x_m,
+            y_m=self.y_m,
+            lon=self.lon,
+            lat=self.lat,
+            osmid=self.osmid,
+        )
+
+
+@dataclass(frozen=True)
+class FacilitySet:
+    """The facilities of one service.
+
+    Attributes
+    ----------
+    service
+        One of :data:`SERVICES`.
+    lon, lat, x_m, y_m
+        float64, shape (n,): locations (WGS84 and ``City.crs``).
+    node
+        mode -> int32 array, shape (n,): index of the nearest node of that
+        mode's street graph.
+    origin
+        str array, shape (n,): ``"osm"`` or the file it came from.
+    """
+
+    service: str
+    lon: np.ndarray
+    lat: np.ndarray
+    x_m: np.ndarray
+    y_m: np.ndarray
+    node: dict[str, np.ndarray]
+    origin: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.lon)
+
+
+@dataclass(frozen=True)
+class City:
+    """A compiled city, ready for the kernels.
+
+    Attributes
+    ----------
+    name
+        Human-readable name (``"helsinki"``, the file stem, or the place).
+    crs
+        The projected CRS (UTM) of every ``x_m``/``y_m``, as ``"EPSG:xxxx"``.
+    streets
+        mode -> :class:`StreetArrays` for every mode in :data:`MODES`.
+    facilities
+        service -> :class:`FacilitySet` for every service in :data:`SERVICES`
+        (length 0 where the city has none).
+    home_node
+        int32: walk-graph nodes where residents can live.
+    home_weight
+        float64, same shape, > 0: relative number of residents at each.
+    home_weight_source
+        ``"buildings"``, ``"population_grid"`` or ``"street_length"``.
+    walk_to_drive
+        int32, shape (n_walk_nodes,): nearest drive node of each walk node.
+    source_hash
+        Content hash of the source and options; the cache key.
+    warnings
+        Problems the user should know about (e.g. a service with no facility).
+    """
+
+    name: str
+    crs: str
+    streets: dict[str, StreetArrays]
+    facilities: dict[str, FacilitySet]
+    home_node: np.ndarray
+    home_weight: np.ndarray
+    home_weight_source: str
+    walk_to_drive: np.ndarray
+    source_hash: str
+    warnings: tuple[str, ...] = field(default=())

@@ -1,0 +1,1 @@
+"""Running scenarios: one run, comparisons and batch sweeps."""

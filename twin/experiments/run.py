@@ -1,0 +1,123 @@
+"""One scenario run: city, residents, simulated days, ledger."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+import twin
+from twin.abm import CityModel
+from twin.city import load_city
+from twin.city.arrays import City
+from twin.experiments.store import atomic_folder
+from twin.outcomes.groups import group_table
+from twin.residents import load_resident_model, synthesize_for_city, travel_params
+from twin.scenario import Scenario
+
+
+@dataclass
+class RunResult:
+    """What a run produced.
+
+    Attributes
+    ----------
+    scenario
+        The scenario as run (CLI overrides applied).
+    ledger
+        Per resident per week outcomes with resident attributes.
+    groups
+        :func:`twin.outcomes.groups.group_table` of the ledger.
+    daily
+        The model's DataCollector table, one row per simulated day.
+    summary
+        Run facts: city sizes, warnings, timings, versions.
+    """
+
+    scenario: Scenario
+    ledger: pd.DataFrame
+    groups: pd.DataFrame
+    daily: pd.DataFrame
+    summary: dict = field(default_factory=dict)
+
+
+def run_scenario(
+    scenario: Scenario,
+    *,
+    city: City | None = None,
+    on_stage: Callable[[str], None] | None = None,
+    on_day: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Simulate ``scenario.days`` days for ``scenario.residents`` residents.
+
+    Parameters
+    ----------
+    scenario
+        What to run (already validated).
+    city
+        The compiled city, if the caller has it; loaded (cached) otherwise.
+    on_stage, on_day
+        Progress callbacks: a stage name; the day just simulated.
+    """
+    stage = on_stage or (lambda name: None)
+    timings: dict[str, float] = {}
+
+    def timed(name: str, fn):
+        stage(name)
+        start = time.perf_counter()
+        value = fn()
+        timings[f"{name}_s"] = round(time.perf_counter() - start, 3)
+        return value
+
+    model_spec = load_resident_model(scenario.resident_model)
+    if city is None:
+        city = timed("load city", lambda: load_city(
+            scenario.city, facility_files=scenario.facility_files,
+            population_grid=scenario.population_grid,
+        ))
+    residents = timed("synthesize residents", lambda: synthesize_for_city(
+        model_spec, city, scenario.residents, seed=scenario.seed,
+    ))
+    model = timed("accessibility", lambda: CityModel(
+        city, residents, travel_params(model_spec), seed=scenario.seed,
+    ))
+    stage("simulate days")
+    start = time.perf_counter()
+    model.run(scenario.days, progress=on_day)
+    timings["simulate_days_s"] = round(time.perf_counter() - start, 3)
+    ledger = timed("ledger", model.ledger_frame)
+    summary = {
+        "scenario": scenario.model_dump(),
+        "scenario_hash": scenario.content_hash(),
+        "resident_model": model_spec.name,
+        "city": {
+            "name": city.name,
+            "crs": city.crs,
+            "source_hash": city.source_hash,
+            "nodes": {m: s.n_nodes for m, s in city.streets.items()},
+            "edges": {m: s.n_edges for m, s in city.streets.items()},
+            "facilities": {s: len(f) for s, f in city.facilities.items()},
+            "home_weight_source": city.home_weight_source,
+        },
+        "warnings": list(city.warnings),
+        "timings": timings,
+        "versions": {"twin": twin.__version__, "python": platform.python_version()},
+    }
+    daily = model.datacollector.get_model_vars_dataframe()
+    return RunResult(scenario, ledger, group_table(ledger), daily, summary)
+
+
+def write_run(result: RunResult, out: str | Path) -> Path:
+    """Write a run's ledger (Parquet), group table and daily figures (CSV)
+    and summary (JSON) into ``out``, atomically."""
+    with atomic_folder(out) as tmp:
+        result.ledger.to_parquet(tmp / "ledger.parquet", index=False)
+        result.groups.to_csv(tmp / "groups.csv", index=False)
+        result.daily.to_csv(tmp / "daily.csv", index=False)
+        (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2, default=str))
+    return Path(out)

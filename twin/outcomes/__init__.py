@@ -1,0 +1,1 @@
+"""Per-resident outcomes (the ledger) and their summaries by group."""

@@ -1,0 +1,69 @@
+"""Who is who: resident groups for reporting, and per-group summaries with
+small cells suppressed so no one can be singled out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+MIN_CELL_RESIDENTS = 10
+"""Default k: group cells with fewer residents are suppressed everywhere."""
+
+CONNECTIVITY = ("none", "mobile_only", "broadband")
+MOBILITY = ("car", "no_car", "reduced_mobility", "wheelchair")
+
+
+def connectivity_group(frame: pd.DataFrame) -> pd.Categorical:
+    """``broadband`` (home internet), ``mobile_only`` (smartphone, no home
+    internet) or ``none``."""
+    code = np.where(frame["home_internet"], 2, np.where(frame["smartphone"], 1, 0))
+    return pd.Categorical.from_codes(code, CONNECTIVITY)
+
+
+def mobility_group(frame: pd.DataFrame) -> pd.Categorical:
+    """The most limiting of: ``wheelchair``, ``reduced_mobility``, else
+    ``car`` or ``no_car``."""
+    code = np.where(
+        frame["wheelchair"], 3,
+        np.where(frame["reduced_mobility"], 2, np.where(frame["has_car"], 0, 1)),
+    )
+    return pd.Categorical.from_codes(code, MOBILITY)
+
+
+def group_columns(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """Every reporting dimension: name -> group label per resident."""
+    return {
+        "income_quintile": frame["income_quintile"].astype(int).map(lambda q: f"Q{q}"),
+        "connectivity": pd.Series(connectivity_group(frame), index=frame.index),
+        "apps": frame["can_use_apps"].map({True: "can_use_apps", False: "cannot_use_apps"}),
+        "mobility": pd.Series(mobility_group(frame), index=frame.index),
+        "water_supply": frame["water_supply"].astype(str),
+    }
+
+
+def group_table(frame: pd.DataFrame, *, k: int = MIN_CELL_RESIDENTS) -> pd.DataFrame:
+    """Weekly essential travel and unmet trips per group.
+
+    Rows are (dimension, group); groups with fewer than ``k`` residents keep
+    their row but every figure, the count included, is suppressed (NaN).
+    """
+    rows = []
+    for dimension, labels in group_columns(frame).items():
+        grouped = frame.groupby(labels.to_numpy(), observed=True, sort=True)
+        summary = pd.DataFrame({
+            "residents": grouped.size(),
+            "travel_min_per_week": grouped["essential_travel_min_per_week"].mean(),
+            "unmet_trips_per_week": grouped["unmet_trips_per_week"].mean(),
+            "share_with_unmet": grouped["unmet_trips_per_week"].apply(lambda s: (s > 0).mean()),
+        })
+        summary.index.name = "group"
+        summary = summary.reset_index()
+        summary.insert(0, "dimension", dimension)
+        rows.append(summary)
+    table = pd.concat(rows, ignore_index=True)
+    small = table["residents"] < k
+    figures = ["residents", "travel_min_per_week", "unmet_trips_per_week", "share_with_unmet"]
+    table[figures] = table[figures].astype(float)
+    table.loc[small, figures] = np.nan
+    table["suppressed"] = small
+    return table

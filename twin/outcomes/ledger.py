@@ -1,0 +1,124 @@
+"""The ledger: what each resident's simulated days cost them.
+
+Accumulated by the day kernel; reported per resident per week (totals over
+the simulated days scaled by 7 / days, exact when a run is 7 days long).
+Unmet trips add no time: they are counted separately, never averaged in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from twin.residents.population import PURPOSES, WATER_SUPPLIES, Residents
+
+JMP_BASIC_ROUND_TRIP_S = 30 * 60
+"""JMP (WHO/UNICEF) ladder: basic water service = improved source with a
+collection round trip, queueing included, of at most 30 minutes."""
+
+CLINIC_WITHIN_S = 30 * 60
+"""Health facility reachable one way within 30 minutes (issue #2 outcome)."""
+
+WATER_SERVICE_LEVELS = ("piped", "basic", "limited", "no_access")
+"""``piped``: on premises; ``basic`` / ``limited``: off premises with a round
+trip (incl. queue) within / over 30 min; ``no_access``: no water point reachable."""
+
+
+@dataclass
+class Ledger:
+    """Running totals over the simulated days, one row per resident.
+
+    Attributes
+    ----------
+    days
+        Days simulated so far.
+    travel_time_s
+        float64, shape (n, len(PURPOSES)): time on trips that were made.
+    trips_made, unmet_trips
+        int32, shape (n, len(PURPOSES)).
+    """
+
+    days: int
+    travel_time_s: np.ndarray
+    trips_made: np.ndarray
+    unmet_trips: np.ndarray
+
+    @classmethod
+    def empty(cls, n_residents: int) -> "Ledger":
+        shape = (n_residents, len(PURPOSES))
+        return cls(
+            days=0,
+            travel_time_s=np.zeros(shape, dtype=np.float64),
+            trips_made=np.zeros(shape, dtype=np.int32),
+            unmet_trips=np.zeros(shape, dtype=np.int32),
+        )
+
+
+def water_service_level(
+    water_supply: np.ndarray, water_one_way_s: np.ndarray, queue_time_s: float
+) -> np.ndarray:
+    """JMP service level of each resident's household, as codes into
+    :data:`WATER_SERVICE_LEVELS`."""
+    round_trip_s = 2.0 * water_one_way_s + queue_time_s
+    level = np.where(round_trip_s <= JMP_BASIC_ROUND_TRIP_S, 1, 2)
+    level = np.where(np.isfinite(water_one_way_s), level, 3)
+    return np.where(water_supply == WATER_SUPPLIES.index("piped"), 0, level).astype(np.int8)
+
+
+def ledger_frame(
+    residents: Residents,
+    ledger: Ledger,
+    one_way_time_s: np.ndarray,
+    *,
+    water_queue_time_s: float,
+) -> pd.DataFrame:
+    """Per resident per week: attributes, travel minutes and unmet trips by
+    purpose, JMP water level and clinic access.
+
+    Parameters
+    ----------
+    residents
+        The simulated residents.
+    ledger
+        Totals after ``ledger.days`` simulated days (must be > 0).
+    one_way_time_s
+        float64 (n, len(PURPOSES)): best one-way time to each purpose's
+        nearest facility by the resident's available modes (inf: none).
+    water_queue_time_s
+        Queue per fetch at a water point.
+    """
+    if ledger.days <= 0:
+        raise ValueError("the ledger has no simulated day yet")
+    per_week = 7.0 / ledger.days
+    columns: dict[str, np.ndarray] = {
+        "resident": np.arange(len(residents), dtype=np.int32),
+        "income_eur": residents.income_eur,
+        "income_quintile": residents.income_quintile,
+        "age_band": residents.age_band,
+        "has_car": residents.has_car,
+        "smartphone": residents.smartphone,
+        "home_internet": residents.home_internet,
+        "digital_skills": residents.digital_skills,
+        "can_use_apps": residents.can_use_apps,
+        "reduced_mobility": residents.reduced_mobility,
+        "wheelchair": residents.wheelchair,
+        "water_supply": pd.Categorical.from_codes(residents.water_supply, WATER_SUPPLIES),
+        "home_node": residents.home_node,
+    }
+    for p, purpose in enumerate(PURPOSES):
+        columns[f"travel_min_per_week_{purpose}"] = ledger.travel_time_s[:, p] / 60.0 * per_week
+    for p, purpose in enumerate(PURPOSES):
+        columns[f"unmet_trips_per_week_{purpose}"] = ledger.unmet_trips[:, p] * per_week
+    columns["essential_travel_min_per_week"] = ledger.travel_time_s.sum(axis=1) / 60.0 * per_week
+    columns["trips_per_week"] = ledger.trips_made.sum(axis=1) * per_week
+    columns["unmet_trips_per_week"] = ledger.unmet_trips.sum(axis=1) * per_week
+    water = PURPOSES.index("water")
+    health = PURPOSES.index("health")
+    columns["water_service"] = pd.Categorical.from_codes(
+        water_service_level(residents.water_supply, one_way_time_s[:, water], water_queue_time_s),
+        WATER_SERVICE_LEVELS,
+    )
+    columns["clinic_within_30min"] = one_way_time_s[:, health] <= CLINIC_WITHIN_S
+    return pd.DataFrame(columns)
