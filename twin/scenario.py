@@ -97,7 +97,7 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise config_error_from_validation(exc, path) from None
+        raise config_error_from_validation(exc, path, model=Scenario) from None
     if scenario.interventions:
         raise ConfigError(
             "no intervention types are available in this version",

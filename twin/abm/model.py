@@ -20,6 +20,7 @@ from twin.abm.access import AccessFields, access_fields
 from twin.city.arrays import City
 from twin.core.daily import MODE_NAMES, _best_one_way_times, _simulate_day
 from twin.outcomes.ledger import Ledger, ledger_frame
+from twin.residents.model import ResidentModel
 from twin.residents.population import PURPOSES, Residents
 
 AUTO_AGENTS_MAX = 50_000
@@ -47,6 +48,16 @@ class TravelParams:
     parking_walk_m: float
     water_trips_per_day: float
     water_queue_time_s: float
+
+    @classmethod
+    def from_model(cls, model: ResidentModel) -> "TravelParams":
+        """The travel assumptions of a resident model."""
+        return cls(
+            parking_search_time_s=float(model.travel.parking_search_time_s.value),
+            parking_walk_m=float(model.travel.parking_walk_m.value),
+            water_trips_per_day=float(model.water.trips_per_day.value),
+            water_queue_time_s=float(model.travel.water_queue_time_s.value),
+        )
 
 
 def _row_property(name: str) -> property:

@@ -12,12 +12,12 @@ from pathlib import Path
 import pandas as pd
 
 import twin
-from twin.abm import CityModel
+from twin.abm import CityModel, TravelParams
 from twin.city import load_city
 from twin.city.arrays import City
 from twin.experiments.store import atomic_folder
 from twin.outcomes.groups import group_table
-from twin.residents import load_resident_model, synthesize_for_city, travel_params
+from twin.residents import load_resident_model, synthesize_for_city
 from twin.scenario import Scenario
 
 
@@ -84,7 +84,7 @@ def run_scenario(
         model_spec, city, scenario.residents, seed=scenario.seed,
     ))
     model = timed("accessibility", lambda: CityModel(
-        city, residents, travel_params(model_spec), seed=scenario.seed,
+        city, residents, TravelParams.from_model(model_spec), seed=scenario.seed,
     ))
     stage("simulate days")
     start = time.perf_counter()

@@ -1,0 +1,41 @@
+"""Shared fixtures. Tests never touch the network; compiled cities are cached
+in a per-session folder so runs do not depend on the user's cache."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+"""Real OSM extracts beside the project (never copied into it)."""
+
+
+def shared_file(relative: str) -> Path:
+    """A file of ../shared/data, or skip the test saying why."""
+    path = SHARED_DATA / relative
+    if not path.is_file():
+        pytest.skip(f"{path} is absent: this test needs the shared real-data extracts")
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_city_cache(tmp_path_factory):
+    """Point the city cache (also of CLI subprocesses) at a session folder."""
+    folder = tmp_path_factory.mktemp("city-cache")
+    old = os.environ.get("TWIN_CACHE_DIR")
+    os.environ["TWIN_CACHE_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("TWIN_CACHE_DIR", None)
+    else:
+        os.environ["TWIN_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def helsinki():
+    """The bundled central-Helsinki city, compiled once per session."""
+    from twin.city import load_city
+
+    return load_city("helsinki")

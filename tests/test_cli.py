@@ -1,0 +1,151 @@
+"""The `twin` command: a real run, reproducibility, and user mistakes (one
+line, exit code 2, no traceback, nothing half-written)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from twin.cli import app
+
+REPO = Path(__file__).resolve().parents[1]
+BASELINE = REPO / "scenarios" / "helsinki" / "baseline.yaml"
+
+runner = CliRunner()
+
+
+def twin(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def assert_user_error(result, *needles: str) -> str:
+    """Exit 2, no exception escaped, one line on stderr containing needles."""
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture(scope="module")
+def small_runs(tmp_path_factory):
+    """Three small runs of the Helsinki baseline: seed 1 twice, seed 2 once."""
+    root = tmp_path_factory.mktemp("runs")
+    outs = {}
+    for name, seed in (("a", 1), ("b", 1), ("c", 2)):
+        result = twin("run", BASELINE, "--residents", "3000", "--days", "7",
+                      "--seed", str(seed), "--out", root / name)
+        assert result.exit_code == 0, result.output
+        outs[name] = (root / name, result.stdout)
+    return outs
+
+
+def test_run_prints_group_table_and_writes_outputs(small_runs):
+    out, stdout = small_runs["a"]
+    for group in ("Q1", "Q5", "mobile_only", "broadband", "wheelchair", "no_car", "piped"):
+        assert group in stdout
+    assert {p.name for p in out.iterdir()} == {"ledger.parquet", "groups.csv", "daily.csv", "summary.json"}
+    ledger = pd.read_parquet(out / "ledger.parquet")
+    assert len(ledger) == 3000
+    assert len(pd.read_csv(out / "daily.csv")) == 7
+
+
+def test_same_seed_gives_bit_identical_parquet_and_another_seed_differs(small_runs):
+    a = (small_runs["a"][0] / "ledger.parquet").read_bytes()
+    b = (small_runs["b"][0] / "ledger.parquet").read_bytes()
+    c = (small_runs["c"][0] / "ledger.parquet").read_bytes()
+    assert a == b
+    assert a != c
+
+
+def test_missing_scenario_file(tmp_path):
+    assert_user_error(twin("run", tmp_path / "nope.yaml"), "nope.yaml", "not found")
+
+
+def test_malformed_yaml_names_the_line(tmp_path):
+    bad = write(tmp_path / "bad.yaml", "name: x\nresidents: [1, 2\n")
+    assert_user_error(twin("run", bad), "bad.yaml", "line")
+
+
+def test_unknown_key_suggests_the_nearest(tmp_path):
+    bad = write(tmp_path / "typo.yaml", "name: x\nresidnets: 10\n")
+    assert_user_error(twin("run", bad), "typo.yaml", "residnets", "residents")
+
+
+@pytest.mark.parametrize("option", ["--residents", "--days"])
+@pytest.mark.parametrize("value", ["0", "-5"])
+def test_non_positive_counts(option, value):
+    assert_user_error(twin("run", BASELINE, option, value), option)
+
+
+def test_non_positive_residents_in_the_file(tmp_path):
+    bad = write(tmp_path / "neg.yaml", "name: x\nresidents: -3\n")
+    assert_user_error(twin("run", bad), "neg.yaml", "residents")
+
+
+def test_unknown_city_file(tmp_path):
+    bad = write(tmp_path / "city.yaml", "name: x\ncity: atlantis.osm.pbf\n")
+    assert_user_error(twin("run", bad), "atlantis.osm.pbf")
+
+
+def test_unknown_city_name_offline(tmp_path):
+    bad = write(tmp_path / "city.yaml", "name: x\ncity: Atlantis, Nowhere\n")
+    assert_user_error(twin("run", bad), "Atlantis")
+
+
+def test_unknown_resident_model(tmp_path):
+    bad = write(tmp_path / "model.yaml", "name: x\nresident_model: utopia\n")
+    assert_user_error(twin("run", bad), "utopia")
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00garbage\xff" * 100])
+def test_corrupt_or_empty_osm_file(tmp_path, content):
+    (tmp_path / "broken.osm.pbf").write_bytes(content)
+    bad = write(tmp_path / "city.yaml", "name: x\ncity: broken.osm.pbf\n")
+    assert_user_error(twin("run", bad), "broken.osm.pbf")
+
+
+def test_city_without_drivable_streets(tmp_path):
+    # a footpath-only village: walking works, driving has no edge
+    (tmp_path / "paths.osm").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n'
+        '<node id="1" lat="60.1700" lon="24.9400"/>\n'
+        '<node id="2" lat="60.1710" lon="24.9400"/>\n'
+        '<node id="3" lat="60.1710" lon="24.9420"/>\n'
+        '<way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="footway"/></way>\n'
+        "</osm>\n"
+    )
+    bad = write(tmp_path / "city.yaml", "name: x\ncity: paths.osm\n")
+    assert_user_error(twin("run", bad, "--residents", "10"), "paths.osm", "drive")
+
+
+def test_failed_run_leaves_previous_output_untouched(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("previous results")
+    bad = write(tmp_path / "city.yaml", "name: x\ncity: missing.osm.pbf\n")
+    assert_user_error(twin("run", bad, "--out", out), "missing.osm.pbf")
+    assert (out / "keep.txt").read_text() == "previous results"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_real_process_prints_one_line_and_exits_2(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "twin", "run", str(tmp_path / "nope.yaml")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr
+    assert len(completed.stderr.strip().splitlines()) == 1
