@@ -45,7 +45,7 @@ def random_access(rng, n_walk, n_drive):
     """Fields with unreachable (inf) entries for every mode."""
 
     def field(n, scale):
-        values = rng.exponential(scale, (len(PURPOSES), n))
+        values = rng.exponential(scale, (n, len(PURPOSES)))
         values[rng.random(values.shape) < 0.1] = np.inf
         return values
 

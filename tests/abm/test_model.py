@@ -52,9 +52,9 @@ def test_datacollector_records_every_day(model):
 
 def test_unreachable_is_unmet_and_adds_no_time(model):
     food = PURPOSES.index("food")
-    model.access.walk_length_m[food, :] = np.inf
-    model.access.wheelchair_length_m[food, :] = np.inf
-    model.access.drive_time_s[food, :] = np.inf
+    model.access.walk_length_m[:, food] = np.inf
+    model.access.wheelchair_length_m[:, food] = np.inf
+    model.access.drive_time_s[:, food] = np.inf
     model.run(7)
     assert model.ledger.trips_made[:, food].sum() == 0
     assert model.ledger.travel_time_s[:, food].sum() == 0

@@ -15,14 +15,16 @@ from twin.residents.population import PURPOSES
 
 @dataclass(frozen=True)
 class AccessFields:
-    """Cost to the nearest facility, one row per purpose (``PURPOSES`` order).
+    """Cost to the nearest facility, one row per street node and one column
+    per purpose (``PURPOSES`` order), so a resident's purposes sit together in
+    memory.
 
     Attributes
     ----------
     walk_length_m, wheelchair_length_m
-        float64, shape (n_purposes, n_walk_nodes); inf where unreachable.
+        float64, shape (n_walk_nodes, n_purposes); inf where unreachable.
     drive_time_s
-        float64, shape (n_purposes, n_drive_nodes); inf where unreachable.
+        float64, shape (n_drive_nodes, n_purposes); inf where unreachable.
     walk_to_drive
         int32, shape (n_walk_nodes,): the drive node a resident's car starts from.
     """
@@ -43,7 +45,7 @@ def access_fields(city: City) -> AccessFields:
         graph = streets.reversed()
         sources = [city.facilities[purpose].node[mode] for purpose in PURPOSES]
         cost, _ = nearest_facility_many(graph.indptr, graph.indices, graph.weight, sources)
-        fields[mode] = cost
+        fields[mode] = np.ascontiguousarray(cost.T)
     return AccessFields(
         walk_length_m=fields["walk"],
         wheelchair_length_m=fields["wheelchair"],

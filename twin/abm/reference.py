@@ -62,13 +62,13 @@ class ReferenceResident(mesa.Agent):
     def one_way_time_s(self, purpose: int) -> float:
         a, t = self.model.access, self.model.travel
         if self.wheelchair:
-            best = float(a.wheelchair_length_m[purpose, self.home_node]) / self.speed_mps
+            best = float(a.wheelchair_length_m[self.home_node, purpose]) / self.speed_mps
         else:
-            best = float(a.walk_length_m[purpose, self.home_node]) / self.speed_mps
+            best = float(a.walk_length_m[self.home_node, purpose]) / self.speed_mps
         if self.has_car and purpose != TRANSIT:
             drive_node = int(a.walk_to_drive[self.home_node])
             car = (
-                float(a.drive_time_s[purpose, drive_node])
+                float(a.drive_time_s[drive_node, purpose])
                 + float(np.float32(t.parking_search_time_s))
                 + t.parking_walk_m / self.speed_mps
             )

@@ -64,14 +64,14 @@ def one_way_time_s(
     i = resident
     h = home_node[i]
     if wheelchair[i]:
-        best = wheelchair_length_m[purpose, h] / speed_mps[i]
+        best = wheelchair_length_m[h, purpose] / speed_mps[i]
         mode = MODE_WHEELCHAIR
     else:
-        best = walk_length_m[purpose, h] / speed_mps[i]
+        best = walk_length_m[h, purpose] / speed_mps[i]
         mode = MODE_WALK
     if has_car[i] and purpose != transit_purpose:
         car = (
-            drive_time_s[purpose, home_drive_node[h]]
+            drive_time_s[home_drive_node[h], purpose]
             + parking_search_time_s[i]
             + parking_walk_m / speed_mps[i]
         )
