@@ -98,3 +98,22 @@ def test_weekly_trip_counts_follow_weekly_needs():
     needed = residents.trips_per_week
     # over any 7 days each need is met w rounded down or up, never more or less
     assert np.all(done >= np.floor(needed)) and np.all(done <= np.ceil(needed))
+
+
+@pytest.mark.parametrize("model_name", ["helsinki", "nairobi_informal"])
+def test_kernel_day_equals_reference_on_helsinki_streets(helsinki, model_name):
+    """Real streets, real facilities and synthesized residents of both models."""
+    from twin.residents import load_resident_model, synthesize_for_city
+
+    spec = load_resident_model(model_name)
+    residents = synthesize_for_city(spec, helsinki, 1500, seed=7)
+    travel = TravelParams.from_model(spec)
+    fast = CityModel(helsinki, residents.copy(), travel, seed=7, agents="none")
+    slow = ReferenceCityModel(helsinki, residents.copy(), travel, seed=7, access=fast.access)
+    for _ in range(7):
+        fast.step()
+        slow.step()
+    np.testing.assert_array_equal(fast.ledger.trips_made, slow.ledger.trips_made)
+    np.testing.assert_array_equal(fast.ledger.unmet_trips, slow.ledger.unmet_trips)
+    np.testing.assert_array_equal(fast.ledger.travel_time_s, slow.ledger.travel_time_s)
+    assert fast.ledger.trips_made.sum() > 10_000
