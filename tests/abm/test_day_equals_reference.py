@@ -11,6 +11,7 @@ import pytest
 from twin.abm import CityModel, TravelParams
 from twin.abm.access import AccessFields
 from twin.abm.reference import ReferenceCityModel
+from twin.interventions.base import World
 from twin.residents.population import PURPOSES, Residents
 
 
@@ -49,17 +50,33 @@ def random_access(rng, n_walk, n_drive):
         values[rng.random(values.shape) < 0.1] = np.inf
         return values
 
+    def nearest(cost, n_points=4):
+        return np.where(np.isfinite(cost), rng.integers(0, n_points, cost.shape), -1).astype(np.int32)
+
+    walk, wheelchair, drive = field(n_walk, 900.0), field(n_walk, 1200.0), field(n_drive, 300.0)
     return AccessFields(
-        walk_length_m=field(n_walk, 900.0),
-        wheelchair_length_m=field(n_walk, 1200.0),
-        drive_time_s=field(n_drive, 300.0),
+        walk_length_m=walk,
+        wheelchair_length_m=wheelchair,
+        drive_time_s=drive,
+        walk_facility=nearest(walk),
+        wheelchair_facility=nearest(wheelchair),
+        drive_facility=nearest(drive),
         walk_to_drive=rng.integers(0, n_drive, n_walk).astype(np.int32),
     )
 
 
-def run_both(residents, access, travel, seed, days):
-    fast = CityModel(None, residents.copy(), travel, seed=seed, access=access, agents="none")
-    slow = ReferenceCityModel(None, residents.copy(), travel, seed=seed, access=access)
+def random_world(rng, residents, travel):
+    """The baseline world with parking search varying by resident."""
+    world = World.baseline(None, residents, travel)
+    search_s = rng.uniform(0, 2, len(residents)) * travel.parking_search_time_s
+    return world.replace(parking_search_time_s=search_s.astype(np.float32))
+
+
+def run_both(world, access, seed, days):
+    fast = CityModel(world.replace(residents=world.residents.copy()), seed=seed, access=access,
+                     agents="none")
+    slow = ReferenceCityModel(world.replace(residents=world.residents.copy()), seed=seed,
+                              access=access)
     for _ in range(days):
         fast.step()
         slow.step()
@@ -77,8 +94,9 @@ def test_kernel_day_equals_reference_on_random_inputs(seed, water_trips_per_day)
         parking_walk_m=float(rng.uniform(0, 400)),
         water_trips_per_day=water_trips_per_day,
         water_queue_time_s=float(rng.uniform(0, 1200)),
+        water_queue_s_per_user=float(rng.uniform(0, 10)),
     )
-    fast, slow = run_both(residents, access, travel, seed, days=9)
+    fast, slow = run_both(random_world(rng, residents, travel), access, seed, days=9)
     np.testing.assert_array_equal(fast.trips_made, slow.trips_made)
     np.testing.assert_array_equal(fast.unmet_trips, slow.unmet_trips)
     np.testing.assert_array_equal(fast.travel_time_s, slow.travel_time_s)
@@ -91,8 +109,9 @@ def test_weekly_trip_counts_follow_weekly_needs():
     rng = np.random.default_rng(5)
     residents = random_residents(rng, 2000, n_walk=10)
     access = random_access(rng, n_walk=10, n_drive=5)
-    travel = TravelParams(0.0, 0.0, 0.0, 0.0)
-    model = CityModel(None, residents, travel, seed=3, access=access, agents="none")
+    travel = TravelParams(0.0, 0.0, 0.0, 0.0, 0.0)
+    model = CityModel(World.baseline(None, residents, travel), seed=3, access=access,
+                      agents="none")
     model.run(7)
     done = model.ledger.trips_made + model.ledger.unmet_trips
     needed = residents.trips_per_week
@@ -107,9 +126,10 @@ def test_kernel_day_equals_reference_on_helsinki_streets(helsinki, model_name):
 
     spec = load_resident_model(model_name)
     residents = synthesize_for_city(spec, helsinki, 1500, seed=7)
-    travel = TravelParams.from_model(spec)
-    fast = CityModel(helsinki, residents.copy(), travel, seed=7, agents="none")
-    slow = ReferenceCityModel(helsinki, residents.copy(), travel, seed=7, access=fast.access)
+    world = World.baseline(helsinki, residents, TravelParams.from_model(spec))
+    fast = CityModel(world.replace(residents=residents.copy()), seed=7, agents="none")
+    slow = ReferenceCityModel(world.replace(residents=residents.copy()), seed=7,
+                              access=fast.access)
     for _ in range(7):
         fast.step()
         slow.step()

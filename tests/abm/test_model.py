@@ -5,19 +5,22 @@ import numpy as np
 import pytest
 
 from twin.abm import CityModel, Resident, TravelParams
+from twin.interventions.base import World
 from twin.residents.population import PURPOSES
 
 from test_day_equals_reference import random_access, random_residents
 
 TRAVEL = TravelParams(parking_search_time_s=300.0, parking_walk_m=100.0,
-                      water_trips_per_day=1.0, water_queue_time_s=600.0)
+                      water_trips_per_day=1.0, water_queue_time_s=600.0,
+                      water_queue_s_per_user=3.6)
 
 
 @pytest.fixture
 def model():
     rng = np.random.default_rng(11)
     residents = random_residents(rng, 200, n_walk=30)
-    return CityModel(None, residents, TRAVEL, seed=4, access=random_access(rng, 30, 10))
+    return CityModel(World.baseline(None, residents, TRAVEL), seed=4,
+                     access=random_access(rng, 30, 10))
 
 
 def test_agents_are_views_that_read_and_write_the_arrays(model):
@@ -32,7 +35,7 @@ def test_agents_are_views_that_read_and_write_the_arrays(model):
 
 
 def test_large_populations_make_agents_on_demand(model):
-    lean = CityModel(None, model.residents, TRAVEL, seed=4, access=model.access, agents="none")
+    lean = CityModel(model.world, seed=4, access=model.access, agents="none")
     assert len(lean.agents) == 0
     agent = lean.resident(3)
     assert lean.resident(3) is agent and agent.home_node == model.residents.home_node[3]

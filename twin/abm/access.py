@@ -25,6 +25,9 @@ class AccessFields:
         float64, shape (n_walk_nodes, n_purposes); inf where unreachable.
     drive_time_s
         float64, shape (n_drive_nodes, n_purposes); inf where unreachable.
+    walk_facility, wheelchair_facility, drive_facility
+        int32, same shapes: which facility of the purpose's service is the
+        nearest (index into ``City.facilities[purpose]``; -1 where none).
     walk_to_drive
         int32, shape (n_walk_nodes,): the drive node a resident's car starts from.
     """
@@ -32,23 +35,59 @@ class AccessFields:
     walk_length_m: np.ndarray
     wheelchair_length_m: np.ndarray
     drive_time_s: np.ndarray
+    walk_facility: np.ndarray
+    wheelchair_facility: np.ndarray
+    drive_facility: np.ndarray
     walk_to_drive: np.ndarray
 
 
 def access_fields(city: City) -> AccessFields:
     """Search every mode from the facilities of every purpose."""
-    fields = {}
+    fields, nearest = {}, {}
     for mode in ("walk", "wheelchair", "drive"):
         streets = city.streets[mode]
         # Search the transpose so costs are *to* the facility where edges are
         # directed (one-way streets; uphill and downhill wheelchair penalties).
         graph = streets.reversed()
         sources = [city.facilities[purpose].node[mode] for purpose in PURPOSES]
-        cost, _ = nearest_facility_many(graph.indptr, graph.indices, graph.weight, sources)
+        cost, facility = nearest_facility_many(graph.indptr, graph.indices, graph.weight, sources)
         fields[mode] = np.ascontiguousarray(cost.T)
+        nearest[mode] = np.ascontiguousarray(facility.T)
     return AccessFields(
         walk_length_m=fields["walk"],
         wheelchair_length_m=fields["wheelchair"],
         drive_time_s=fields["drive"],
+        walk_facility=nearest["walk"],
+        wheelchair_facility=nearest["wheelchair"],
+        drive_facility=nearest["drive"],
         walk_to_drive=city.walk_to_drive,
     )
+
+
+def water_queue_time_s(
+    access: AccessFields,
+    home_node: np.ndarray,
+    wheelchair: np.ndarray,
+    off_premises: np.ndarray,
+    n_water_points: int,
+    *,
+    base_s: float,
+    per_user_s: float,
+) -> np.ndarray:
+    """Queue per fetch at each resident's nearest water point (float32).
+
+    A point's daily users are the off-premises residents for whom it is the
+    nearest on foot (or by wheelchair); its queue is ``base_s + per_user_s *
+    users``. Piped households fetching on outage days are not counted.
+    """
+    if n_water_points == 0:
+        return np.full(len(home_node), base_s, dtype=np.float32)
+    water = PURPOSES.index("water")
+    point = np.where(
+        wheelchair,
+        access.wheelchair_facility[home_node, water],
+        access.walk_facility[home_node, water],
+    )
+    users = np.bincount(point[off_premises & (point >= 0)], minlength=n_water_points)
+    queue_s = base_s + per_user_s * users.astype(np.float64)
+    return np.where(point >= 0, queue_s[np.maximum(point, 0)], base_s).astype(np.float32)

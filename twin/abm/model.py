@@ -16,12 +16,12 @@ from typing import Literal
 import mesa
 import numpy as np
 
-from twin.abm.access import AccessFields, access_fields
-from twin.city.arrays import City
+from twin.abm.access import AccessFields, access_fields, water_queue_time_s
 from twin.core.daily import MODE_NAMES, _best_one_way_times, _simulate_day
+from twin.interventions.base import World
 from twin.outcomes.ledger import Ledger, ledger_frame
 from twin.residents.model import ResidentModel
-from twin.residents.population import PURPOSES, Residents
+from twin.residents.population import PURPOSES, WATER_SUPPLIES, Residents
 
 AUTO_AGENTS_MAX = 50_000
 """Largest population for which ``agents="auto"`` makes a Mesa agent per resident."""
@@ -41,13 +41,16 @@ class TravelParams:
         Water fetching trips per resident per day without piped water
         (and with piped water on outage days).
     water_queue_time_s
-        Queue at the water point per fetch.
+        Queue per fetch at an uncrowded water point.
+    water_queue_s_per_user
+        Extra queue per fetch for each daily user of the point.
     """
 
     parking_search_time_s: float
     parking_walk_m: float
     water_trips_per_day: float
     water_queue_time_s: float
+    water_queue_s_per_user: float
 
     @classmethod
     def from_model(cls, model: ResidentModel) -> "TravelParams":
@@ -57,6 +60,7 @@ class TravelParams:
             parking_walk_m=float(model.travel.parking_walk_m.value),
             water_trips_per_day=float(model.water.trips_per_day.value),
             water_queue_time_s=float(model.travel.water_queue_time_s.value),
+            water_queue_s_per_user=float(model.water.queue_time_s_per_user.value),
         )
 
 
@@ -99,17 +103,22 @@ for _field in fields(Residents):
     setattr(Resident, _field.name, _row_property(_field.name))
 
 
+def _points_in_use(access: AccessFields) -> int:
+    """One more than the highest water point index any home is nearest to."""
+    water = PURPOSES.index("water")
+    return int(max(access.walk_facility[:, water].max(initial=-1),
+                   access.wheelchair_facility[:, water].max(initial=-1))) + 1
+
+
 class CityModel(mesa.Model):
     """Residents of a compiled city living simulated days.
 
     Parameters
     ----------
-    city
-        The compiled city.
-    residents
-        Its residents (this model reads and writes these arrays).
-    travel
-        Shared travel assumptions.
+    world
+        City, residents and services of one scenario
+        (:meth:`World.baseline <twin.interventions.base.World.baseline>` for
+        no intervention). The model reads and writes its resident arrays.
     seed
         Seed of every random draw (>= 0). The same seed gives bit-identical
         results; draws are per (seed, day, resident), so they do not depend
@@ -118,15 +127,13 @@ class CityModel(mesa.Model):
         ``"auto"`` makes a :class:`Resident` agent per resident up to
         :data:`AUTO_AGENTS_MAX` residents; ``"all"`` or ``"none"`` force it.
     access
-        Precomputed accessibility fields (to share them between models of
-        the same city); computed from ``city`` when omitted.
+        Precomputed accessibility fields of ``world.city`` (to share them
+        between models of the same city); computed when omitted.
     """
 
     def __init__(
         self,
-        city: City,
-        residents: Residents,
-        travel: TravelParams,
+        world: World,
         *,
         seed: int,
         agents: Literal["auto", "all", "none"] = "auto",
@@ -136,14 +143,20 @@ class CityModel(mesa.Model):
             raise ValueError(f"seed must be >= 0, got {seed}")
         super().__init__(seed=seed)
         self.seed = int(seed)
-        self.city = city
-        self.residents = residents
-        self.travel = travel
-        self.access = access if access is not None else access_fields(city)
-        n = len(residents)
+        self.world = world
+        self.residents = world.residents
+        self.travel = world.travel
+        self.access = access if access is not None else access_fields(world.city)
+        r, n = self.residents, len(self.residents)
         self.ledger = Ledger.empty(n)
         self.home_drive_node = self.access.walk_to_drive
-        self.parking_search_time_s = np.full(n, travel.parking_search_time_s, dtype=np.float32)
+        self.water_queue_time_s = water_queue_time_s(
+            self.access, r.home_node, r.wheelchair,
+            r.water_supply == WATER_SUPPLIES.index("off_premises"),
+            _points_in_use(self.access),
+            base_s=self.travel.water_queue_time_s,
+            per_user_s=self.travel.water_queue_s_per_user,
+        )
         self.mode_trips = dict.fromkeys(MODE_NAMES, 0)
         self.unmet_today = 0
         self._resident_agents: dict[int, Resident] = {}
@@ -175,7 +188,7 @@ class CityModel(mesa.Model):
             r.has_car,
             r.speed_mps,
             r.max_trip_time_s,
-            self.parking_search_time_s,
+            self.world.parking_search_time_s,
             r.trips_per_week,
             r.water_supply,
             r.outage_days_per_week,
@@ -186,7 +199,7 @@ class CityModel(mesa.Model):
             PURPOSES.index("transit"),
             t.parking_walk_m,
             t.water_trips_per_day,
-            t.water_queue_time_s,
+            self.water_queue_time_s,
             self.ledger.travel_time_s,
             self.ledger.trips_made,
             self.ledger.unmet_trips,
@@ -210,7 +223,7 @@ class CityModel(mesa.Model):
         out = np.empty((len(r), len(PURPOSES)), dtype=np.float64)
         _best_one_way_times(
             r.home_node, self.home_drive_node, r.wheelchair, r.has_car, r.speed_mps,
-            self.parking_search_time_s, a.walk_length_m, a.wheelchair_length_m,
+            self.world.parking_search_time_s, a.walk_length_m, a.wheelchair_length_m,
             a.drive_time_s, PURPOSES.index("transit"), self.travel.parking_walk_m, out,
         )
         return out
@@ -219,7 +232,7 @@ class CityModel(mesa.Model):
         """Per resident per week outcomes with resident attributes (pandas)."""
         return ledger_frame(
             self.residents, self.ledger, self.one_way_time_s(),
-            water_queue_time_s=self.travel.water_queue_time_s,
+            water_queue_time_s=self.water_queue_time_s,
         )
 
     def resident(self, index: int) -> Resident:

@@ -14,8 +14,7 @@ import mesa
 import numpy as np
 
 from twin.abm.access import AccessFields, access_fields
-from twin.abm.model import TravelParams
-from twin.city.arrays import City
+from twin.abm.model import CityModel
 from twin.core.streams import (
     CHANNEL_OUTAGE,
     CHANNEL_TRIP_PHASE,
@@ -23,8 +22,9 @@ from twin.core.streams import (
     PHASE_DAY,
     uniform_py,
 )
+from twin.interventions.base import World
 from twin.outcomes.ledger import Ledger
-from twin.residents.population import PURPOSES, WATER_SUPPLIES, Residents
+from twin.residents.population import PURPOSES, WATER_SUPPLIES
 
 WATER = PURPOSES.index("water")
 TRANSIT = PURPOSES.index("transit")
@@ -69,7 +69,7 @@ class ReferenceResident(mesa.Agent):
             drive_node = int(a.walk_to_drive[self.home_node])
             car = (
                 float(a.drive_time_s[drive_node, purpose])
-                + float(np.float32(t.parking_search_time_s))
+                + float(self.model.parking_search_time_s[self.index])
                 + t.parking_walk_m / self.speed_mps
             )
             best = min(best, car)
@@ -86,7 +86,7 @@ class ReferenceResident(mesa.Agent):
             if t > self.max_trip_time_s:
                 m.ledger.unmet_trips[i, p] += k
                 continue
-            round_trip_s = 2.0 * t + (m.travel.water_queue_time_s if p == WATER else 0.0)
+            round_trip_s = 2.0 * t + (float(m.water_queue_time_s[i]) if p == WATER else 0.0)
             m.ledger.travel_time_s[i, p] = float(m.ledger.travel_time_s[i, p]) + k * round_trip_s
             m.ledger.trips_made[i, p] += k
 
@@ -94,21 +94,17 @@ class ReferenceResident(mesa.Agent):
 class ReferenceCityModel(mesa.Model):
     """Same inputs and ledger as :class:`twin.abm.CityModel`, one agent step at a time."""
 
-    def __init__(
-        self,
-        city: City,
-        residents: Residents,
-        travel: TravelParams,
-        *,
-        seed: int,
-        access: AccessFields | None = None,
-    ) -> None:
+    def __init__(self, world: World, *, seed: int, access: AccessFields | None = None) -> None:
         super().__init__(seed=seed)
         self.seed = int(seed)
-        self.residents = residents
-        self.travel = travel
-        self.access = access if access is not None else access_fields(city)
+        self.residents = residents = world.residents
+        self.travel = world.travel
+        self.parking_search_time_s = world.parking_search_time_s
+        self.access = access if access is not None else access_fields(world.city)
         self.ledger = Ledger.empty(len(residents))
+        # The queue model is shared input, like the accessibility fields.
+        self.water_queue_time_s = CityModel(world, seed=seed, agents="none",
+                                            access=self.access).water_queue_time_s
         ReferenceResident.create_agents(self, len(residents), np.arange(len(residents)))
 
     def step(self) -> None:

@@ -16,7 +16,8 @@ One-way times: walking or wheelchair, network length / personal speed; car
 (residents with a car, not to transit stops), drive time from the node
 nearest home + parking search + walk from parking at personal speed. A round
 trip is twice the one-way time (the return is assumed to mirror the way
-there), plus the queue at the water point for water trips.
+there), plus the queue at the water point for water trips (per resident: it grows
+with the point's users).
 """
 
 from __future__ import annotations
@@ -147,7 +148,7 @@ def _simulate_day(
                 continue
             round_trip_s = 2.0 * t
             if p == water_purpose:
-                round_trip_s += water_queue_time_s
+                round_trip_s += water_queue_time_s[i]
             travel_time_s[i, p] += k * round_trip_s
             trips_made[i, p] += k
             if mode == MODE_WALK:

@@ -17,6 +17,7 @@ from twin.abm import CityModel, TravelParams
 from twin.city import load_city
 from twin.city.arrays import City
 from twin.experiments.store import atomic_folder
+from twin.interventions.base import World
 from twin.outcomes.groups import group_table
 from twin.residents import load_resident_model, synthesize_for_city
 from twin.scenario import Scenario
@@ -87,9 +88,8 @@ def run_scenario(
     residents = timed("synthesize residents", lambda: synthesize_for_city(
         model_spec, city, scenario.residents, seed=scenario.seed,
     ))
-    model = timed("accessibility", lambda: CityModel(
-        city, residents, TravelParams.from_model(model_spec), seed=scenario.seed,
-    ))
+    world = World.baseline(city, residents, TravelParams.from_model(model_spec))
+    model = timed("accessibility", lambda: CityModel(world, seed=scenario.seed))
     stage("simulate days")
     start = time.perf_counter()
     model.run(scenario.days, progress=on_day)

@@ -206,11 +206,14 @@ class Mobility(_Strict):
 
 class Water(_Strict):
     """Household water supply (shares of :data:`WATER_SUPPLIES` by income
-    quintile), outages of piped supply, and trips on a day of fetching."""
+    quintile), outages of piped supply, trips on a day of fetching, and how
+    the queue at a water point grows with its daily users (on top of
+    ``travel.water_queue_time_s``, the queue at an uncrowded point)."""
 
     supply_by_income_quintile: Table[dict[str, Quintiles[Probability]]]
     piped_outage_days_per_week: Value[Annotated[Number, Field(ge=0, le=7)]]
     trips_per_day: Value[NonNegative]
+    queue_time_s_per_user: Value[NonNegative]
 
 
 class Speeds(_Strict):

@@ -1,0 +1,109 @@
+"""What an intervention is, and the world it changes.
+
+An intervention is a pydantic model (its YAML form, ``extra="forbid"``) with
+an :meth:`Intervention.apply` that returns a changed copy of the
+:class:`World`: the city (new facilities), the residents (new devices, fewer
+outages) and the services on offer (parking search, booking channels,
+paratransit). Kinds are found through :data:`REGISTRY` by their YAML
+``type:``, so a new kind plugs in with :func:`register` and never touches
+the core.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from twin.city.arrays import City
+from twin.residents.model import NonNegative, Value
+from twin.residents.population import Residents
+
+if TYPE_CHECKING:
+    from twin.abm.model import TravelParams
+    from twin.interventions.paratransit import Paratransit
+
+
+@dataclass(frozen=True)
+class World:
+    """Everything a run consumes: one scenario's city, residents and services.
+
+    Attributes
+    ----------
+    city
+        The compiled city (interventions may add facilities).
+    residents
+        The residents (interventions change a copy).
+    travel
+        Shared travel assumptions of the resident model.
+    parking_search_time_s
+        float32 per resident: parking search per car trip.
+    assisted_booking
+        bool per resident: can book services in person at an access centre.
+    paratransit
+        The paratransit service on offer, if any.
+    """
+
+    city: City
+    residents: Residents
+    travel: "TravelParams"
+    parking_search_time_s: np.ndarray
+    assisted_booking: np.ndarray
+    paratransit: "Paratransit | None" = None
+
+    @classmethod
+    def baseline(cls, city: City, residents: Residents, travel: "TravelParams") -> "World":
+        """The world with no intervention."""
+        n = len(residents)
+        return cls(
+            city=city,
+            residents=residents,
+            travel=travel,
+            parking_search_time_s=np.full(n, travel.parking_search_time_s, dtype=np.float32),
+            assisted_booking=np.zeros(n, dtype=bool),
+        )
+
+    def replace(self, **changes: Any) -> "World":
+        """A copy with ``changes``; arrays not named are shared, not copied."""
+        return dataclasses.replace(self, **changes)
+
+
+class Cost(BaseModel):
+    """What an intervention costs, in the resident model's currency."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    capital: Value[NonNegative]
+    yearly_operating: Value[NonNegative]
+
+
+class Intervention(BaseModel):
+    """Base of every intervention kind.
+
+    Subclasses set ``type`` (a ``Literal`` naming the kind in YAML), add
+    their parameters and implement :meth:`apply`.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: ClassVar[str]
+    cost: Cost
+
+    def apply(self, world: World, *, seed: int) -> World:  # pragma: no cover - abstract
+        """A changed copy of ``world``; never mutate the one given."""
+        raise NotImplementedError
+
+
+REGISTRY: dict[str, type[Intervention]] = {}
+"""YAML ``type:`` -> intervention class."""
+
+
+def register(cls: type[Intervention]) -> type[Intervention]:
+    """Class decorator: make an intervention kind available by its ``type``."""
+    kind = cls.model_fields["type"].default
+    cls.kind = kind
+    REGISTRY[kind] = cls
+    return cls
