@@ -80,6 +80,27 @@ def run(
     _print_summary(result, out_dir)
 
 
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Scenario or resident-model YAML files, or folders of them.")],
+) -> None:
+    """Check scenario and resident-model files before anything runs.
+
+    Prints one line per file; exits 2 if any file has a problem.
+    """
+    from twin.validate import validate_paths
+
+    problems = 0
+    for path, error in validate_paths(paths):
+        if error is None:
+            typer.echo(f"ok    {path}")
+        else:
+            problems += 1
+            typer.echo(f"twin: error: {error}", err=True)
+    if problems:
+        raise typer.Exit(2)
+
+
 def _print_summary(result, out_dir: Path) -> None:
     import pandas as pd
 

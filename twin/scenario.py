@@ -2,20 +2,25 @@
 
 A scenario is a YAML file checked against :class:`Scenario` (unknown keys are
 errors, with the nearest valid key suggested) before anything runs. Paths in
-it are relative to the file. The baseline applies no intervention.
+it are relative to the file. ``extends: base.yaml`` starts from another
+scenario: every top-level key the file sets replaces the base's (lists
+included, so a file that extends the baseline lists all its interventions).
+The baseline applies no intervention.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError
 
-from twin._validation import config_error_from_validation
-from twin.errors import ConfigError, InputFileError
+from twin._validation import config_error_from_validation, read_yaml_mapping
+from twin.errors import ConfigError
+from twin.interventions import REGISTRY, Intervention
 
 
 class Scenario(BaseModel):
@@ -24,7 +29,7 @@ class Scenario(BaseModel):
     Attributes
     ----------
     name
-        Short name used in tables and output folders.
+        Short name used in tables and output folders (default: the file stem).
     city
         ``helsinki`` (bundled), an OSM file (.osm.pbf, .osm, .osm.gz,
         .osm.bz2, .graphml) or a place name (needs a network).
@@ -38,10 +43,10 @@ class Scenario(BaseModel):
     residents, days, seed
         Defaults for a run; the CLI options override them.
     interventions
-        What the scenario changes; empty for the baseline.
+        What the scenario changes, applied in order; empty for the baseline.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
     description: str = ""
@@ -52,12 +57,74 @@ class Scenario(BaseModel):
     residents: int = Field(20_000, gt=0)
     days: int = Field(7, gt=0)
     seed: int = Field(1, ge=0)
-    interventions: list[dict] = Field(default_factory=list)
+    interventions: list[SerializeAsAny[Intervention]] = Field(default_factory=list)
 
     def content_hash(self) -> str:
         """Hash of everything that defines the scenario's results."""
-        text = json.dumps(self.model_dump(), sort_keys=True)
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @property
+    def cost(self) -> tuple[float, float]:
+        """Total (capital, yearly operating) cost of the interventions."""
+        return (
+            sum(i.cost.capital.value for i in self.interventions),
+            sum(i.cost.yearly_operating.value for i in self.interventions),
+        )
+
+
+_SCENARIO_KEYS = set(Scenario.model_fields) | {"extends"}
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and check a scenario file (and the files it extends).
+
+    Raises
+    ------
+    InputFileError
+        The file (or a file it extends) is missing or unreadable.
+    ConfigError
+        Malformed YAML, an unknown key or intervention type, a bad value.
+    """
+    path = Path(path)
+    data = _read_with_bases(path, seen=())
+    data.setdefault("name", path.stem)
+    interventions = [
+        _parse_intervention(item, path, index)
+        for index, item in enumerate(data.pop("interventions", None) or [])
+    ]
+    try:
+        scenario = Scenario.model_validate({**data, "interventions": interventions})
+    except ValidationError as exc:
+        raise config_error_from_validation(exc, path, model=Scenario) from None
+    return scenario
+
+
+def _read_with_bases(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+    """The file's mapping over its base's, with paths made absolute."""
+    data = read_yaml_mapping(path)
+    base_dir = path.resolve().parent
+    for key in ("city", "resident_model", "population_grid"):
+        if isinstance(data.get(key), str):
+            data[key] = _resolve(data[key], base_dir)
+    if isinstance(data.get("facility_files"), list):
+        data["facility_files"] = [str(base_dir / f) for f in data["facility_files"]]
+    base = data.pop("extends", None)
+    if base is None:
+        return data
+    if not isinstance(base, str):
+        raise ConfigError("must be the path of another scenario file", path=path,
+                          field="extends", fix="write e.g. 'extends: baseline.yaml'")
+    base_path = (base_dir / base).resolve()
+    if base_path in seen or base_path == path.resolve():
+        raise ConfigError(f"extends itself through {base}", path=path, field="extends",
+                          fix="remove the cycle")
+    if not base_path.is_file():
+        raise ConfigError(f"extends a missing file: {base_path}", path=path, field="extends",
+                          fix="check the path; it is relative to this file")
+    merged = _read_with_bases(base_path, seen + (path.resolve(),))
+    merged.pop("name", None)  # a scenario is named after its own file unless it says otherwise
+    return {**merged, **data}
 
 
 def _resolve(value: str, base: Path) -> str:
@@ -66,48 +133,22 @@ def _resolve(value: str, base: Path) -> str:
     return str(candidate) if candidate.exists() else value
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and check a scenario file.
-
-    Raises
-    ------
-    InputFileError
-        The file is missing or not readable YAML.
-    ConfigError
-        A field is unknown or has a bad value.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileError("scenario file not found", path=path, fix="check the path")
+def _parse_intervention(item: Any, path: Path, index: int) -> Intervention:
+    field = f"interventions[{index}]"
+    valid = ", ".join(sorted(REGISTRY))
+    if not isinstance(item, dict) or "type" not in item:
+        raise ConfigError("an intervention needs a 'type'", path=path, field=field,
+                          fix=f"valid types: {valid}")
+    kind = item["type"]
+    if kind not in REGISTRY:
+        near = difflib.get_close_matches(str(kind), REGISTRY, n=1)
+        hint = f"did you mean {near[0]!r}? " if near else ""
+        raise ConfigError(f"unknown intervention type {kind!r}", path=path, field=f"{field}.type",
+                          fix=f"{hint}valid types: {valid}")
+    cls = REGISTRY[kind]
     try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else None
-        raise InputFileError(
-            f"malformed YAML: {getattr(exc, 'problem', exc)}", path=path, field=where,
-            fix="fix the YAML syntax (indentation, colons, quotes)",
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"cannot read the file: {exc}", path=path) from None
-    if not isinstance(data, dict):
-        raise ConfigError("a scenario must be a mapping of fields", path=path,
-                          fix="start with 'name: ...'")
-    data.setdefault("name", path.stem)
-    try:
-        scenario = Scenario.model_validate(data)
+        return cls.model_validate(item)
     except ValidationError as exc:
-        raise config_error_from_validation(exc, path, model=Scenario) from None
-    if scenario.interventions:
-        raise ConfigError(
-            "no intervention types are available in this version",
-            path=path, field="interventions", fix="leave 'interventions' empty",
-        )
-    base = path.resolve().parent
-    return scenario.model_copy(update={
-        "city": _resolve(scenario.city, base),
-        "resident_model": _resolve(scenario.resident_model, base),
-        "facility_files": [str(base / f) for f in scenario.facility_files],
-        "population_grid": None if scenario.population_grid is None
-        else str(base / scenario.population_grid),
-    })
+        error = config_error_from_validation(exc, path, model=cls)
+        error.field = f"{field}.{error.field}" if error.field else field
+        raise ConfigError(error.message, path=path, field=error.field, fix=error.fix) from None

@@ -54,3 +54,14 @@ def uniform_py(seed: int, day: int, resident: int, channel: int) -> float:
     z = ((z ^ (z >> 27)) * int(_MIX2)) & mask
     z ^= z >> 31
     return (z >> 11) * (1.0 / 9007199254740992.0)
+
+CHANNEL_ADOPTION = 32  # + an intervention's own offset: who takes up an offer
+
+
+@njit(cache=True)
+def uniforms(seed, day, channel, n):
+    """:func:`uniform` for residents ``0 .. n-1`` (float64 array)."""
+    out = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        out[i] = uniform(seed, day, i, channel)
+    return out

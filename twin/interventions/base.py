@@ -19,7 +19,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from twin.city.arrays import City
-from twin.residents.model import NonNegative, Value
+from twin.residents.model import NonNegative, Positive, Value
 from twin.residents.population import Residents
 
 if TYPE_CHECKING:
@@ -72,12 +72,22 @@ class World:
 
 
 class Cost(BaseModel):
-    """What an intervention costs, in the resident model's currency."""
+    """What an intervention costs, in the resident model's currency.
+
+    The yearly cost used for cost-effectiveness is ``capital / lifetime_years
+    + yearly_operating`` (straight-line, no discounting).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     capital: Value[NonNegative]
     yearly_operating: Value[NonNegative]
+    lifetime_years: Value[Positive]
+
+    @property
+    def yearly(self) -> float:
+        """Annualised cost."""
+        return self.capital.value / self.lifetime_years.value + self.yearly_operating.value
 
 
 class Intervention(BaseModel):

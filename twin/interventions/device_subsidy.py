@@ -1,0 +1,44 @@
+"""Device subsidy: smartphones (with data) for residents of the lowest income
+quintiles who have none; optional training gives digital skills too. App
+access is ``smartphone & digital_skills``, so a phone alone may not be enough."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from twin.core.streams import CHANNEL_ADOPTION, PHASE_DAY, uniforms
+from twin.interventions.base import Intervention, World, register
+from twin.residents.model import Probability, Value
+
+
+@register
+class DeviceSubsidy(Intervention):
+    """Parameters
+    ----------
+    quintiles
+        Income quintiles offered the subsidy (1 = poorest).
+    uptake
+        Share of offered residents without a smartphone who take one.
+    training_uptake
+        Share of those who also gain digital skills through training.
+    """
+
+    type: Literal["device_subsidy"] = "device_subsidy"
+    quintiles: list[Annotated[int, Field(ge=1, le=5)]] = Field(
+        default_factory=lambda: [1, 2], min_length=1)
+    uptake: Value[Probability]
+    training_uptake: Value[Probability]
+
+    def apply(self, world: World, *, seed: int) -> World:
+        r = world.residents.copy()
+        n = len(r)
+        offered = (r.income_quintile[:, None] == self.quintiles).any(axis=1) & ~r.smartphone
+        takes = offered & (uniforms(seed, PHASE_DAY, CHANNEL_ADOPTION + 2, n) < self.uptake.value)
+        trained = takes & (uniforms(seed, PHASE_DAY, CHANNEL_ADOPTION + 3, n)
+                           < self.training_uptake.value)
+        r.smartphone = r.smartphone | takes
+        r.digital_skills = r.digital_skills | trained
+        r.can_use_apps = r.smartphone & r.digital_skills
+        return world.replace(residents=r)

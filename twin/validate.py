@@ -1,0 +1,41 @@
+"""Check config files before a run: scenarios and resident models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from twin._validation import read_yaml_mapping
+from twin.errors import InputFileError, TwinError
+
+
+def validate_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, TwinError | None]]:
+    """Yield ``(file, None)`` for each valid file and ``(file, error)`` for
+    each invalid one. Folders are searched for ``*.yaml`` recursively.
+
+    A file is a resident model if it has ``age_bands``, else a scenario; a
+    scenario's resident model is checked too.
+    """
+    from twin.residents import load_resident_model
+    from twin.scenario import load_scenario
+
+    for path in _yaml_files(paths):
+        try:
+            if not path.is_file():
+                raise InputFileError("file or folder not found", path=path, fix="check the path")
+            if "age_bands" in read_yaml_mapping(path):
+                load_resident_model(path)
+            else:
+                load_resident_model(load_scenario(path).resident_model)
+        except TwinError as error:
+            yield path, error
+        else:
+            yield path, None
+
+
+def _yaml_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    for path in map(Path, paths):
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+        else:
+            yield path
