@@ -4,6 +4,7 @@ in a per-session folder so runs do not depend on the user's cache."""
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import pytest
@@ -38,4 +39,6 @@ def helsinki():
     """The bundled central-Helsinki city, compiled once per session."""
     from twin.city import load_city
 
-    return load_city("helsinki")
+    with warnings.catch_warnings():  # it has no water point: expected, tested in tests/city
+        warnings.simplefilter("ignore", UserWarning)
+        return load_city("helsinki")

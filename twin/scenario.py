@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SerializeAsAny, ValidationError
 
 from twin._validation import config_error_from_validation, read_yaml_mapping
 from twin.errors import ConfigError
@@ -58,6 +58,12 @@ class Scenario(BaseModel):
     days: int = Field(7, gt=0)
     seed: int = Field(1, ge=0)
     interventions: list[SerializeAsAny[Intervention]] = Field(default_factory=list)
+    _path: str | None = PrivateAttr(default=None)
+
+    @property
+    def path(self) -> str | None:
+        """The file the scenario was read from, if any (for error messages)."""
+        return self._path
 
     def content_hash(self) -> str:
         """Hash of everything that defines the scenario's results."""
@@ -97,6 +103,7 @@ def load_scenario(path: str | Path) -> Scenario:
         scenario = Scenario.model_validate({**data, "interventions": interventions})
     except ValidationError as exc:
         raise config_error_from_validation(exc, path, model=Scenario) from None
+    scenario._path = str(path)
     return scenario
 
 

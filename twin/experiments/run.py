@@ -17,7 +17,7 @@ from twin.abm import CityModel, TravelParams
 from twin.city import load_city
 from twin.city.arrays import City
 from twin.experiments.store import atomic_folder
-from twin.interventions.base import World
+from twin.interventions import World, apply_interventions
 from twin.outcomes.groups import group_table
 from twin.residents import load_resident_model, synthesize_for_city
 from twin.scenario import Scenario
@@ -88,7 +88,11 @@ def run_scenario(
     residents = timed("synthesize residents", lambda: synthesize_for_city(
         model_spec, city, scenario.residents, seed=scenario.seed,
     ))
-    world = World.baseline(city, residents, TravelParams.from_model(model_spec))
+    world = apply_interventions(
+        scenario.interventions,
+        World.baseline(city, residents, TravelParams.from_model(model_spec)),
+        seed=scenario.seed, path=scenario.path,
+    )
     model = timed("accessibility", lambda: CityModel(world, seed=scenario.seed))
     stage("simulate days")
     start = time.perf_counter()

@@ -1,18 +1,30 @@
 """Interventions: one module per kind, found by the YAML ``type:`` in
 :data:`REGISTRY`. Importing this package registers every built-in kind."""
 
+from twin.errors import TwinError
 from twin.interventions.base import REGISTRY, Cost, Intervention, World, register
 from twin.interventions import (  # noqa: F401  (registers the kinds)
     device_subsidy,
+    digital_access_centres,
     parking_app,
     smart_water_meters,
+    water_points,
 )
 
 
-def apply_interventions(interventions, world: World, *, seed: int) -> World:
-    """Apply ``interventions`` in order to ``world`` (never changed in place)."""
-    for intervention in interventions:
-        world = intervention.apply(world, seed=seed)
+def apply_interventions(interventions, world: World, *, seed: int, path=None) -> World:
+    """Apply ``interventions`` in order to ``world`` (never changed in place).
+
+    A problem found only now (a site outside the city, k larger than the
+    candidate sites) is reported at ``interventions[i].<field>`` of ``path``.
+    """
+    for index, intervention in enumerate(interventions):
+        try:
+            world = intervention.apply(world, seed=seed)
+        except TwinError as error:
+            field = f"interventions[{index}]" + (f".{error.field}" if error.field else "")
+            raise type(error)(error.message, path=error.path or path, field=field,
+                              fix=error.fix) from None
     return world
 
 

@@ -1,6 +1,7 @@
-"""Device subsidy: smartphones (with data) for residents of the lowest income
-quintiles who have none; optional training gives digital skills too. App
-access is ``smartphone & digital_skills``, so a phone alone may not be enough."""
+"""Device subsidy: offered to residents of the lowest income quintiles who
+cannot use apps: a smartphone (with data) for those without one, training in
+digital skills for those without them. App access is ``smartphone &
+digital_skills``, so a phone alone may not be enough."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ class DeviceSubsidy(Intervention):
     uptake
         Share of offered residents without a smartphone who take one.
     training_uptake
-        Share of those who also gain digital skills through training.
+        Share of offered residents without digital skills who gain them.
     """
 
     type: Literal["device_subsidy"] = "device_subsidy"
@@ -34,10 +35,11 @@ class DeviceSubsidy(Intervention):
     def apply(self, world: World, *, seed: int) -> World:
         r = world.residents.copy()
         n = len(r)
-        offered = (r.income_quintile[:, None] == self.quintiles).any(axis=1) & ~r.smartphone
-        takes = offered & (uniforms(seed, PHASE_DAY, CHANNEL_ADOPTION + 2, n) < self.uptake.value)
-        trained = takes & (uniforms(seed, PHASE_DAY, CHANNEL_ADOPTION + 3, n)
-                           < self.training_uptake.value)
+        offered = (r.income_quintile[:, None] == self.quintiles).any(axis=1) & ~r.can_use_apps
+        takes = offered & ~r.smartphone & (
+            uniforms(seed, PHASE_DAY, CHANNEL_ADOPTION + 2, n) < self.uptake.value)
+        trained = offered & ~r.digital_skills & (
+            uniforms(seed, PHASE_DAY, CHANNEL_ADOPTION + 3, n) < self.training_uptake.value)
         r.smartphone = r.smartphone | takes
         r.digital_skills = r.digital_skills | trained
         r.can_use_apps = r.smartphone & r.digital_skills

@@ -1,0 +1,62 @@
+"""Digital access centres: staffed places where residents book services
+(the ``assisted`` paratransit channel) and do civic business in person.
+
+Centres are sited by greedy p-median over residents who cannot use apps, or
+at given coordinates. Residents whose home is within ``reach_m`` of a centre
+on their own network (wheelchair users: the wheelchair graph) gain assisted
+booking; every centre also becomes a civic facility.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from twin.core.routing import nearest_facility
+from twin.interventions.base import Intervention, World, register
+from twin.interventions.sites import Site, given_sites, sited_by_demand, with_facilities
+from twin.residents.model import Positive, Value
+
+
+@register
+class DigitalAccessCentres(Intervention):
+    """Parameters
+    ----------
+    k
+        Number of centres to site (exclusive with ``sites``).
+    sites
+        Given locations (exclusive with ``k``).
+    reach_m
+        Network distance from home within which residents use a centre.
+    """
+
+    type: Literal["digital_access_centres"] = "digital_access_centres"
+    k: int | None = Field(None, ge=0)
+    sites: list[Site] | None = None
+    reach_m: Value[Positive]
+
+    @model_validator(mode="after")
+    def _k_or_sites(self):
+        if (self.k is None) == (self.sites is None):
+            raise ValueError("give either k (centres to site) or sites (lon/lat list), not both")
+        return self
+
+    def apply(self, world: World, *, seed: int) -> World:
+        city, r = world.city, world.residents
+        if self.sites is not None:
+            x_m, y_m = given_sites(city, self.sites)
+        else:
+            x_m, y_m = sited_by_demand(city, r.home_node[~r.can_use_apps], self.k, None)
+        new_city = with_facilities(city, "civic", x_m, y_m, "digital_access_centres")
+        n_old = len(city.facilities["civic"])
+        within = {}
+        for mode in ("walk", "wheelchair"):
+            streets = new_city.streets[mode].reversed()
+            centres = new_city.facilities["civic"].node[mode][n_old:]
+            length_m, _ = nearest_facility(streets.indptr, streets.indices, streets.weight,
+                                           centres, max_cost=self.reach_m.value)
+            within[mode] = np.isfinite(length_m)
+        reach = np.where(r.wheelchair, within["wheelchair"][r.home_node], within["walk"][r.home_node])
+        return world.replace(city=new_city, assisted_booking=world.assisted_booking | reach)
