@@ -61,7 +61,9 @@ def sited_by_demand(
     if k > len(nodes):
         raise ConfigError(
             f"k = {k} is larger than the {len(nodes)} candidate sites (homes of the residents served)",
-            field="k", fix=f"use k <= {len(nodes)}, or more residents",
+            field="k",
+            fix=f"use k <= {len(nodes)}" if len(nodes) else "give sites instead, or use a "
+            "resident model in which someone needs the facility",
         )
     x_m, y_m = walk.x_m[nodes], walk.y_m[nodes]
     diagonal_m = float(np.hypot(np.ptp(walk.x_m), np.ptp(walk.y_m))) or 1.0

@@ -1,6 +1,7 @@
 """New public water points (taps or kiosks) for households without water on
-premises. Sited by greedy p-median over those households' homes, or at given
-coordinates. Queues grow with each point's users (the resident model's
+premises. Sited by greedy p-median over those households' homes (where every
+household is piped: over those with outage days, who fetch water then), or
+at given coordinates. Queues grow with each point's users (the resident model's
 ``water.queue_time_s_per_user``), so a few points for many households may
 still leave a long wait."""
 
@@ -40,7 +41,9 @@ class WaterPoints(Intervention):
         if self.sites is not None:
             x_m, y_m = given_sites(city, self.sites)
         else:
-            off_premises = r.water_supply == WATER_SUPPLIES.index("off_premises")
-            x_m, y_m = sited_by_demand(city, r.home_node[off_premises], self.k,
+            served = r.water_supply == WATER_SUPPLIES.index("off_premises")
+            if not served.any():  # all piped: the points serve outage days
+                served = r.outage_days_per_week > 0
+            x_m, y_m = sited_by_demand(city, r.home_node[served], self.k,
                                        city.facilities["water"])
         return world.replace(city=with_facilities(city, "water", x_m, y_m, "water_points"))
