@@ -1,0 +1,155 @@
+"""Comparisons behave as the world they model: who a parking app and smart
+water meters help, zero benefit from doing nothing, common random numbers,
+reproducibility, and uncertainty that shrinks with more replications.
+
+Resident models come from models/ and intervention parameters from the
+scenario files in scenarios/helsinki; nothing is tuned to pass."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from twin.errors import ConfigError
+from twin.experiments.compare import check_comparable, compare
+from twin.outcomes.benefits import BENEFITS
+from twin.scenario import load_scenario
+
+HELSINKI = Path(__file__).resolve().parents[2] / "scenarios" / "helsinki"
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return load_scenario(HELSINKI / "baseline.yaml")
+
+
+@pytest.fixture(scope="module")
+def parking_app():
+    return load_scenario(HELSINKI / "parking_app.yaml")
+
+
+@pytest.fixture(scope="module")
+def parking(helsinki, baseline, parking_app):
+    # Where the rich live differs between replications (income clusters in
+    # space), so who gains is a between-replication question: many small
+    # replications (same seeds as the scenario's, 1 .. 40).
+    return compare(baseline, [parking_app], replications=40, residents=2000, days=7,
+                   city=helsinki, progress=False)
+
+
+def cell(table, dimension, group, metric="minutes_saved_per_week"):
+    rows = table[(table["dimension"] == dimension) & (table["group"] == group) & (table["metric"] == metric)]
+    assert len(rows) == 1, (dimension, group, metric)
+    return rows.iloc[0]
+
+
+def test_parking_app_benefit_goes_mostly_to_the_richest_two_quintiles(parking):
+    # helsinki.yaml: car ownership rises with income (0.22 .. 0.74 by quintile).
+    table = parking.by_group()
+    top = sum(cell(table, "income_quintile", q)["share_of_total"] for q in ("Q4", "Q5"))
+    bottom = sum(cell(table, "income_quintile", q)["share_of_total"] for q in ("Q1", "Q2"))
+    assert top > 0.5 > bottom
+    assert cell(table, "all", "all")["ci95_low"] > 0
+    assert cell(table, "mobility", "no_car")["mean"] == 0.0  # no car, no parking
+    equity = parking.equity().set_index(["measure", "of"])
+    assert equity.at[("concentration_index", "minutes_saved_per_week"), "ci95_low"] > 0  # pro-rich
+    assert equity.at[("share_to_bottom_40pct", "minutes_saved_per_week"), "mean"] == pytest.approx(
+        bottom, abs=0.02)  # mean of per-replication shares vs pooled share
+    costs = parking.costs().iloc[0]
+    assert costs["yearly_cost"] == pytest.approx(150_000 / 5 + 50_000)
+    hours = parking.benefits["parking_app"]["minutes_saved_per_week"].to_numpy(float).sum() / 60 * 52 / 40
+    assert costs["cost_per_hour_saved"] == pytest.approx(costs["yearly_cost"] / hours, rel=1e-6)
+    assert np.isnan(costs["cost_per_newly_served_resident"])  # nobody newly served: no finite cost
+
+
+def test_smart_meters_benefit_piped_households(tmp_path, helsinki):
+    """nairobi_informal: most households fetch water off premises, piped
+    supply has outage days. Water points (a facility file) make water trips
+    possible; meters then save piped households their outage-day trips."""
+    rng = np.random.default_rng(0)
+    walk = helsinki.streets["walk"]
+    nodes = rng.choice(walk.n_nodes, 30, replace=False)
+    pd.DataFrame({"lon": walk.lon[nodes], "lat": walk.lat[nodes], "service": "water"}).to_csv(
+        tmp_path / "water_points.csv", index=False)
+    shared = "resident_model: nairobi_informal\nfacility_files: [water_points.csv]\n"
+    (tmp_path / "baseline.yaml").write_text(f"extends: {HELSINKI / 'baseline.yaml'}\n{shared}")
+    (tmp_path / "smart_meters.yaml").write_text(f"extends: {HELSINKI / 'smart_meters.yaml'}\n{shared}")
+    result = compare(load_scenario(tmp_path / "baseline.yaml"),
+                     [load_scenario(tmp_path / "smart_meters.yaml")],
+                     replications=2, residents=3000, days=7, seed=5, progress=False)
+    assert result.currency == "KSh"
+    table = result.by_group()
+    piped = cell(table, "water_supply", "piped")
+    assert piped["ci95_low"] > 0
+    assert piped["share_of_total"] == 1.0
+    for metric in BENEFITS:
+        off = cell(table, "water_supply", "off_premises", metric)
+        assert off["mean"] == 0.0 and off["residents_benefiting"] == 0
+    benefit = result.benefits["smart_meters"]
+    off_premises = (result.population["water_supply"] == "off_premises").to_numpy()
+    assert off_premises.mean() > 0.5
+    assert (benefit.loc[off_premises, list(BENEFITS)].to_numpy() == 0).all()
+
+
+def test_baseline_against_itself_gives_exactly_zero(helsinki, baseline):
+    result = compare(baseline, [baseline], replications=2, residents=2000, days=7,
+                     city=helsinki, progress=False)
+    assert (result.benefits["baseline"][list(BENEFITS)].to_numpy() == 0).all()
+    table = result.by_group()
+    assert (table[["mean", "ci95_low", "ci95_high", "residents_benefiting"]].to_numpy() == 0).all()
+    equity = result.equity().set_index("measure")
+    assert equity.loc["concentration_index", "mean"].isna().all()  # nothing to distribute
+    gini = equity.loc["gini"].set_index("of")["mean"]
+    assert gini.iloc[0] == gini.iloc[1]
+    costs = result.costs().iloc[0]
+    assert costs["yearly_cost"] == 0
+    assert np.isnan(costs["cost_per_hour_saved"]) and np.isnan(costs["cost_per_newly_served_resident"])
+
+
+def test_same_seed_same_results_other_seed_other_results(helsinki, baseline, parking_app, parking):
+    again = compare(baseline, [parking_app], replications=40, residents=2000, days=7,
+                    city=helsinki, progress=False)
+    pd.testing.assert_frame_equal(again.per_resident(), parking.per_resident())
+    pd.testing.assert_frame_equal(again.by_group(), parking.by_group())
+    pd.testing.assert_frame_equal(again.equity(), parking.equity())
+    other = compare(baseline, [parking_app], replications=1, residents=2000, days=7, seed=2,
+                    city=helsinki, progress=False)
+    assert not np.array_equal(other.population["income_eur"], parking.population["income_eur"][:2000])
+    # Common random numbers: replication r uses seed + r, whatever R is.
+    second = parking.per_resident()
+    second = second[second["replication"] == 1].drop(columns="replication").reset_index(drop=True)
+    first = other.per_resident().drop(columns="replication")
+    pd.testing.assert_frame_equal(first, second, check_categorical=False)
+
+
+def test_ci_half_width_shrinks_as_replications_grow(helsinki, baseline, parking_app):
+    def half_width(replications):
+        result = compare(baseline, [parking_app], replications=replications, residents=2000, days=7,
+                         seed=1, city=helsinki, progress=False)
+        row = cell(result.by_group(), "all", "all")
+        return (row["ci95_high"] - row["ci95_low"]) / 2
+
+    assert half_width(12) < half_width(3)
+
+
+def test_one_replication_has_no_confidence_interval(helsinki, baseline, parking_app):
+    result = compare(baseline, [parking_app], replications=1, residents=1000, days=7,
+                     city=helsinki, progress=False)
+    table = result.by_group()
+    assert table["mean"].notna().all()
+    assert table[["ci95_low", "ci95_high"]].isna().all().all()
+
+
+def test_scenarios_that_cannot_be_paired_are_refused(baseline, parking_app):
+    other_residents = parking_app.model_copy(update={"resident_model": "nairobi_informal"})
+    with pytest.raises(ConfigError, match="resident_model") as error:
+        check_comparable(baseline, [other_residents], paths=[Path("x/other.yaml")])
+    assert "x/other.yaml" in str(error.value) and "extends" in str(error.value)
+    other_city = parking_app.model_copy(update={"city": "elsewhere.osm.pbf"})
+    with pytest.raises(ConfigError, match="city"):
+        compare(baseline, [other_city], replications=1)
+    with pytest.raises(ConfigError, match="also named"):
+        check_comparable(baseline, [parking_app, parking_app])
+    with pytest.raises(ConfigError, match="replications"):
+        compare(baseline, [parking_app], replications=0)

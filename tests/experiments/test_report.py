@@ -1,0 +1,118 @@
+"""The results folder: every file is there, charts and HTML work offline, and
+a group under k residents appears in no output at all."""
+
+import base64
+import html as html_text
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from twin.experiments.compare import compare
+from twin.experiments.report import Tables, who_benefits_text, write_report
+from twin.scenario import load_scenario
+
+HELSINKI = Path(__file__).resolve().parents[2] / "scenarios" / "helsinki"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def small(helsinki):
+    """500 Helsinki residents: about 5 wheelchair users (helsinki.yaml: 1%)."""
+    return compare(load_scenario(HELSINKI / "baseline.yaml"), [load_scenario(HELSINKI / "parking_app.yaml")],
+                   replications=2, residents=500, days=7, city=helsinki, progress=False)
+
+
+def all_text(folder: Path) -> dict[str, str]:
+    """Every output file as text: CSV, HTML and JSON as they are, Parquet as
+    its rows, PNG as the chart data it was drawn from (charts/chart_data.csv)."""
+    texts = {}
+    for path in folder.rglob("*"):
+        if path.suffix == ".parquet":
+            texts[path.name] = pd.read_parquet(path).to_csv()
+        elif path.suffix in (".csv", ".html", ".json"):
+            texts[path.name] = path.read_text()
+    return texts
+
+
+def test_writes_every_output(small, tmp_path):
+    tables = write_report(small, tmp_path / "out")
+    names = {p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*")}
+    assert {"benefits_by_group.parquet", "benefits_by_group.csv", "who_benefits.csv", "equity.csv",
+            "costs.csv", "summary.html", "comparison.json", "charts", "charts/chart_data.csv",
+            "charts/parking_app_minutes_saved_per_week.png"} <= names
+    assert "per_resident.parquet" not in names  # microdata only when asked for
+    png = (tmp_path / "out" / "charts" / "parking_app_minutes_saved_per_week.png").read_bytes()
+    assert png.startswith(PNG_SIGNATURE)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "benefits_by_group.parquet"),
+                                  tables.groups, check_like=True)
+    chart = pd.read_csv(tmp_path / "out" / "charts" / "chart_data.csv")
+    assert set(chart.loc[chart["metric"] == "minutes_saved_per_week", "group"]) == {"Q1", "Q2", "Q3", "Q4", "Q5"}
+
+
+def test_html_opens_offline_with_embedded_charts_and_readings(small, tmp_path):
+    tables = write_report(small, tmp_path / "out")
+    html = (tmp_path / "out" / "summary.html").read_text()
+    sources = re.findall(r"src='([^']*)'", html)
+    assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+    assert len(sources) == tables.charts["chart"].nunique()
+    assert base64.b64decode(sources[0].split(",", 1)[1]).startswith(PNG_SIGNATURE)
+    assert "http" not in html and "<script" not in html and "<link" not in html
+    assert re.search(r"\d+% of parking_app's time saving goes to the richest 40%", html_text.unescape(html))
+
+
+def test_per_resident_rows_only_when_asked(small, tmp_path):
+    write_report(small, tmp_path / "out", per_resident=True)
+    rows = pd.read_parquet(tmp_path / "out" / "per_resident.parquet")
+    assert len(rows) == 2 * 500
+    assert {"scenario", "replication", "resident", "minutes_saved_per_week",
+            "essential_travel_min_per_week_before", "essential_travel_min_per_week_after"} <= set(rows.columns)
+
+
+def test_groups_under_k_appear_in_no_output(small, tmp_path):
+    wheelchair = (small.population["mobility"] == "wheelchair").groupby(small.population["replication"]).sum()
+    assert wheelchair.max() > 0 and wheelchair.min() < 10  # the group exists and is small
+
+    write_report(small, tmp_path / "shown", k=1)  # control: with k=1 it would be shown
+    assert "wheelchair" in (tmp_path / "shown" / "benefits_by_group.csv").read_text()
+
+    tables = write_report(small, tmp_path / "out", k=10)
+    for name, text in all_text(tmp_path / "out").items():
+        assert "wheelchair" not in text, name
+    assert "wheelchair" not in who_benefits_text(tables)
+    assert "wheelchair" not in set(tables.charts["group"])
+    assert tables.groups.attrs["suppressed_cells"] >= 2  # with the cell that would reveal it
+
+
+def test_suppressed_quintiles_leave_no_bar_and_no_reading(small, tmp_path):
+    k = 101  # quintiles of 100 residents are under k
+    tables = write_report(small, tmp_path / "out", k=k)
+    chart = pd.read_csv(tmp_path / "out" / "charts" / "chart_data.csv")
+    assert not chart["group"].isin(["Q1", "Q2", "Q3", "Q4", "Q5"]).any()
+    who = pd.read_csv(tmp_path / "out" / "who_benefits.csv")
+    assert who.filter(like="_min_saved").isna().all().all()
+    assert "not shown" in tables.reading("parking_app", "minutes_saved_per_week")
+    assert not list((tmp_path / "out" / "charts").glob("*.png"))  # no chart without bars
+    assert "not shown" in html_text.unescape((tmp_path / "out" / "summary.html").read_text())
+
+
+def test_one_replication_says_there_is_no_interval(helsinki, tmp_path):
+    result = compare(load_scenario(HELSINKI / "baseline.yaml"), [load_scenario(HELSINKI / "parking_app.yaml")],
+                     replications=1, residents=500, days=7, city=helsinki, progress=False)
+    tables = write_report(result, tmp_path / "out")
+    assert "no confidence interval" in who_benefits_text(tables)
+    assert "no confidence intervals" in (tmp_path / "out" / "summary.html").read_text()
+    assert tables.who_benefits.filter(like="_ci95_half").isna().all().all()
+
+
+def test_baseline_against_itself_reads_as_no_benefit(helsinki):
+    baseline = load_scenario(HELSINKI / "baseline.yaml")
+    tables = Tables(compare(baseline, [baseline], replications=2, residents=500, days=7,
+                            city=helsinki, progress=False))
+    assert tables.reading("baseline", "minutes_saved_per_week") == (
+        "baseline brings no time saving to any income group.")
+    row = tables.who_benefits.iloc[0]
+    assert np.isnan(row["cost_per_hour_saved"]) and np.isnan(row["concentration_index"])
+    assert "no saving" in who_benefits_text(tables)

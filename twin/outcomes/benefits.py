@@ -1,0 +1,253 @@
+"""Benefit of a scenario for each resident, paired with the baseline, and its
+summary by group over replications with small cells suppressed.
+
+Benefit = baseline minus scenario for the same resident in the same
+replication (common random numbers), so positive is better:
+
+``minutes_saved_per_week``
+    Essential travel minutes saved on the trips made in both runs. A trip that
+    was unmet in the baseline and is made in the scenario adds no "loss" (it
+    shows in ``unmet_trips_avoided_per_week``); a trip newly unmet adds no
+    "saving". Trips no longer needed (e.g. fewer outage days) save their time.
+``unmet_trips_avoided_per_week``
+    Unmet trips in the baseline minus unmet trips in the scenario.
+``newly_basic_water``
+    +1 if the household reaches at least basic water service (piped, or a
+    round trip with queueing within 30 min; JMP) only in the scenario, -1 if
+    it loses it, else 0.
+``newly_clinic_within_30min``
+    +1 / -1 / 0 likewise for a health facility within 30 min one way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from twin.outcomes.groups import MIN_CELL_RESIDENTS
+from twin.residents.population import PURPOSES
+
+BENEFITS = {
+    "minutes_saved_per_week": "minutes saved per resident-week",
+    "unmet_trips_avoided_per_week": "unmet trips avoided per resident-week",
+    "newly_basic_water": "net share newly with basic water service",
+    "newly_clinic_within_30min": "net share newly with a clinic within 30 min",
+}
+"""Benefit columns and what their mean per resident reads as."""
+
+AT_LEAST_BASIC_WATER = ("piped", "basic")
+"""JMP levels that count as basic water service or better."""
+
+
+def _kept(made: np.ndarray, left_out: np.ndarray) -> np.ndarray:
+    """Fraction of the trips made that are kept; 1 where none were made."""
+    return np.divide(made - left_out, made, out=np.ones_like(made), where=made > 0)
+
+
+def minutes_saved(
+    time_before: np.ndarray,
+    made_before: np.ndarray,
+    unmet_before: np.ndarray,
+    time_after: np.ndarray,
+    made_after: np.ndarray,
+    unmet_after: np.ndarray,
+) -> np.ndarray:
+    """Minutes saved per resident on the trips made in both runs.
+
+    Per purpose, with travel time :math:`T`, trips made :math:`m` and unmet
+    trips :math:`u` before (b) and after (a):
+
+    - trips enabled :math:`e = \\max(0, \\min(m_a - m_b, u_b - u_a))`,
+    - trips disabled :math:`d = \\max(0, \\min(m_b - m_a, u_a - u_b))`,
+    - saved :math:`= T_b (m_b - d) / m_b - T_a (m_a - e) / m_a`,
+
+    i.e. enabled and disabled trips are taken out at their run's mean time
+    per trip; trips no longer needed keep their saving.
+
+    Parameters
+    ----------
+    time_before, made_before, unmet_before, time_after, made_after, unmet_after
+        float, shape (n, purposes): minutes, trips made and unmet trips per week.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape (n,): minutes saved per week (negative: time lost).
+    """
+    enabled = np.maximum(0.0, np.minimum(made_after - made_before, unmet_before - unmet_after))
+    disabled = np.maximum(0.0, np.minimum(made_before - made_after, unmet_after - unmet_before))
+    before = time_before * _kept(made_before, disabled)
+    after = time_after * _kept(made_after, enabled)
+    return (before - after).sum(axis=1)
+
+
+def _purpose_block(frame: pd.DataFrame, prefix: str) -> np.ndarray:
+    return frame[[f"{prefix}_{p}" for p in PURPOSES]].to_numpy(dtype=np.float64)
+
+
+def paired_benefits(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Per-resident benefit of ``after`` over ``before`` (see the module docstring).
+
+    Parameters
+    ----------
+    before, after
+        Ledger frames (:meth:`twin.abm.CityModel.ledger_frame`) of the same
+        residents in the same order and replication, with trips made per
+        purpose as ``trips_per_week_<purpose>`` columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        float32 columns :data:`BENEFITS`, one row per resident.
+    """
+    if len(before) != len(after) or not np.array_equal(before["resident"], after["resident"]):
+        raise ValueError("benefits are paired per resident: both ledgers need the same residents")
+    saved = minutes_saved(
+        _purpose_block(before, "travel_min_per_week"),
+        _purpose_block(before, "trips_per_week"),
+        _purpose_block(before, "unmet_trips_per_week"),
+        _purpose_block(after, "travel_min_per_week"),
+        _purpose_block(after, "trips_per_week"),
+        _purpose_block(after, "unmet_trips_per_week"),
+    )
+    water_before = before["water_service"].isin(AT_LEAST_BASIC_WATER).to_numpy()
+    water_after = after["water_service"].isin(AT_LEAST_BASIC_WATER).to_numpy()
+    clinic_before = before["clinic_within_30min"].to_numpy()
+    clinic_after = after["clinic_within_30min"].to_numpy()
+    return pd.DataFrame({
+        "minutes_saved_per_week": saved.astype(np.float32),
+        "unmet_trips_avoided_per_week": (
+            before["unmet_trips_per_week"].to_numpy() - after["unmet_trips_per_week"].to_numpy()
+        ).astype(np.float32),
+        "newly_basic_water": water_after.astype(np.float32) - water_before.astype(np.float32),
+        "newly_clinic_within_30min": clinic_after.astype(np.float32) - clinic_before.astype(np.float32),
+    })
+
+
+def newly_served(benefits: pd.DataFrame) -> np.ndarray:
+    """Residents newly served: newly with basic water, newly with a clinic
+    within 30 min, or with at least one unmet trip a week avoided on average
+    (the unit of cost per newly served resident)."""
+    return (
+        (benefits["newly_basic_water"].to_numpy() > 0)
+        | (benefits["newly_clinic_within_30min"].to_numpy() > 0)
+        | (benefits["unmet_trips_avoided_per_week"].to_numpy() > 0)
+    )
+
+
+def mean_ci95(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean over replications (axis 0) with a 95% confidence interval.
+
+    .. math:: \\bar x \\pm t_{0.975,\\,R-1}\\, s / \\sqrt{R}
+
+    with :math:`s` the sample standard deviation (ddof 1) over the R
+    replications. One replication gives no interval (NaN bounds).
+
+    Returns
+    -------
+    mean, low, high
+        Arrays of ``values.shape[1:]``.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    replications = values.shape[0]
+    mean = values.mean(axis=0)
+    if replications < 2:
+        nan = np.full_like(mean, np.nan)
+        return mean, nan, nan.copy()
+    half = stats.t.ppf(0.975, replications - 1) * values.std(axis=0, ddof=1) / np.sqrt(replications)
+    return mean, mean - half, mean + half
+
+
+def _cells_to_suppress(residents: np.ndarray, k: int) -> np.ndarray:
+    """Primary suppression (cells under ``k``) plus the smallest other cells
+    of the dimension until the suppressed cells hold at least ``k`` residents
+    together and are at least two, so no suppressed figure can be recovered
+    by subtracting the shown cells from a total."""
+    hidden = residents < k
+    if not hidden.any():
+        return hidden
+    for cell in np.argsort(residents, kind="stable"):
+        if hidden.sum() >= 2 and residents[hidden].sum() >= k:
+            break
+        hidden[cell] = True
+    return hidden
+
+
+def group_benefits(
+    groups: pd.DataFrame,
+    benefits: pd.DataFrame,
+    *,
+    replication: np.ndarray,
+    k: int = MIN_CELL_RESIDENTS,
+) -> pd.DataFrame:
+    """Benefit by group, mean over replications with a 95% CI, small cells suppressed.
+
+    Parameters
+    ----------
+    groups
+        One categorical column of group labels per reporting dimension
+        (:func:`twin.outcomes.groups.group_columns`), one row per resident
+        per replication.
+    benefits
+        :data:`BENEFITS` columns, rows aligned with ``groups``.
+    replication
+        int, the replication of each row (0 .. R - 1).
+    k
+        Cells with fewer than ``k`` residents in any replication are left out
+        (with the cells needed to protect them, see :func:`_cells_to_suppress`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (dimension, group, metric), the whole population first as
+        dimension and group ``all``: ``residents`` (mean per replication),
+        ``mean``, ``ci95_low``, ``ci95_high`` (per resident-week for the
+        trip metrics, per resident for the others), ``share_of_total`` (of the
+        benefit summed over all residents and replications; NaN if that is
+        0) and ``residents_benefiting`` (mean count with a positive benefit;
+        for the two ``newly_`` metrics: residents newly over the threshold).
+        ``attrs["suppressed_cells"]`` counts the cells left out.
+    """
+    replication = np.asarray(replication)
+    n_reps = int(replication.max()) + 1
+    values = benefits[list(BENEFITS)].to_numpy(dtype=np.float64)
+    positive = (values > 0).astype(np.float64)
+    totals = values.sum(axis=0)
+    n_metrics = len(BENEFITS)
+    dimensions = {"all": pd.Categorical.from_codes(np.zeros(len(groups), dtype=np.int8), ["all"])}
+    dimensions.update({name: pd.Categorical(groups[name]) for name in groups.columns})
+    tables, suppressed = [], 0
+    for dimension, labels in dimensions.items():
+        n_groups = len(labels.categories)
+        cell = replication * n_groups + labels.codes
+        size = n_reps * n_groups
+
+        def per_cell(weights=None):
+            return np.bincount(cell, weights=weights, minlength=size).reshape(n_reps, n_groups)
+
+        counts = per_cell()
+        sums = np.stack([per_cell(column) for column in values.T], axis=-1)
+        benefiting = np.stack([per_cell(column) for column in positive.T], axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = sums / counts[:, :, None]
+            share = np.where(totals != 0, sums.sum(axis=0) / totals, np.nan)
+        mean, low, high = mean_ci95(means)
+        present = counts.sum(axis=0) > 0
+        hidden = _cells_to_suppress(counts.min(axis=0)[present], k)
+        keep = np.flatnonzero(present)[~hidden]
+        suppressed += int(hidden.sum())
+        tables.append(pd.DataFrame({  # rows: each kept group, each metric
+            "dimension": dimension,
+            "group": np.repeat(np.asarray(labels.categories)[keep].astype(str), n_metrics),
+            "metric": np.tile(list(BENEFITS), len(keep)),
+            "residents": np.repeat(counts.mean(axis=0)[keep], n_metrics),
+            "mean": mean[keep].ravel(),
+            "ci95_low": low[keep].ravel(),
+            "ci95_high": high[keep].ravel(),
+            "share_of_total": share[keep].ravel(),
+            "residents_benefiting": benefiting.mean(axis=0)[keep].ravel(),
+        }))
+    table = pd.concat(tables, ignore_index=True)
+    table.attrs["suppressed_cells"] = suppressed
+    return table
