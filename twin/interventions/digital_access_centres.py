@@ -12,16 +12,15 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import Field, model_validator
 
 from twin.core.routing import nearest_facility
 from twin.interventions.base import Intervention, World, register
-from twin.interventions.sites import Site, given_sites, sited_by_demand, with_facilities
+from twin.interventions.sites import Sited, with_facilities
 from twin.residents.model import Positive, Value
 
 
 @register
-class DigitalAccessCentres(Intervention):
+class DigitalAccessCentres(Sited, Intervention):
     """Parameters
     ----------
     k
@@ -33,22 +32,11 @@ class DigitalAccessCentres(Intervention):
     """
 
     type: Literal["digital_access_centres"] = "digital_access_centres"
-    k: int | None = Field(None, ge=0)
-    sites: list[Site] | None = None
     reach_m: Value[Positive]
-
-    @model_validator(mode="after")
-    def _k_or_sites(self):
-        if (self.k is None) == (self.sites is None):
-            raise ValueError("give either k (centres to site) or sites (lon/lat list), not both")
-        return self
 
     def apply(self, world: World, *, seed: int) -> World:
         city, r = world.city, world.residents
-        if self.sites is not None:
-            x_m, y_m = given_sites(city, self.sites)
-        else:
-            x_m, y_m = sited_by_demand(city, r.home_node[~r.can_use_apps], self.k, None)
+        x_m, y_m = self.locations(city, r.home_node[~r.can_use_apps], None)
         new_city = with_facilities(city, "civic", x_m, y_m, "digital_access_centres")
         n_old = len(city.facilities["civic"])
         within = {}

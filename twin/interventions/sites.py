@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.spatial import cKDTree
 
 from twin.city.arrays import MODES, City, FacilitySet
@@ -26,6 +26,27 @@ class Site(BaseModel):
 
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
+
+
+class Sited(BaseModel):
+    """Mixin for interventions that add facilities: ``k`` to site, or given ``sites``."""
+
+    k: int | None = Field(None, ge=0)
+    sites: list[Site] | None = None
+
+    @model_validator(mode="after")
+    def _k_or_sites(self):
+        if (self.k is None) == (self.sites is None):
+            raise ValueError("give either k (how many to site) or sites (a lon/lat list), not both")
+        return self
+
+    def locations(self, city: City, demand_node: np.ndarray,
+                  existing: FacilitySet | None) -> tuple[np.ndarray, np.ndarray]:
+        """Projected coordinates: the given sites, or ``k`` sited over the
+        residents living at ``demand_node``."""
+        if self.sites is not None:
+            return given_sites(city, self.sites)
+        return sited_by_demand(city, demand_node, self.k, existing)
 
 
 def given_sites(city: City, sites: list[Site]) -> tuple[np.ndarray, np.ndarray]:

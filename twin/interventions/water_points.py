@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
-
 from twin.interventions.base import Intervention, World, register
-from twin.interventions.sites import Site, given_sites, sited_by_demand, with_facilities
+from twin.interventions.sites import Sited, with_facilities
 from twin.residents.population import WATER_SUPPLIES
 
 
 @register
-class WaterPoints(Intervention):
+class WaterPoints(Sited, Intervention):
     """Parameters
     ----------
     k
@@ -27,23 +25,11 @@ class WaterPoints(Intervention):
     """
 
     type: Literal["water_points"] = "water_points"
-    k: int | None = Field(None, ge=0)
-    sites: list[Site] | None = None
-
-    @model_validator(mode="after")
-    def _k_or_sites(self):
-        if (self.k is None) == (self.sites is None):
-            raise ValueError("give either k (points to site) or sites (lon/lat list), not both")
-        return self
 
     def apply(self, world: World, *, seed: int) -> World:
         city, r = world.city, world.residents
-        if self.sites is not None:
-            x_m, y_m = given_sites(city, self.sites)
-        else:
-            served = r.water_supply == WATER_SUPPLIES.index("off_premises")
-            if not served.any():  # all piped: the points serve outage days
-                served = r.outage_days_per_week > 0
-            x_m, y_m = sited_by_demand(city, r.home_node[served], self.k,
-                                       city.facilities["water"])
+        served = r.water_supply == WATER_SUPPLIES.index("off_premises")
+        if not served.any():  # all piped: the points serve outage days
+            served = r.outage_days_per_week > 0
+        x_m, y_m = self.locations(city, r.home_node[served], city.facilities["water"])
         return world.replace(city=with_facilities(city, "water", x_m, y_m, "water_points"))
