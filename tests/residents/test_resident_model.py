@@ -185,8 +185,14 @@ def test_several_problems_are_all_named(tmp_path):
         (lambda raw: raw["income"]["gini"].update({"value": 27.7}), "income.gini.value", "27.7 -> 0.277"),
         (lambda raw: raw["digital"]["correlation"].update({"value": True}), "digital.correlation.value", "number"),
         (lambda raw: raw.pop("travel"), "travel", "missing"),
+        (
+            lambda raw: raw["digital"]["phone"].update({"value": 0.9}),
+            "digital.phone.value",
+            "smartphone share of age band '16-34'",
+        ),
     ],
-    ids=["age shares", "water shares", "age band", "purpose", "wheelchair", "income form", "gini", "bool", "missing"],
+    ids=["age shares", "water shares", "age band", "purpose", "wheelchair", "income form", "gini", "bool", "missing",
+         "phone below smartphone"],
 )
 def test_inconsistent_model_is_an_error(tmp_path, edit, field, phrase):
     error = _load_edited(tmp_path, edit)

@@ -20,6 +20,7 @@ DTYPES = {
     "smartphone": np.bool_,
     "home_internet": np.bool_,
     "digital_skills": np.bool_,
+    "phone": np.bool_,
     "can_use_apps": np.bool_,
     "reduced_mobility": np.bool_,
     "wheelchair": np.bool_,
@@ -97,6 +98,13 @@ def test_digital_access_by_age_band_and_income(population):
             for q in range(1, 6):
                 cell = in_band & (residents.income_quintile == q)
                 assert_share(flags[cell], table[a, q - 1], f"{name} {band} q{q}")
+
+
+def test_phone_share_and_every_smartphone_owner_has_a_phone(population):
+    model, residents = population
+    assert np.all(residents.phone[residents.smartphone])
+    for a, band in enumerate(model.age_band_labels):
+        assert_share(residents.phone[residents.age_band == a], model.digital.phone.value, f"phone {band}")
 
 
 def test_income_gradient_keeps_each_age_band_share():

@@ -1,16 +1,31 @@
 """Accessibility fields: cost from every street node to the nearest facility
 of each purpose, by mode. The city is static during a run, so these are
-computed once per model (3 modes x 6 purposes multi-source searches)."""
+computed once per model (3 modes x 6 purposes multi-source searches).
+
+Also the per-city preparations of paratransit: the drive node of each
+nearest facility, and the zone travel-time matrix of the drive graph (cached
+on disk beside the compiled cities)."""
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import logging
+import os
+import tempfile
+import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from twin.city.arrays import City
+from twin.city.cache import cache_root
+from twin.core.dispatch import MAX_ZONES, ZoneTimes, zone_times
 from twin.core.routing import nearest_facility_many
 from twin.residents.population import PURPOSES
+
+log = logging.getLogger("twin.abm")
 
 
 @dataclass(frozen=True)
@@ -91,3 +106,63 @@ def water_queue_time_s(
     users = np.bincount(point[off_premises & (point >= 0)], minlength=n_water_points)
     queue_s = base_s + per_user_s * users.astype(np.float64)
     return np.where(point >= 0, queue_s[np.maximum(point, 0)], base_s).astype(np.float32)
+
+
+def drive_facility_node(city: City, access: AccessFields) -> np.ndarray:
+    """int32, shape (n_drive_nodes, n_purposes): the drive node of the
+    nearest facility by drive from each drive node (-1 where none)."""
+    out = np.full(access.drive_facility.shape, -1, dtype=np.int32)
+    for p, purpose in enumerate(PURPOSES):
+        nodes = city.facilities[purpose].node["drive"]
+        facility = access.drive_facility[:, p]
+        if len(nodes):
+            out[:, p] = np.where(facility >= 0, nodes[np.maximum(facility, 0)], -1)
+    return out
+
+
+def drive_zone_times(city: City, *, n_zones: int = MAX_ZONES,
+                     cache_dir: str | Path | None = None) -> ZoneTimes:
+    """The zone travel-time matrix of ``city``'s drive graph, cached on disk.
+
+    The cache key hashes the drive graph itself (not ``City.source_hash``:
+    interventions may add facilities to a city but never change its streets,
+    and a hash of the arrays, about 1 ms, cannot go stale), ``n_zones`` and
+    the source of :func:`twin.core.dispatch.zone_times`. Entries are written
+    to a temporary file and renamed into place; an unreadable one is rebuilt.
+
+    Parameters
+    ----------
+    city
+        The compiled city.
+    n_zones
+        Upper bound on the zones (see :func:`twin.core.dispatch.zone_times`).
+    cache_dir
+        The city cache folder (default: :func:`twin.city.cache.cache_root`);
+        entries go to its ``paratransit-zones`` subfolder.
+    """
+    drive = city.streets["drive"]
+    digest = hashlib.sha256(f"{n_zones}:{inspect.getsource(zone_times)}".encode())
+    for array in (drive.indptr, drive.indices, drive.weight, drive.x_m, drive.y_m):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    folder = cache_root(cache_dir) / "paratransit-zones"
+    path = folder / f"{digest.hexdigest()[:32]}.npz"
+    if path.is_file():
+        try:
+            with np.load(path, allow_pickle=False) as npz:
+                return ZoneTimes(**{f.name: npz[f.name] for f in dataclasses.fields(ZoneTimes)})
+        except Exception as exc:  # a truncated or foreign file: rebuild it
+            log.warning("zone cache entry %s is unreadable (%s); rebuilding it", path, exc)
+    reverse = drive.reversed()
+    zones = zone_times((drive.indptr, drive.indices, drive.weight),
+                       (reverse.indptr, reverse.indices, reverse.weight),
+                       drive.x_m, drive.y_m, n_zones=n_zones)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".zones-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            np.savez(file, **{f.name: getattr(zones, f.name) for f in dataclasses.fields(ZoneTimes)})
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return zones

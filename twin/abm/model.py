@@ -6,6 +6,10 @@ over one row each (the pattern of Mesa's ``PropertyLayer``). They are created
 for small populations (``agents="auto"``: up to :data:`AUTO_AGENTS_MAX`) or on
 demand with :meth:`CityModel.resident`. A step is one day for all residents in
 one kernel call, never a Python loop per agent.
+
+With paratransit (``world.paratransit``) a step is three calls: the day
+kernel, where riders book trips; dispatch; accounting of the booked trips
+(:mod:`twin.abm.vehicle`). The fleet's vehicles are :class:`Vehicle` agents.
 """
 
 from __future__ import annotations
@@ -17,7 +21,14 @@ import mesa
 import numpy as np
 
 from twin.abm.access import AccessFields, access_fields, water_queue_time_s
-from twin.core.daily import MODE_NAMES, _best_one_way_times, _simulate_day
+from twin.abm.vehicle import ParatransitService, Vehicle
+from twin.core.daily import (
+    MODE_NAMES,
+    _best_one_way_times,
+    _simulate_day,
+    _simulate_day_paratransit,
+)
+from twin.core.dispatch import ZoneTimes
 from twin.interventions.base import World
 from twin.outcomes.ledger import Ledger, ledger_frame
 from twin.residents.model import ResidentModel
@@ -129,6 +140,9 @@ class CityModel(mesa.Model):
     access
         Precomputed accessibility fields of ``world.city`` (to share them
         between models of the same city); computed when omitted.
+    zones
+        Zone travel times of the drive graph, for paratransit (to share them);
+        read from the cache or computed when omitted.
     """
 
     def __init__(
@@ -138,6 +152,7 @@ class CityModel(mesa.Model):
         seed: int,
         agents: Literal["auto", "all", "none"] = "auto",
         access: AccessFields | None = None,
+        zones: ZoneTimes | None = None,
     ) -> None:
         if seed < 0:
             raise ValueError(f"seed must be >= 0, got {seed}")
@@ -159,6 +174,12 @@ class CityModel(mesa.Model):
         )
         self.mode_trips = dict.fromkeys(MODE_NAMES, 0)
         self.unmet_today = 0
+        self.paratransit_today = {"requests": 0, "refused": 0, "trips": 0}
+        self.paratransit: ParatransitService | None = None
+        if world.paratransit is not None:
+            self.paratransit = ParatransitService(world, self.access, zones=zones)
+            Vehicle.create_agents(self, world.paratransit.fleet_size,
+                                  np.arange(world.paratransit.fleet_size))
         self._resident_agents: dict[int, Resident] = {}
         if agents == "all" or (agents == "auto" and n <= AUTO_AGENTS_MAX):
             made = Resident.create_agents(self, n, np.arange(n))
@@ -173,14 +194,18 @@ class CityModel(mesa.Model):
                 "wheelchair_trips_today": lambda m: m.mode_trips["wheelchair"],
                 "car_trips_today": lambda m: m.mode_trips["car"],
                 "unmet_trips_today": "unmet_today",
+                "paratransit_trips_today": lambda m: m.paratransit_today["trips"],
+                "paratransit_requests_today": lambda m: m.paratransit_today["requests"],
+                "paratransit_refused_today": lambda m: m.paratransit_today["refused"],
             }
         )
 
     def step(self) -> None:
-        """One day for every resident, in one kernel call."""
+        """One day for every resident: one kernel call, or three with paratransit."""
+        day = self.steps - 1  # Mesa counts steps from 1 as step() is entered
         r, a, t = self.residents, self.access, self.travel
-        counts = _simulate_day(
-            self.steps - 1,  # Mesa counts steps from 1 as step() is entered
+        shared = (
+            day,
             self.seed,
             r.home_node,
             self.home_drive_node,
@@ -200,12 +225,20 @@ class CityModel(mesa.Model):
             t.parking_walk_m,
             t.water_trips_per_day,
             self.water_queue_time_s,
-            self.ledger.travel_time_s,
-            self.ledger.trips_made,
-            self.ledger.unmet_trips,
         )
+        ledger = (self.ledger.travel_time_s, self.ledger.trips_made, self.ledger.unmet_trips)
+        svc = self.paratransit
+        refused_trips = 0
+        if svc is None:
+            counts = _simulate_day(*shared, *ledger)
+        else:
+            counts = _simulate_day_paratransit(*shared, *svc.day_kernel_args(), *ledger)
+            dispatched = svc.dispatch_day(day, self.seed, r.home_node, self.home_drive_node)
+            made, refused_trips = svc.account(self.ledger)
+            self.paratransit_today = {"requests": len(dispatched.request_vehicle),
+                                      "refused": int(dispatched.refused.sum()), "trips": made}
         self.mode_trips = dict(zip(MODE_NAMES, (int(c) for c in counts[:3])))
-        self.unmet_today = int(counts[3])
+        self.unmet_today = int(counts[3]) + refused_trips
         self.ledger.days += 1
         self.datacollector.collect(self)
 

@@ -4,6 +4,11 @@ plain Python in each Mesa agent's ``step``.
 It is the slow, obvious version of ``twin.core.daily``: tests require both to
 give identical per-resident ledgers, and the benchmarks measure the kernel
 against it. Do not use it for real runs.
+
+With paratransit, each agent decides which trips it books and what it
+requests (the day kernel and request building), the model dispatches all
+requests with the same :func:`twin.core.dispatch.dispatch`, and each agent
+then adds its dispatched trips to the ledger (the accounting kernel).
 """
 
 from __future__ import annotations
@@ -15,9 +20,11 @@ import numpy as np
 
 from twin.abm.access import AccessFields, access_fields
 from twin.abm.model import CityModel
+from twin.core.dispatch import Requests, ZoneTimes, dispatch
 from twin.core.streams import (
     CHANNEL_OUTAGE,
     CHANNEL_TRIP_PHASE,
+    CHANNEL_TRIP_TIME,
     CHANNEL_WATER_TRIPS,
     PHASE_DAY,
     uniform_py,
@@ -46,6 +53,21 @@ class ReferenceResident(mesa.Agent):
         self.trips_per_week = [float(w) for w in r.trips_per_week[index]]
         self.piped = int(r.water_supply[index]) == PIPED
         self.outage_days_per_week = float(r.outage_days_per_week[index])
+        self.rider = False
+        self.by_app = False
+        self.bookings: list[tuple[float, int]] = []  # (requested time, purpose) booked today
+        self.trips: list[tuple[int, list[int]]] = []  # (purpose, legs) of today's requests
+        service = model.world.paratransit
+        if service is not None:
+            rule = service.eligibility
+            eligible = ((rule.wheelchair and self.wheelchair)
+                        or (rule.reduced_mobility and bool(r.reduced_mobility[index]))
+                        or (rule.min_age_band is not None and int(r.age_band[index]) >= rule.min_age_band))
+            channels = service.booking_channels
+            self.by_app = eligible and "app" in channels and bool(r.can_use_apps[index])
+            office = (("phone" in channels and bool(r.phone[index] or r.smartphone[index]))
+                      or ("assisted" in channels and bool(model.world.assisted_booking[index])))
+            self.rider = self.by_app or (eligible and office)
 
     def trips_today(self, day: int, purpose: int) -> int:
         m, i = self.model, self.index
@@ -75,14 +97,39 @@ class ReferenceResident(mesa.Agent):
             best = min(best, car)
         return best
 
+    def trip_time_s(self, day: int, purpose: int, j: int, k: int) -> float:
+        service = self.model.world.paratransit
+        u = uniform_py(self.model.seed, day, self.index, CHANNEL_TRIP_TIME + purpose)
+        return service.service_start_s + service.trip_span_s * ((j + u) / k)
+
+    def booked(self, day: int, purpose: int, k: int, t: float) -> int:
+        """How many of today's ``k`` trips for ``purpose`` this rider books."""
+        m, service = self.model, self.model.world.paratransit
+        drive_node = int(m.access.walk_to_drive[self.home_node])
+        paratransit_s = 0.5 * service.pickup_window_s + float(m.access.drive_time_s[drive_node, purpose])
+        if not (paratransit_s <= self.max_trip_time_s and paratransit_s < t):
+            return 0
+        if self.by_app or service.booking == "day_before":
+            return k
+        lead_s = service.same_day_lead_min.value * 60.0
+        opens_s = service.phone_office_hours[0] * 3600.0
+        return sum(self.trip_time_s(day, purpose, j, k) - lead_s >= opens_s for j in range(k))
+
     def step(self) -> None:
+        """The day's own trips, and today's bookings (made by :meth:`request`)."""
         m, i = self.model, self.index
         day = m.steps - 1
+        self.bookings = []
         for p in range(len(PURPOSES)):
             k = self.trips_today(day, p)
             if k == 0:
                 continue
             t = self.one_way_time_s(p)
+            booked = self.booked(day, p, k, t) if self.rider and p != WATER else 0
+            self.bookings += [(self.trip_time_s(day, p, j, k), p) for j in range(k - booked, k)]
+            k -= booked
+            if k == 0:
+                continue
             if t > self.max_trip_time_s:
                 m.ledger.unmet_trips[i, p] += k
                 continue
@@ -90,23 +137,129 @@ class ReferenceResident(mesa.Agent):
             m.ledger.travel_time_s[i, p] = float(m.ledger.travel_time_s[i, p]) + k * round_trip_s
             m.ledger.trips_made[i, p] += k
 
+    def request(self, book) -> None:
+        """Book today's trips: ``book(legs, release_s)`` adds one request of
+        ``(pickup node, drop-off node, ready time)`` legs and returns the
+        global index of its first leg."""
+        self.trips = []
+        if not self.bookings:
+            return
+        m, service = self.model, self.model.world.paratransit
+        bookings = sorted(self.bookings, key=lambda booking: booking[0])  # stable: purpose order on ties
+        home = int(m.access.walk_to_drive[self.home_node])
+        facility = [int(m.facility_node[home, p]) for _, p in bookings]
+        dwell_s = float(service.dwell_time_s.value)
+        window_s = service.pickup_window_s
+        if service.multi_stop:
+            stops = [home] + facility + [home]
+            planned_s = 0.0
+            for a, b in zip(stops, stops[1:]):
+                planned_s += m.travel_s(a, b) + 2.0 * dwell_s
+            planned_s += len(bookings) * service.activity_time_s
+            first_s = max(service.service_start_s,
+                          min(bookings[0][0], service.service_end_s - window_s - planned_s))
+            legs = [(a, b, first_s if n == 0 else math.nan) for n, (a, b) in enumerate(zip(stops, stops[1:]))]
+            first = book(legs, self.release_s(first_s))
+            for n, (_, p) in enumerate(bookings):
+                owned = [first + n, first + n + 1] if n == len(bookings) - 1 else [first + n]
+                self.trips.append((p, owned))
+            return
+        for (out_s, p), there in zip(bookings, facility):
+            ahead_s = 0.5 * window_s + m.travel_s(home, there) + 2.0 * dwell_s + service.activity_time_s
+            release_s = self.release_s(out_s)
+            out = book([(home, there, out_s)], release_s)
+            back = book([(there, home, out_s + ahead_s)], release_s)
+            self.trips.append((p, [out, back]))
+
+    def release_s(self, first_pickup_s: float) -> float:
+        service = self.model.world.paratransit
+        if service.booking == "day_before":
+            return -math.inf
+        release_s = first_pickup_s - service.same_day_lead_min.value * 60.0
+        if not self.by_app:
+            release_s = min(release_s, service.phone_office_hours[1] * 3600.0)
+        return release_s
+
+    def account(self, served, ready_s, dropoff_s) -> None:
+        """Add today's dispatched trips (``served`` per leg) to the ledger."""
+        m, i = self.model, self.index
+        fare = float(m.world.paratransit.fare.value)
+        for p, legs in self.trips:
+            if not all(served[leg] for leg in legs):
+                m.ledger.unmet_trips[i, p] += 1
+                m.ledger.paratransit_refused[i] += 1
+                continue
+            total_s = 0.0
+            for leg in legs:
+                total_s += float(dropoff_s[leg]) - float(ready_s[leg])
+            m.ledger.travel_time_s[i, p] = float(m.ledger.travel_time_s[i, p]) + total_s
+            m.ledger.trips_made[i, p] += 1
+            m.ledger.paratransit_trips[i] += 1
+            m.ledger.paratransit_fare[i] = float(m.ledger.paratransit_fare[i]) + fare * len(legs)
+
 
 class ReferenceCityModel(mesa.Model):
     """Same inputs and ledger as :class:`twin.abm.CityModel`, one agent step at a time."""
 
-    def __init__(self, world: World, *, seed: int, access: AccessFields | None = None) -> None:
+    def __init__(self, world: World, *, seed: int, access: AccessFields | None = None,
+                 zones: ZoneTimes | None = None) -> None:
         super().__init__(seed=seed)
         self.seed = int(seed)
+        self.world = world
         self.residents = residents = world.residents
         self.travel = world.travel
         self.parking_search_time_s = world.parking_search_time_s
         self.access = access if access is not None else access_fields(world.city)
         self.ledger = Ledger.empty(len(residents))
-        # The queue model is shared input, like the accessibility fields.
-        self.water_queue_time_s = CityModel(world, seed=seed, agents="none",
-                                            access=self.access).water_queue_time_s
+        # The queue model, destinations, travel times and fleet are shared
+        # input, like the accessibility fields.
+        fast = CityModel(world, seed=seed, agents="none", access=self.access, zones=zones)
+        self.water_queue_time_s = fast.water_queue_time_s
+        self.service = fast.paratransit
+        if self.service is not None:
+            self.facility_node = self.service.facility_node
+            self.zones = self.service.zones
+        self.dispatched = None
         ReferenceResident.create_agents(self, len(residents), np.arange(len(residents)))
+
+    def travel_s(self, a: int, b: int) -> float:
+        """Zone-matrix drive time (as ``twin.core.dispatch.zone_travel_s``)."""
+        z = self.zones
+        if a == b:
+            return 0.0
+        za, zb = int(z.zone[a]), int(z.zone[b])
+        if za < 0 or zb < 0:
+            return math.inf
+        return float(z.to_centre_s[a]) + float(z.between_s[za, zb]) + float(z.from_centre_s[b])
 
     def step(self) -> None:
         self.agents.do("step")
+        if self.service is not None:
+            self._paratransit_day()
         self.ledger.days += 1
+
+    def _paratransit_day(self) -> None:
+        riders = sorted((a for a in self.agents if a.rider), key=lambda a: a.index)
+        first_leg, n_legs, release, legs = [], [], [], []
+
+        def book(request_legs, release_s):
+            first_leg.append(len(legs))
+            n_legs.append(len(request_legs))
+            release.append(release_s)
+            legs.extend(request_legs)
+            return first_leg[-1]
+
+        for agent in riders:
+            agent.request(book)
+        requests = Requests(
+            first_leg=np.array(first_leg, dtype=np.int32),
+            n_legs=np.array(n_legs, dtype=np.int32),
+            release_s=np.array(release, dtype=np.float64),
+            pickup_node=np.array([leg[0] for leg in legs], dtype=np.int32),
+            dropoff_node=np.array([leg[1] for leg in legs], dtype=np.int32),
+            ready_s=np.array([leg[2] for leg in legs], dtype=np.float64),
+        )
+        self.dispatched = dispatch(requests, self.service.fleet, self.zones)
+        served = np.repeat(self.dispatched.request_vehicle >= 0, requests.n_legs)
+        for agent in riders:
+            agent.account(served, self.dispatched.leg_ready_s, self.dispatched.leg_dropoff_s)

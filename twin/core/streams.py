@@ -56,6 +56,7 @@ def uniform_py(seed: int, day: int, resident: int, channel: int) -> float:
     return (z >> 11) * (1.0 / 9007199254740992.0)
 
 CHANNEL_ADOPTION = 32  # + an intervention's own offset: who takes up an offer
+CHANNEL_TRIP_TIME = 48  # + purpose index: time of day of today's trips (paratransit)
 
 
 @njit(cache=True)

@@ -6,6 +6,7 @@ from twin.interventions.base import REGISTRY, Cost, Intervention, World, registe
 from twin.interventions import (  # noqa: F401  (registers the kinds)
     device_subsidy,
     digital_access_centres,
+    paratransit,
     parking_app,
     smart_water_meters,
     water_points,

@@ -41,6 +41,7 @@ class DeviceSubsidy(Intervention):
         trained = offered & ~r.digital_skills & (
             uniforms(seed, PHASE_DAY, CHANNEL_ADOPTION + 3, n) < self.training_uptake.value)
         r.smartphone = r.smartphone | takes
+        r.phone = r.phone | takes
         r.digital_skills = r.digital_skills | trained
         r.can_use_apps = r.smartphone & r.digital_skills
         return world.replace(residents=r)

@@ -38,12 +38,22 @@ class Ledger:
         float64, shape (n, len(PURPOSES)): time on trips that were made.
     trips_made, unmet_trips
         int32, shape (n, len(PURPOSES)).
+    paratransit_trips
+        int32, shape (n,): trips made by paratransit (also in ``trips_made``).
+    paratransit_refused
+        int32, shape (n,): trips booked by paratransit and refused (also in
+        ``unmet_trips``).
+    paratransit_fare
+        float64, shape (n,): fares paid (model currency).
     """
 
     days: int
     travel_time_s: np.ndarray
     trips_made: np.ndarray
     unmet_trips: np.ndarray
+    paratransit_trips: np.ndarray
+    paratransit_refused: np.ndarray
+    paratransit_fare: np.ndarray
 
     @classmethod
     def empty(cls, n_residents: int) -> "Ledger":
@@ -53,6 +63,9 @@ class Ledger:
             travel_time_s=np.zeros(shape, dtype=np.float64),
             trips_made=np.zeros(shape, dtype=np.int32),
             unmet_trips=np.zeros(shape, dtype=np.int32),
+            paratransit_trips=np.zeros(n_residents, dtype=np.int32),
+            paratransit_refused=np.zeros(n_residents, dtype=np.int32),
+            paratransit_fare=np.zeros(n_residents, dtype=np.float64),
         )
 
 
@@ -75,7 +88,8 @@ def ledger_frame(
     water_queue_time_s: float,
 ) -> pd.DataFrame:
     """Per resident per week: attributes, travel minutes and unmet trips by
-    purpose, JMP water level and clinic access.
+    purpose, paratransit trips, refusals and fares, JMP water level and
+    clinic access.
 
     Parameters
     ----------
@@ -101,6 +115,7 @@ def ledger_frame(
         "smartphone": residents.smartphone,
         "home_internet": residents.home_internet,
         "digital_skills": residents.digital_skills,
+        "phone": residents.phone,
         "can_use_apps": residents.can_use_apps,
         "reduced_mobility": residents.reduced_mobility,
         "wheelchair": residents.wheelchair,
@@ -114,6 +129,9 @@ def ledger_frame(
     columns["essential_travel_min_per_week"] = ledger.travel_time_s.sum(axis=1) / 60.0 * per_week
     columns["trips_per_week"] = ledger.trips_made.sum(axis=1) * per_week
     columns["unmet_trips_per_week"] = ledger.unmet_trips.sum(axis=1) * per_week
+    columns["paratransit_trips_per_week"] = ledger.paratransit_trips * per_week
+    columns["paratransit_refused_per_week"] = ledger.paratransit_refused * per_week
+    columns["paratransit_fare_per_week"] = ledger.paratransit_fare * per_week
     water = PURPOSES.index("water")
     health = PURPOSES.index("health")
     columns["water_service"] = pd.Categorical.from_codes(

@@ -188,12 +188,36 @@ class ByAgeAndIncome(_Strict):
 class Digital(_Strict):
     """Smartphone, home internet and digital skills (``can_use_apps`` =
     smartphone and skills). ``correlation`` is the correlation of the three
-    latent propensities in one person (0 = independent)."""
+    latent propensities in one person (0 = independent).
+
+    ``phone`` is the share of residents who can make phone calls (any mobile
+    or landline phone). Smartphone owners always can, so it must be at least
+    the smartphone share of every age band; the rest are drawn among those
+    without a smartphone.
+    """
 
     smartphone: ByAgeAndIncome
     home_internet: ByAgeAndIncome
     digital_skills: ByAgeAndIncome
     correlation: Value[Probability]
+    phone: Value[Probability]
+
+    @model_validator(mode="after")
+    def _phone_covers_smartphones(self) -> "Digital":
+        bands = self.smartphone.by_age_band.values
+        over = {band: share for band, share in bands.items() if share > self.phone.value}
+        if over:
+            band, share = max(over.items(), key=lambda item: item[1])
+            raise ProblemsError(
+                [
+                    Problem(
+                        "phone.value",
+                        f"{self.phone.value} is below the smartphone share of age band {band!r} ({share})",
+                        "every smartphone owner has a phone: the phone share must be at least each band's smartphone share",
+                    )
+                ]
+            )
+        return self
 
 
 class Mobility(_Strict):

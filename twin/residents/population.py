@@ -34,6 +34,9 @@ class Residents:
         bool: the household has a car this resident can use.
     smartphone, home_internet, digital_skills
         bool.
+    phone
+        bool: can make phone calls (any mobile or landline phone; every
+        smartphone owner has one) -- the condition for phone booking.
     can_use_apps
         bool: ``smartphone & digital_skills`` (mobile data comes with the
         smartphone) -- the condition for app-based services.
@@ -63,6 +66,7 @@ class Residents:
     smartphone: np.ndarray
     home_internet: np.ndarray
     digital_skills: np.ndarray
+    phone: np.ndarray
     can_use_apps: np.ndarray
     reduced_mobility: np.ndarray
     wheelchair: np.ndarray

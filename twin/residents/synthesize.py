@@ -4,7 +4,8 @@ Order of draws (all from one ``np.random.default_rng(seed)``): homes by
 weight; income, clustered in space through a Gaussian copula; age band; car
 by income quintile; smartphone, home internet and skills by age and income;
 reduced mobility by age and wheelchair among those; water supply by income
-quintile; personal speed.
+quintile; personal speed; phone among those without a smartphone (drawn last,
+so adding it left every earlier attribute unchanged for a seed).
 """
 
 from __future__ import annotations
@@ -102,6 +103,8 @@ def synthesize(
     outage = np.float32(model.water.piped_outage_days_per_week.value)
     piped = water_supply == WATER_SUPPLIES.index("piped")
     outage_days_per_week = np.where(piped, outage, np.float32(0))
+    speed_mps = _speed_mps(model, age_band, reduced_mobility, wheelchair, rng)
+    phone = _phone(model, bands, cell, smartphone, rng)
 
     return Residents(
         income_eur=income_eur,
@@ -111,13 +114,14 @@ def synthesize(
         smartphone=smartphone,
         home_internet=home_internet,
         digital_skills=digital_skills,
+        phone=phone,
         can_use_apps=smartphone & digital_skills,
         reduced_mobility=reduced_mobility,
         wheelchair=wheelchair,
         water_supply=water_supply,
         outage_days_per_week=outage_days_per_week,
         home_node=np.asarray(home_node)[home].astype(np.int32),
-        speed_mps=_speed_mps(model, age_band, reduced_mobility, wheelchair, rng),
+        speed_mps=speed_mps,
         max_trip_time_s=_max_trip_time_s(model, reduced_mobility),
         trips_per_week=_trips_per_week(model)[age_band],
     )
@@ -191,6 +195,22 @@ def _correlated_flag(
     own = rng.standard_normal(len(common), dtype=np.float32)
     latent = np.float32(np.sqrt(correlation)) * common + np.float32(np.sqrt(1.0 - correlation)) * own
     return latent < threshold[cell]
+
+
+def _phone(
+    model: ResidentModel,
+    bands: list[str],
+    cell: np.ndarray,
+    smartphone: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Phone: every smartphone owner, plus others drawn in each (age, income)
+    cell so that the cell's share is the model's phone share (or the
+    smartphone share, where that is higher)."""
+    with_smartphone = model.digital.smartphone.by_age_and_quintile(bands).ravel()
+    share = model.digital.phone.value
+    others = np.clip((share - with_smartphone) / np.maximum(1.0 - with_smartphone, 1e-12), 0.0, 1.0)
+    return smartphone | (rng.random(len(cell), dtype=np.float32) < others.astype(np.float32)[cell])
 
 
 def _water_supply(model: ResidentModel, quintile: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -1,0 +1,352 @@
+"""Paratransit dispatch: the kernel against a plain-Python reference of the
+same insertion rules, feasible schedules, a bigger fleet never refusing more,
+and the zone travel-time matrix against exact shortest paths."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+
+from twin.core.dispatch import DROPOFF, PICKUP, Fleet, Requests, ZoneTimes, dispatch, zone_times
+
+EPS_S = 1e-6
+
+
+# --- random instances -------------------------------------------------------
+
+
+def random_graph(rng, n):
+    """A street-like directed graph: each node linked both ways to its three
+    nearest neighbours and one way to the next two, weight = distance /
+    speed (s). Mostly strongly connected; a few nodes may be cut off."""
+    x, y = rng.uniform(0, 3000, n), rng.uniform(0, 3000, n)
+    order = np.argsort(x + y)  # a spatially coherent node order, like the Hilbert order
+    x, y = x[order], y[order]
+    d = np.hypot(x[:, None] - x[None], y[:, None] - y[None])
+    np.fill_diagonal(d, np.inf)
+    near = np.argsort(d, axis=1)
+    two_way, one_way = near[:, :3].ravel(), near[:, 3:5].ravel()
+    tails = np.r_[np.repeat(np.arange(n), 3), two_way, np.repeat(np.arange(n), 2)]
+    heads = np.r_[two_way, np.repeat(np.arange(n), 3), one_way]
+    weight = d[tails, heads] / rng.uniform(5, 15, len(tails))
+    graph = sp.csr_matrix((weight, (tails, heads)), shape=(n, n))
+    graph.sum_duplicates()
+    return graph, x, y
+
+
+def zones_of(graph, x, y, n_zones):
+    t = graph.T.tocsr()
+    return zone_times((graph.indptr, graph.indices, graph.data),
+                      (t.indptr, t.indices, t.data), x, y, n_zones=n_zones)
+
+
+def random_requests(rng, n_nodes, n_requests, *, chains, same_day):
+    n_legs = rng.integers(2, 5, n_requests) if chains else np.ones(n_requests, dtype=int)
+    first = np.r_[0, np.cumsum(n_legs)[:-1]]
+    pickup, dropoff = [], []
+    for m in n_legs:
+        stops = rng.integers(0, n_nodes, m + 1)
+        if chains:
+            stops[-1] = stops[0]  # home -> f1 -> ... -> home
+        pickup += list(stops[:-1])
+        dropoff += list(stops[1:])
+    ready = np.full(len(pickup), np.nan)
+    ready[first] = rng.uniform(7 * 3600, 12 * 3600, n_requests).round(-1)  # ties in time too
+    release = ready[first] - 3600 if same_day else np.full(n_requests, -np.inf)
+    return Requests(first_leg=first.astype(np.int32), n_legs=n_legs.astype(np.int32),
+                    release_s=release, pickup_node=np.array(pickup, dtype=np.int32),
+                    dropoff_node=np.array(dropoff, dtype=np.int32), ready_s=ready)
+
+
+def fleet(n_vehicles, **changes):
+    values = dict(n_vehicles=n_vehicles, capacity=2, depot=0, start_s=7 * 3600.0,
+                  end_s=14 * 3600.0, pickup_window_s=1800.0, chained_window_s=600.0,
+                  dwell_s=60.0, max_ride_s=1800.0, activity_s=1200.0)
+    return Fleet(**{**values, **changes})
+
+
+INSTANCES = [
+    # (seed, requests, vehicles, chains, same_day)
+    (0, 90, 2, False, False),
+    (1, 60, 2, False, True),
+    (2, 25, 3, True, False),
+    (3, 25, 2, True, True),
+    (4, 120, 4, False, False),
+    (5, 40, 0, False, False),
+]
+
+
+def instance(seed, n_requests, chains, same_day, n_nodes=50, n_zones=12):
+    rng = np.random.default_rng(seed)
+    graph, x, y = random_graph(rng, n_nodes)
+    zones = zones_of(graph, x, y, n_zones)
+    return zones, random_requests(rng, n_nodes, n_requests, chains=chains, same_day=same_day)
+
+
+# --- the reference ----------------------------------------------------------
+
+
+def naive_dispatch(requests: Requests, fleet: Fleet, zones: ZoneTimes):
+    """The insertion rules of :mod:`twin.core.dispatch` in plain Python:
+    every (pickup, drop-off) position is evaluated on its own, schedules are
+    rebuilt and re-timed from scratch, nothing is pruned.
+
+    Returns (request vehicle, leg ready, leg pickup, leg drop-off) as lists.
+    """
+    f = fleet
+
+    def travel(a, b):
+        if a == b:
+            return 0.0
+        za, zb = int(zones.zone[a]), int(zones.zone[b])
+        if za < 0 or zb < 0:
+            return math.inf
+        return float(zones.to_centre_s[a]) + float(zones.between_s[za, zb]) + float(zones.from_centre_s[b])
+
+    def retimed(stops):
+        """Service times and loads of a stop list, from the depot at the start."""
+        node, dep, load = f.depot, f.start_s, 0
+        for stop in stops:
+            stop["time"] = max(max(dep, stop["release"]) + travel(node, stop["node"]), stop["early"])
+            load += 1 if stop["kind"] == PICKUP else -1
+            stop["load"] = load
+            node, dep = stop["node"], stop["time"] + f.dwell_s
+        return stops
+
+    def latest(stops):
+        """Latest feasible service time of each stop (later stops and the
+        return to the depot keep their deadlines)."""
+        out = [0.0] * len(stops)
+        for k in range(len(stops) - 1, -1, -1):
+            if k == len(stops) - 1:
+                bound = f.end_s - f.dwell_s - travel(stops[k]["node"], f.depot)
+            else:
+                bound = out[k + 1] - f.dwell_s - travel(stops[k]["node"], stops[k + 1]["node"])
+            out[k] = min(stops[k]["late"], bound)
+        return out
+
+    def candidate(stops, lat, i, j, p, d, early, late, release):
+        """Cost of pickup before stop i and drop-off before stop j, or None."""
+        n = len(stops)
+        prev = f.depot if i == 0 else stops[i - 1]["node"]
+        dep = f.start_s if i == 0 else stops[i - 1]["time"] + f.dwell_s
+        arr_p = max(dep, release) + travel(prev, p)
+        if arr_p > late or (stops[i - 1]["load"] if i else 0) + 1 > f.capacity:
+            return None
+        srv_p = max(arr_p, early)
+        t_dep, last = srv_p + f.dwell_s, p
+        for k in range(i, j):
+            s = stops[k]
+            srv = max(max(t_dep, s["release"]) + travel(last, s["node"]), s["early"])
+            if srv > lat[k] or s["load"] + 1 > f.capacity:
+                return None
+            t_dep, last = srv + f.dwell_s, s["node"]
+        srv_d = t_dep + travel(last, d)
+        if srv_d > srv_p + f.max_ride_s:
+            return None
+        dep_d = srv_d + f.dwell_s
+        if j < n:
+            s = stops[j]
+            if max(max(dep_d, s["release"]) + travel(d, s["node"]), s["early"]) > lat[j]:
+                return None
+        elif dep_d + travel(d, f.depot) > f.end_s:
+            return None
+        to_p = travel(prev, p)
+        if j == i:
+            cost = to_p + travel(p, d)
+            if i < n:
+                cost = cost + travel(d, stops[i]["node"]) - travel(prev, stops[i]["node"])
+            return cost
+        cost = to_p + travel(p, stops[i]["node"]) - travel(prev, stops[i]["node"])
+        cost = cost + travel(stops[j - 1]["node"], d)
+        if j < n:
+            cost = cost + travel(d, stops[j]["node"]) - travel(stops[j - 1]["node"], stops[j]["node"])
+        return cost
+
+    def insert(stops, leg, min_pos, early, late, release, hold):
+        """Best insertion of one leg into a copy of ``stops``: (stops, drop-off position) or None."""
+        p, d = int(requests.pickup_node[leg]), int(requests.dropoff_node[leg])
+        lat = latest(stops)
+        started = sum(stop["time"] < release for stop in stops)
+        best = None
+        for i in range(max(min_pos, started), len(stops) + 1):
+            for j in range(i, len(stops) + 1):
+                cost = candidate(stops, lat, i, j, p, d, early, late, release)
+                if cost is not None and (best is None or cost < best[0]):
+                    best = (cost, i, j)
+        if best is None:
+            return None
+        _, i, j = best
+        pickup = dict(node=p, leg=leg, kind=PICKUP, early=early, late=late, release=release)
+        drop = dict(node=d, leg=leg, kind=DROPOFF, early=-math.inf, late=math.inf, release=-math.inf)
+        new = retimed([dict(s) for s in stops[:i]] + [pickup] + [dict(s) for s in stops[i:j]]
+                      + [drop] + [dict(s) for s in stops[j:]])
+        drop["late"] = drop["time"] if hold else pickup["time"] + f.max_ride_s
+        return new, j + 1
+
+    n_requests = len(requests)
+    ready = [float(r) for r in requests.ready_s]
+    vehicle = [-1] * n_requests
+    schedules = [[] for _ in range(f.n_vehicles)]
+    first_ready = [ready[requests.first_leg[q]] for q in range(n_requests)]
+    order = sorted(range(n_requests), key=lambda q: (requests.release_s[q], first_ready[q], q))
+    for q in order:
+        first, m = int(requests.first_leg[q]), int(requests.n_legs[q])
+        release = float(requests.release_s[q])
+        for v in range(f.n_vehicles):
+            stops, tried, min_pos = schedules[v], {}, 0
+            for leg in range(first, first + m):
+                if leg == first:
+                    early = ready[first]
+                    late = early + f.pickup_window_s
+                else:
+                    early = stops[min_pos - 1]["time"] + f.dwell_s + f.activity_s
+                    late = early + f.chained_window_s
+                placed = insert(stops, leg, min_pos, early, late, release, leg < first + m - 1)
+                if placed is None:
+                    break
+                stops, drop = placed
+                tried[leg] = early
+                min_pos = drop + 1
+            else:
+                schedules[v], vehicle[q] = stops, v
+                for leg, early in tried.items():
+                    ready[leg] = early
+                break
+    n_legs = len(requests.pickup_node)
+    pickup_s, dropoff_s = [math.nan] * n_legs, [math.nan] * n_legs
+    for stops in schedules:
+        for s in stops:
+            (pickup_s if s["kind"] == PICKUP else dropoff_s)[s["leg"]] = s["time"]
+    for q in range(n_requests):
+        if vehicle[q] < 0:
+            for leg in range(requests.first_leg[q] + 1, requests.first_leg[q] + requests.n_legs[q]):
+                ready[leg] = math.nan
+    return vehicle, ready, pickup_s, dropoff_s
+
+
+# --- tests --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("seed", "n_requests", "n_vehicles", "chains", "same_day"), INSTANCES)
+def test_kernel_equals_reference(seed, n_requests, n_vehicles, chains, same_day):
+    zones, requests = instance(seed, n_requests, chains, same_day)
+    f = fleet(n_vehicles)
+    out = dispatch(requests, f, zones)
+    vehicle, ready, pickup_s, dropoff_s = naive_dispatch(requests, f, zones)
+    np.testing.assert_array_equal(out.request_vehicle, vehicle)
+    np.testing.assert_array_equal(out.leg_ready_s, ready)
+    np.testing.assert_array_equal(out.leg_pickup_s, pickup_s)
+    np.testing.assert_array_equal(out.leg_dropoff_s, dropoff_s)
+    if n_vehicles:  # the instances reach both outcomes
+        assert 0 < out.refused.sum() < n_requests
+    else:
+        assert out.refused.all() and len(out.stop_node) == 0
+
+
+def assert_feasible(requests: Requests, f: Fleet, zones: ZoneTimes, out) -> None:
+    """Every schedule is drivable and keeps every window, capacity and ride time."""
+    first, n_legs = requests.first_leg, requests.n_legs
+    leg_request = np.repeat(np.arange(len(requests)), n_legs)
+    served_legs = np.flatnonzero(out.request_vehicle[leg_request] >= 0)
+    assert len(out.stop_node) == 2 * len(served_legs)
+    seen = np.zeros(len(leg_request), dtype=int)
+    for v in range(f.n_vehicles):
+        stops = slice(out.stop_indptr[v], out.stop_indptr[v + 1])
+        node, time_s = out.stop_node[stops], out.stop_time_s[stops]
+        leg, kind, load = out.stop_leg[stops], out.stop_kind[stops], out.stop_load[stops]
+        if len(node) == 0:
+            continue
+        assert np.all(out.request_vehicle[leg_request[leg]] == v)
+        np.testing.assert_array_equal(load, np.cumsum(np.where(kind == PICKUP, 1, -1)))
+        assert load.min() >= 0 and load.max() <= f.capacity and load[-1] == 0
+        path = np.r_[f.depot, node, f.depot]
+        drive_s = zones.time_s(path[:-1], path[1:])
+        departs = np.r_[f.start_s, time_s + f.dwell_s]
+        assert np.all(departs[:-1] + drive_s[:-1] <= time_s + EPS_S)  # drivable, in order
+        assert departs[-1] + drive_s[-1] <= f.end_s + EPS_S  # back at the depot in service hours
+        assert time_s[0] >= f.start_s
+        where = {(int(g), int(k)): n for n, (g, k) in enumerate(zip(leg, kind))}
+        for g in set(leg.tolist()):
+            p, d = where[(g, PICKUP)], where[(g, DROPOFF)]
+            seen[g] += 1
+            assert p < d
+            assert node[p] == requests.pickup_node[g] and node[d] == requests.dropoff_node[g]
+            q = leg_request[g]
+            window_s = f.pickup_window_s if g == first[q] else f.chained_window_s
+            assert out.leg_ready_s[g] <= time_s[p] <= out.leg_ready_s[g] + window_s + EPS_S
+            assert time_s[d] - time_s[p] <= f.max_ride_s + EPS_S
+            if g > first[q]:  # a chained leg waits for the activity after the previous drop-off
+                np.testing.assert_allclose(out.leg_ready_s[g],
+                                           out.leg_dropoff_s[g - 1] + f.dwell_s + f.activity_s)
+            # the vehicle leaves for the pickup only once the booking is known
+            before = departs[p] if p else f.start_s
+            assert max(before, requests.release_s[q]) + drive_s[p] <= time_s[p] + EPS_S
+    np.testing.assert_array_equal(seen[served_legs], 1)
+
+
+@pytest.mark.parametrize(("seed", "n_requests", "n_vehicles", "chains", "same_day"), INSTANCES)
+def test_schedules_are_feasible(seed, n_requests, n_vehicles, chains, same_day):
+    zones, requests = instance(seed, n_requests, chains, same_day)
+    for capacity in (1, 3):
+        f = fleet(n_vehicles, capacity=capacity)
+        assert_feasible(requests, f, zones, dispatch(requests, f, zones))
+
+
+def test_shared_rides_fill_vehicles_up_to_capacity():
+    zones, requests = instance(7, 150, chains=False, same_day=False)
+    out = dispatch(requests, fleet(2, capacity=3), zones)
+    assert out.stop_load.max() == 3
+
+
+@pytest.mark.parametrize("chains", [False, True])
+@pytest.mark.parametrize("same_day", [False, True])
+def test_a_bigger_fleet_never_refuses_more(chains, same_day):
+    helped = 0
+    for seed in range(8):
+        zones, requests = instance(100 + seed, 40 if chains else 80, chains, same_day)
+        refused = [dispatch(requests, fleet(n), zones).refused for n in range(7)]
+        for fewer, more in zip(refused, refused[1:]):
+            assert not np.any(more & ~fewer)  # refused with more vehicles => refused with fewer
+        assert refused[0].all()
+        helped += refused[1].sum() > refused[-1].sum()
+    assert helped >= 4
+
+
+def test_unreachable_nodes_are_refused():
+    # 0 <-> 1 <-> 2, and node 3 only reachable from 2 (a dead end)
+    graph = sp.csr_matrix(([60.0, 60.0, 60.0, 60.0, 60.0], ([0, 1, 1, 2, 2], [1, 0, 2, 1, 3])),
+                          shape=(4, 4))
+    zones = zones_of(graph, np.arange(4.0), np.zeros(4), 4)
+    requests = Requests(first_leg=np.array([0, 1], dtype=np.int32), n_legs=np.ones(2, np.int32),
+                        release_s=np.full(2, -np.inf), pickup_node=np.array([0, 3], np.int32),
+                        dropoff_node=np.array([2, 0], np.int32), ready_s=np.full(2, 8 * 3600.0))
+    out = dispatch(requests, fleet(2), zones)
+    np.testing.assert_array_equal(out.request_vehicle, [0, -1])
+
+
+@pytest.mark.parametrize("n_zones", [60, 9])
+def test_zone_times_are_real_paths_never_below_exact(n_zones):
+    rng = np.random.default_rng(3)
+    graph, x, y = random_graph(rng, 60)
+    zones = zones_of(graph, x, y, n_zones)
+    exact = dijkstra(graph)
+    a, b = np.meshgrid(np.arange(60), np.arange(60), indexing="ij")
+    approx = zones.time_s(a, b)
+    reachable = np.isfinite(exact)
+    if n_zones >= 60:  # every node its own zone: exact
+        np.testing.assert_allclose(approx, exact, rtol=1e-12)
+    else:
+        assert np.all(approx[reachable] >= exact[reachable] - 1e-9)
+        assert (approx[reachable] > exact[reachable] + 1e-9).any()
+        # the time through the two zone centres, exactly
+        ca, cb = zones.centre[zones.zone[a]], zones.centre[zones.zone[b]]
+        via = exact[a, ca] + exact[ca, cb] + exact[cb, b]
+        off = a != b
+        np.testing.assert_allclose(approx[off], via[off], rtol=1e-12)
+    # the triangle inequality holds (up to rounding)
+    assert np.all(approx[:, None, :] <= approx[:, :, None] + approx[None, :, :] + 1e-9)
