@@ -1,0 +1,171 @@
+"""Compare page: run the baseline and the chosen scenarios, see who benefits."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from twin.errors import TwinError
+from twin.experiments.compare import SHARE_TO_BOTTOM
+from twin.experiments.report import format_costs, format_who_benefits
+from twin.outcomes.benefits import BENEFITS
+from twin.outcomes.groups import MIN_CELL_RESIDENTS
+from twin.ui import areas, charts, data, layout, maps, readings, results, state
+from twin.ui.readings import DIMENSIONS, METRIC_LABELS
+
+s = state.get()
+s.ensure_set()
+sidebar = layout.Sidebar(s)
+
+st.title("Compare")
+st.markdown(
+    "Every scenario runs against the baseline with the **same residents on the same days** "
+    "(common random numbers), over several replications: a benefit is the baseline's travel "
+    "minus the scenario's for the same resident, and the bars show its 95% confidence interval.")
+
+ids = list(s.drafts)
+if s.chosen is None:
+    s.chosen = []
+s.chosen = st.multiselect("Scenarios to compare with the baseline", ids,
+                          default=[i for i in s.chosen if i in s.drafts],
+                          format_func=lambda i: s.drafts[i].name, key="compare_pick",
+                          help="Edit them, or make copies with other parameters, on the Scenarios page.")
+left, middle, right, far = st.columns(4)
+s.replications = int(left.number_input(
+    "Replications", min_value=1, max_value=50, value=s.replications, step=1, key="replications",
+    help="Runs with seeds seed .. seed + R - 1; more give narrower confidence intervals."))
+s.days = int(middle.number_input("Simulated days", min_value=1, max_value=28, value=s.days, step=1,
+                                 key="days"))
+s.residents = int(right.number_input("Residents", min_value=100, max_value=1_000_000,
+                                     value=s.residents, step=1_000, key="compare_residents"))
+s.k = int(far.number_input("Smallest group shown (k)", min_value=MIN_CELL_RESIDENTS,
+                           value=s.k, step=1, key="k",
+                           help="Groups and map cells with fewer residents are left out everywhere."))
+
+sidebar.draw()
+
+plan = results.plan(s)
+for problem in plan.problems:
+    st.error(problem, icon=":material/error:")
+pressed = st.button("Run comparison", type="primary", disabled=plan.run is None, key="run",
+                    icon=":material/play_arrow:")
+if pressed and plan.run is not None:
+    try:
+        results.run(plan.run)
+    except TwinError as error:  # found only when applied, e.g. more sites than candidates
+        st.error(str(error), icon=":material/error:")
+    else:
+        s.run = plan.run
+
+if s.run is None:
+    st.info("Choose scenarios and press **Run comparison**. With 5,000 residents and 3 "
+            "replications a comparison takes seconds (the very first run of a fresh install "
+            "also compiles the simulation: up to a minute).", icon=":material/info:")
+    st.stop()
+if plan.run is None or plan.run.key != s.run.key:
+    st.warning("These results are from earlier choices: press **Run comparison** to update them.",
+               icon=":material/history:")
+
+run = s.run
+comparison, tables = results.current(run, k=s.k)
+names = run.names
+groups = tables.groups
+
+ci = (f"95% CI over {run.replications} replications" if run.replications > 1
+      else "one replication: no confidence interval")
+st.caption(f"Baseline and {len(names)} scenario(s): {run.residents:,} residents, {run.days} days, "
+           f"seeds {run.seed} to {run.seed + run.replications - 1}; {ci}. "
+           f"Simulated in {comparison.wall_time_s:.1f} s.")
+if tables.groups.attrs["suppressed_cells"]:
+    st.caption(f"{tables.groups.attrs['suppressed_cells']} group(s) per scenario with fewer than "
+               f"{s.k} residents (and the groups needed to protect them) are left out.")
+
+metrics = [m for m in BENEFITS if any(m in tables.chart_metrics(n) for n in names)]
+metric = st.radio("Benefit", metrics, format_func=METRIC_LABELS.get, horizontal=True, key="metric",
+                  help="; ".join(f"{METRIC_LABELS[m]}: {BENEFITS[m]}" for m in metrics))
+
+st.subheader("Who benefits, by income")
+bars = charts.group_frame(groups, names, metric, "income_quintile")
+with st.container(key="who_benefits"):
+    st.altair_chart(charts.group_chart(bars, metric=metric, dimension="income_quintile",
+                                       scenarios=names), key="who_benefits_chart")
+    for name in names:
+        st.markdown(f"- {tables.reading(name, metric)}")
+
+st.subheader("By mobility, connectivity, app access and water supply")
+tabs = st.tabs([DIMENSIONS[d] for d in DIMENSIONS if d != "income_quintile"])
+for tab, dimension in zip(tabs, [d for d in DIMENSIONS if d != "income_quintile"]):
+    with tab:
+        frame = charts.group_frame(groups, names, metric, dimension)
+        st.altair_chart(charts.group_chart(frame, metric=metric, dimension=dimension, scenarios=names),
+                        key=f"chart_{dimension}")
+        lines = [readings.group_reading(groups, name, metric, dimension, k=s.k) for name in names]
+        both = readings.side_by_side(groups, names, metric, dimension)
+        for line in lines + ([both] if both else []):
+            st.markdown(f"- {line}")
+
+with st.expander("Data behind the charts (suppressed groups are absent)"):
+    shown = groups[groups["metric"] == metric].drop(columns=["metric"])
+    st.dataframe(shown, hide_index=True, key="groups_data")
+
+st.subheader("Equity and cost")
+st.markdown("**Time saved by income quintile** (minutes per resident-week, ± 95% CI)")
+st.dataframe(format_who_benefits(tables), hide_index=True, key="who_benefits_table")
+st.caption("to poorest 40%: share of the time saving reaching the poorest 40% by income; "
+           "conc. index: concentration of the saving over income rank (below 0: pro-poor).")
+
+equity = tables.equity
+rows = []
+for name in names:
+    e = equity[equity["scenario"] == name].set_index(["measure", "of"])
+
+    def cell(measure, of, percent=False):
+        if (measure, of) not in e.index:
+            return "-"
+        m, lo, hi = e.loc[(measure, of), ["mean", "ci95_low", "ci95_high"]]
+        if np.isnan(m):
+            return "-"
+        fmt = (lambda v: f"{v:.0%}") if percent else (lambda v: f"{v:+.2f}" if measure ==
+                                                      "concentration_index" else f"{v:.3f}")
+        return fmt(m) if np.isnan(lo) else f"{fmt(m)} ({fmt(lo)} to {fmt(hi)})"
+
+    rows.append({
+        "scenario": name,
+        "conc. index": cell("concentration_index", metric),
+        "to poorest 40%": cell(SHARE_TO_BOTTOM, metric, percent=True),
+        "Gini before": cell("gini", "essential_travel_min_per_week before"),
+        "Gini after": cell("gini", "essential_travel_min_per_week after"),
+        "Palma before": cell("palma", "essential_travel_min_per_week before"),
+        "Palma after": cell("palma", "essential_travel_min_per_week after"),
+    })
+st.markdown("**Equity indices** (mean over replications, 95% CI in brackets)")
+st.dataframe(pd.DataFrame(rows), hide_index=True, key="equity_table")
+st.caption(f"conc. index and to poorest 40%: of the {METRIC_LABELS[metric].lower()}, over income rank "
+           "(below 0: pro-poor). Gini and Palma: inequality of weekly essential travel time before "
+           "(baseline) and after (scenario).")
+st.markdown("**Cost**")
+st.dataframe(format_costs(tables), hide_index=True, key="costs_table")
+st.caption("Yearly cost = capital / lifetime + operating, for the interventions a scenario adds. "
+           "Newly served: newly with basic water or a clinic within 30 min, or with unmet trips "
+           "avoided. 'no saving' where nothing is saved or served.")
+
+st.subheader("Benefit by area")
+city = data.city(run.source)
+left, right = st.columns([2, 1])
+area_scenario = left.selectbox("Scenario", names, key="area_scenario")
+cell_m = right.select_slider("Cell size (m)", areas.CELL_SIZES_M,
+                             value=s.cell_m or areas.default_cell_m(city), key="area_cell_m")
+s.cell_m = cell_m
+area = data.area_table(run.source, run.model, comparison, run.key, cell_m=cell_m, k=s.k)
+cells = area[(area["scenario"] == area_scenario) & (area["metric"] == metric)]
+walk = city.streets["walk"]
+with st.container(key="benefit_area"):
+    st.pydeck_chart(maps.benefit_deck(cells, data.street_segments(run.source, "walk"),
+                                      maps.view_of(walk.lon, walk.lat), metric_unit=BENEFITS[metric]),
+                    height=520, key="benefit_map")
+st.markdown(maps.scale_html(maps.scale_of(cells["mean"]), BENEFITS[metric]), unsafe_allow_html=True)
+hidden = area.attrs.get("suppressed_cells", 0)
+st.caption(f"Mean {BENEFITS[metric]} of the residents living in each {cell_m} m cell: blue, a gain; "
+           f"red, a loss. {len(cells)} of {area.attrs.get('cells', len(cells))} cells shown; "
+           f"{hidden} with fewer than {s.k} residents (or needed to protect one) are left out.")
+
+sidebar.draw()
