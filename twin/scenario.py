@@ -95,16 +95,46 @@ def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     data = _read_with_bases(path, seen=())
     data.setdefault("name", path.stem)
+    scenario = scenario_from_mapping(data, where=str(path))
+    scenario._path = str(path)
+    return scenario
+
+
+def scenario_from_mapping(data: dict[str, Any], *, where: str) -> Scenario:
+    """A :class:`Scenario` from its YAML mapping (paths already resolved),
+    checked as a file would be.
+
+    Parameters
+    ----------
+    data
+        The mapping, with ``interventions`` as a list of mappings.
+    where
+        What error messages name as the file (a path, or e.g. ``scenario 'x'``).
+
+    Raises
+    ------
+    ConfigError
+        An unknown key or intervention type, or a bad value, in one line.
+    """
+    data = dict(data)
     interventions = [
-        _parse_intervention(item, path, index)
+        _parse_intervention(item, where, index)
         for index, item in enumerate(data.pop("interventions", None) or [])
     ]
     try:
-        scenario = Scenario.model_validate({**data, "interventions": interventions})
+        return Scenario.model_validate({**data, "interventions": interventions})
     except ValidationError as exc:
-        raise config_error_from_validation(exc, path, model=Scenario) from None
-    scenario._path = str(path)
-    return scenario
+        raise config_error_from_validation(exc, where, model=Scenario) from None
+
+
+def check_intervention(item: Any) -> str | None:
+    """The one-line problem with an intervention mapping, or None if it is valid."""
+    try:
+        _parse_intervention(item, "", 0)
+    except ConfigError as error:
+        field = error.field.removeprefix("interventions[0]").lstrip(".") or None
+        return str(ConfigError(error.message, field=field, fix=error.fix))
+    return None
 
 
 def _read_with_bases(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
@@ -140,7 +170,7 @@ def _resolve(value: str, base: Path) -> str:
     return str(candidate) if candidate.exists() else value
 
 
-def _parse_intervention(item: Any, path: Path, index: int) -> Intervention:
+def _parse_intervention(item: Any, path: str | Path, index: int) -> Intervention:
     field = f"interventions[{index}]"
     valid = ", ".join(sorted(REGISTRY))
     if not isinstance(item, dict) or "type" not in item:

@@ -11,11 +11,11 @@ from twin.errors import ConfigError, InputFileError
 from twin.experiments.compare import compare
 from twin.interventions import REGISTRY
 from twin.outcomes.benefits import group_benefits
-from twin.residents import load_resident_model
 from twin.scenario import load_scenario
 from twin.ui import areas, data
 from twin.ui.fields import describe
-from twin.ui.scenarios import Draft, build, check_intervention, load_set, scenario_sets, templates, to_yaml
+from twin.scenario import check_intervention, scenario_from_mapping
+from twin.ui.scenarios import Draft, load_set, scenario_sets, templates, to_yaml
 
 RUN = {"city": "helsinki", "resident_model": "helsinki", "residents": SMALL["residents"],
        "days": SMALL["days"], "seed": 1}
@@ -58,7 +58,7 @@ def test_drafts_build_the_scenarios_of_their_files(helsinki_set):
     baseline, drafts = helsinki_set
     assert baseline.data["interventions"] == []
     for draft in drafts:
-        built = build(draft.mapping(RUN), where=draft.name)
+        built = scenario_from_mapping(draft.mapping(RUN), where=draft.name)
         from_file = load_scenario(draft.origin)
         assert built.interventions == from_file.interventions
         assert built.name == from_file.name
@@ -69,7 +69,7 @@ def test_switching_an_intervention_off_leaves_it_out(helsinki_set):
     draft = next(d for d in drafts if d.data["interventions"])
     draft.enabled[0] = False
     try:
-        assert len(build(draft.mapping(RUN), where="x").interventions) == len(draft.data["interventions"]) - 1
+        assert len(scenario_from_mapping(draft.mapping(RUN), where="x").interventions) == len(draft.data["interventions"]) - 1
     finally:
         draft.enabled[0] = True
 
@@ -81,13 +81,13 @@ def test_a_bad_value_is_rejected_as_in_a_file(helsinki_set):
     bad.data["interventions"][0]["adoption"]["value"] = 1.5
     assert "adoption" in check_intervention(bad.data["interventions"][0])
     with pytest.raises(ConfigError, match=r"interventions\[0\]\.adoption"):
-        build(bad.mapping(RUN), where="scenario 'bad'")
+        scenario_from_mapping(bad.mapping(RUN), where="scenario 'bad'")
 
 
 def test_saved_yaml_reads_back_the_same_scenario(helsinki_set, tmp_path):
     _, drafts = helsinki_set
     for draft in drafts:
-        scenario = build(draft.mapping(RUN), where=draft.name)
+        scenario = scenario_from_mapping(draft.mapping(RUN), where=draft.name)
         path = tmp_path / f"{scenario.name}.yaml"
         path.write_text(to_yaml(scenario, header="saved from a test"))
         again = load_scenario(path)
@@ -104,8 +104,8 @@ def test_templates_are_sourced_interventions_of_the_files():
 
 def test_merged_comparisons_equal_one_comparison(helsinki, helsinki_set):
     baseline_draft, drafts = helsinki_set
-    baseline = build(baseline_draft.mapping(RUN), where="baseline")
-    scenarios = [build(d.mapping(RUN), where=d.name) for d in drafts[:2]]
+    baseline = scenario_from_mapping(baseline_draft.mapping(RUN), where="baseline")
+    scenarios = [scenario_from_mapping(d.mapping(RUN), where=d.name) for d in drafts[:2]]
     settings = dict(replications=2, residents=600, days=2, seed=3, city=helsinki, progress=False)
     together = compare(baseline, scenarios, **settings)
     merged = data.merge([compare(baseline, [s], **settings) for s in scenarios])
@@ -119,14 +119,13 @@ def test_merged_comparisons_equal_one_comparison(helsinki, helsinki_set):
 
 def test_benefit_by_area_suppresses_small_cells_like_groups(helsinki, helsinki_set):
     baseline_draft, drafts = helsinki_set
-    baseline = build(baseline_draft.mapping(RUN), where="baseline")
+    baseline = scenario_from_mapping(baseline_draft.mapping(RUN), where="baseline")
     parking = next(d for d in drafts if d.name == "parking_app")
-    comparison = compare(baseline, [build(parking.mapping(RUN), where="parking_app")],
+    comparison = compare(baseline, [scenario_from_mapping(parking.mapping(RUN), where="parking_app")],
                          replications=2, residents=1500, days=2, seed=1, city=helsinki, progress=False)
-    model = load_resident_model("helsinki")
     k = 30
-    area = areas.benefit_by_area(comparison, helsinki, model, cell_m=150, k=k)
-    cells = areas.home_cells(comparison, helsinki, model, 150)
+    area = areas.benefit_by_area(comparison, helsinki, cell_m=150, k=k)
+    cells = areas.home_cells(comparison, helsinki, 150)
     per_replication = cells.groupby([comparison.population["replication"].to_numpy(), cells], observed=True).size()
     smallest = per_replication.groupby(level=1, observed=True).min()
     shown = set(area["cell"])

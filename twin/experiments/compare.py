@@ -338,6 +338,7 @@ def _population_rows(before: pd.DataFrame, *, replication: int) -> pd.DataFrame:
         "replication": np.full(len(before), replication, dtype=np.int16),
         "resident": before["resident"].to_numpy(np.int32),
         "income_eur": before["income_eur"].to_numpy(np.float32),
+        "home_node": before["home_node"].to_numpy(np.int32),
         **{name: pd.Categorical(groups[name]) for name in DIMENSIONS},
         "essential_travel_min_per_week": before["essential_travel_min_per_week"].to_numpy(np.float32),
     })

@@ -19,7 +19,6 @@ from twin.city.arrays import City
 from twin.experiments.compare import Comparison
 from twin.outcomes.benefits import BENEFITS, group_benefits
 from twin.outcomes.groups import MIN_CELL_RESIDENTS
-from twin.residents import ResidentModel, synthesize_for_city
 
 CELL_SIZES_M = (100, 150, 200, 300, 500, 1000)
 """Cell sizes a planner can choose for maps."""
@@ -74,28 +73,17 @@ def home_density(city: City, cell_m: float) -> pd.DataFrame:
     return frame
 
 
-def home_cells(comparison: Comparison, city: City, model: ResidentModel, cell_m: float) -> pd.Series:
-    """The grid cell of each row of ``comparison.population`` (its home).
-
-    Residents of replication ``r`` are synthesized again from seed
-    ``comparison.seed + r``, as :func:`~twin.experiments.compare.compare`
-    drew them (same model, city, number and seed give the same residents).
-    """
-    population = comparison.population
+def home_cells(comparison: Comparison, city: City, cell_m: float) -> pd.Series:
+    """The grid cell of each row of ``comparison.population`` (its home)."""
     walk = city.streets["walk"]
-    labels = np.empty(len(population), dtype=object)
-    for r in range(comparison.replications):
-        rows = np.flatnonzero(population["replication"].to_numpy() == r)
-        people = synthesize_for_city(model, city, comparison.residents, seed=comparison.seed + r)
-        home = people.home_node[population["resident"].to_numpy()[rows]]
-        labels[rows] = cell_labels(walk.x_m[home], walk.y_m[home], cell_m)
-    return pd.Series(pd.Categorical(labels), index=population.index, name="cell")
+    home = comparison.population["home_node"].to_numpy()
+    labels = cell_labels(walk.x_m[home], walk.y_m[home], cell_m)
+    return pd.Series(pd.Categorical(labels), index=comparison.population.index, name="cell")
 
 
 def benefit_by_area(
     comparison: Comparison,
     city: City,
-    model: ResidentModel,
     *,
     cell_m: float,
     k: int = MIN_CELL_RESIDENTS,
@@ -111,7 +99,7 @@ def benefit_by_area(
         ``attrs["suppressed_cells"]`` counts the cells left out, and
         ``attrs["cells"]`` the cells with any resident.
     """
-    cells = home_cells(comparison, city, model, cell_m).to_frame()
+    cells = home_cells(comparison, city, cell_m).to_frame()
     replication = comparison.population["replication"].to_numpy()
     tables = []
     suppressed = 0

@@ -38,7 +38,8 @@ from twin.experiments.report import Tables, write_report
 from twin.outcomes.groups import connectivity_group, mobility_group
 from twin.residents import WATER_SUPPLIES, load_resident_model, synthesize_for_city
 from twin.ui import areas
-from twin.ui.scenarios import build, templates
+from twin.scenario import scenario_from_mapping
+from twin.ui.scenarios import templates
 
 UPLOAD_LIMIT_MB = 100
 """Largest OSM file a planner can upload (a city-sized .osm.pbf is 5-60 MB;
@@ -188,8 +189,8 @@ def to_payload(c: Comparison) -> dict:
 def from_payload(payload: dict) -> Comparison:
     """The :class:`Comparison` of :func:`to_payload`."""
     fields = dict(payload)
-    fields["baseline"] = build(json.loads(payload["baseline"]), where="baseline")
-    fields["scenarios"] = [build(json.loads(s), where="scenario") for s in payload["scenarios"]]
+    fields["baseline"] = scenario_from_mapping(json.loads(payload["baseline"]), where="baseline")
+    fields["scenarios"] = [scenario_from_mapping(json.loads(s), where="scenario") for s in payload["scenarios"]]
     return Comparison(**fields)
 
 
@@ -199,8 +200,8 @@ def comparison(source: str, baseline: str, scenario: str, *, replications: int,
     """One scenario against the baseline (JSON as :func:`twin.ui.scenarios.key_of`),
     as :func:`to_payload` data. Cached per scenario, so adding a scenario to a
     comparison runs only that one."""
-    result = compare(build(json.loads(baseline), where="baseline"),
-                     [build(json.loads(scenario), where="scenario")],
+    result = compare(scenario_from_mapping(json.loads(baseline), where="baseline"),
+                     [scenario_from_mapping(json.loads(scenario), where="scenario")],
                      replications=replications, residents=residents, days=days, seed=seed,
                      city=city(source), progress=False)
     return to_payload(result)
@@ -227,11 +228,10 @@ def merge(parts: list[Comparison]) -> Comparison:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def area_table(source: str, model_name: str, _comparison: Comparison, key: str,
+def area_table(source: str, _comparison: Comparison, key: str,
                *, cell_m: int, k: int) -> pd.DataFrame:
     """:func:`twin.ui.areas.benefit_by_area`, cached by the run's ``key``."""
-    return areas.benefit_by_area(_comparison, city(source), load_resident_model(model_name),
-                                 cell_m=cell_m, k=k)
+    return areas.benefit_by_area(_comparison, city(source), cell_m=cell_m, k=k)
 
 
 @st.cache_data(show_spinner="Writing the tables, charts and summary...", max_entries=8)

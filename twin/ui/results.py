@@ -20,7 +20,8 @@ from twin.errors import TwinError
 from twin.experiments.compare import Comparison, check_comparable
 from twin.experiments.report import Tables
 from twin.ui import data
-from twin.ui.scenarios import build, key_of
+from twin.scenario import scenario_from_mapping
+from twin.ui.scenarios import key_of
 from twin.ui.state import Run, Session
 
 
@@ -48,7 +49,7 @@ def plan(s: Session) -> Plan:
     problems = []
     fields = s.run_fields()
     try:
-        baseline = build(s.baseline.mapping(fields), where=f"scenario '{s.baseline.name}'")
+        baseline = scenario_from_mapping(s.baseline.mapping(fields), where=f"scenario '{s.baseline.name}'")
     except TwinError as error:
         return Plan(None, [str(error)])
     chosen = [s.drafts[i] for i in (s.chosen or []) if i in s.drafts]
@@ -57,7 +58,7 @@ def plan(s: Session) -> Plan:
     scenarios = []
     for draft in chosen:
         try:
-            scenarios.append(build(draft.mapping(fields), where=f"scenario '{draft.name}'"))
+            scenarios.append(scenario_from_mapping(draft.mapping(fields), where=f"scenario '{draft.name}'"))
         except TwinError as error:
             problems.append(str(error))
     names = [sc.name for sc in scenarios]

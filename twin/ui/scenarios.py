@@ -14,7 +14,6 @@ Pure Python: no streamlit here.
 from __future__ import annotations
 
 import copy
-import difflib
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -22,11 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 
 import twin
-from twin._validation import config_error_from_validation
-from twin.errors import ConfigError, TwinError
+from twin.errors import TwinError
 from twin.interventions import REGISTRY
 from twin.scenario import Scenario, load_scenario
 
@@ -145,62 +142,6 @@ def templates() -> dict[str, dict[str, Any]]:
             for intervention in scenario.interventions:
                 found.setdefault(intervention.kind, intervention.model_dump(mode="json"))
     return {kind: found[kind] for kind in sorted(found) if kind in REGISTRY}
-
-
-def build(data: dict[str, Any], *, where: str) -> Scenario:
-    """A :class:`Scenario` from a YAML mapping, checked like a file.
-
-    Parameters
-    ----------
-    data
-        As :meth:`Draft.mapping` returns.
-    where
-        How error messages name the scenario (e.g. ``scenario 'parking_app'``).
-
-    Raises
-    ------
-    ConfigError
-        An unknown intervention type or a bad value, in one line.
-    """
-    data = dict(data)
-    interventions = [_intervention(item, where, index)
-                     for index, item in enumerate(data.pop("interventions", None) or [])]
-    try:
-        return Scenario.model_validate({**data, "interventions": interventions})
-    except ValidationError as exc:
-        raise config_error_from_validation(exc, where, model=Scenario) from None
-
-
-def _intervention(item: Any, where: str, index: int):
-    field_name = f"interventions[{index}]"
-    valid = ", ".join(sorted(REGISTRY))
-    if not isinstance(item, dict) or item.get("type") not in REGISTRY:
-        kind = item.get("type") if isinstance(item, dict) else None
-        near = difflib.get_close_matches(str(kind), REGISTRY, n=1)
-        hint = f"did you mean {near[0]!r}? " if near else ""
-        raise ConfigError(f"unknown intervention type {kind!r}", path=where, field=f"{field_name}.type",
-                          fix=f"{hint}valid types: {valid}")
-    cls = REGISTRY[item["type"]]
-    try:
-        return cls.model_validate(item)
-    except ValidationError as exc:
-        error = config_error_from_validation(exc, where, model=cls)
-        raise ConfigError(error.message, path=where,
-                          field=f"{field_name}.{error.field}" if error.field else field_name,
-                          fix=error.fix) from None
-
-
-def check_intervention(item: dict[str, Any]) -> str | None:
-    """The one-line problem with an intervention mapping, or None if valid."""
-    cls = REGISTRY.get(item.get("type"))
-    if cls is None:
-        return f"unknown intervention type {item.get('type')!r}"
-    try:
-        cls.model_validate(item)
-    except ValidationError as exc:
-        error = config_error_from_validation(exc, "", model=cls)
-        return str(ConfigError(error.message, field=error.field, fix=error.fix))
-    return None
 
 
 def to_yaml(scenario: Scenario, *, city: str | None = None, header: str = "") -> str:

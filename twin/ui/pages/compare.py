@@ -155,7 +155,7 @@ area_scenario = left.selectbox("Scenario", names, key="area_scenario")
 cell_m = right.select_slider("Cell size (m)", areas.CELL_SIZES_M,
                              value=s.cell_m or areas.default_cell_m(city), key="area_cell_m")
 s.cell_m = cell_m
-area = data.area_table(run.source, run.model, comparison, run.key, cell_m=cell_m, k=s.k)
+area = data.area_table(run.source, comparison, run.key, cell_m=cell_m, k=s.k)
 cells = area[(area["scenario"] == area_scenario) & (area["metric"] == metric)]
 walk = city.streets["walk"]
 with st.container(key="benefit_area"):

@@ -27,7 +27,7 @@ st.markdown(
 
 city = data.city(run.source)
 cell_m = s.cell_m or areas.default_cell_m(city)
-area = data.area_table(run.source, run.model, comparison, run.key, cell_m=cell_m, k=s.k)
+area = data.area_table(run.source, comparison, run.key, cell_m=cell_m, k=s.k)
 extra = {
     "benefit_by_area.csv": area.assign(polygon=area["polygon"].map(json.dumps))
     .to_csv(index=False).encode(),

@@ -11,7 +11,8 @@ from twin.interventions import REGISTRY
 from twin.residents import load_resident_model
 from twin.ui import data, forms, layout, state
 from twin.ui.fields import describe
-from twin.ui.scenarios import build, check_intervention, scenario_sets, to_yaml, unique_name
+from twin.scenario import check_intervention, scenario_from_mapping
+from twin.ui.scenarios import scenario_sets, to_yaml, unique_name
 
 s = state.get()
 s.ensure_set()
@@ -66,7 +67,7 @@ fields = s.run_fields()
 
 def status(draft) -> tuple[str, float | None]:
     try:
-        scenario = build(draft.mapping(fields), where=f"scenario '{draft.name}'")
+        scenario = scenario_from_mapping(draft.mapping(fields), where=f"scenario '{draft.name}'")
     except TwinError as error:
         return str(error), None
     return "ok", sum(i.cost.yearly for i in scenario.interventions)
@@ -176,7 +177,7 @@ buttons[0].button("Duplicate", key="duplicate", on_click=duplicate,
 buttons[1].button("Reset to file" if draft.origin else "Reset", key="reset", on_click=reset)
 buttons[2].button("Delete from this list", key="delete", on_click=delete, help="The file is not touched.")
 if problem == "ok":
-    scenario = build(draft.mapping(fields), where=draft.name)
+    scenario = scenario_from_mapping(draft.mapping(fields), where=draft.name)
     buttons[3].download_button(
         "Save as YAML", to_yaml(scenario, city=s.city.scenario_city,
                                 header=f"{scenario.name}: saved from the twin planners' app.\n"
