@@ -36,8 +36,8 @@ def run(ctx: Context) -> list[Row]:
         with tempfile.TemporaryDirectory(prefix="twin-numba-") as cache_dir:
             ctx.log("  fresh numba cache, baseline scenarios only")
             baseline = run_worker("compile", {**args, "glob": "baseline.yaml"}, env={"NUMBA_CACHE_DIR": cache_dir})
-        with tempfile.TemporaryDirectory(prefix="twin-xdg-") as xdg:
-            default = run_worker("cache-dir", {}, env={"NUMBA_CACHE_DIR": None, "XDG_CACHE_HOME": xdg})
+    with tempfile.TemporaryDirectory(prefix="twin-xdg-") as xdg:
+        default = run_worker("cache-dir", {}, env={"NUMBA_CACHE_DIR": None, "XDG_CACHE_HOME": xdg})
 
     def summary(report):
         kernels = report["dispatchers"]

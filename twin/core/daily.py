@@ -53,7 +53,7 @@ MODE_NAMES = ("walk", "wheelchair", "car")
 WATER_PIPED = 0  # index of "piped" in twin.residents.WATER_SUPPLIES
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # inlined: called per resident and purpose
 def one_way_time_s(
     purpose,
     resident,
@@ -93,7 +93,7 @@ def one_way_time_s(
     return best, mode
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # inlined: called per resident and purpose
 def trips_today(day, seed, resident, purpose, water_purpose, trips_per_week,
                 water_supply, outage_days_per_week, water_trips_per_day):
     """Number of trips resident makes for ``purpose`` on ``day``."""
@@ -199,7 +199,7 @@ def _best_one_way_times(
 # making them; (b) twin.core.dispatch; (c) accounting of the booked trips.
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # inlined: called per resident and purpose
 def trip_time_s(start_s, span_s, j, k, u):
     """Requested pickup time of trip ``j`` of the ``k`` trips a resident makes
     for one purpose today: spread over ``[start_s, start_s + span_s)`` with
@@ -207,7 +207,7 @@ def trip_time_s(start_s, span_s, j, k, u):
     return start_s + span_s * ((j + u) / k)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # inlined: called per resident and purpose
 def _paratransit_booked(day, seed, i, p, k, t, drive_time_s, max_trip_time_s, expected_wait_s,
                         by_app, same_day, start_s, span_s, lead_s, office_start_s):
     """How many of resident ``i``'s ``k`` trips for ``p`` today a rider books

@@ -476,8 +476,13 @@ def _insert(fl, it, n_stops, i, j, p, d, leg, early_p, late_p, release, hold_dro
 def _grow(fl, it, n_vehicles, size):
     new_fl = np.empty((n_vehicles, size, _N_FLOAT), dtype=np.float64)
     new_it = np.empty((n_vehicles, size, _N_INT), dtype=np.int32)
-    new_fl[:, : fl.shape[1]] = fl
-    new_it[:, : it.shape[1]] = it
+    # Explicit loops: numba compiles 3-D slice copies slowly (about 3 s).
+    for v in range(fl.shape[0]):
+        for s in range(fl.shape[1]):
+            for c in range(_N_FLOAT):
+                new_fl[v, s, c] = fl[v, s, c]
+            for c in range(_N_INT):
+                new_it[v, s, c] = it[v, s, c]
     return new_fl, new_it
 
 

@@ -28,7 +28,7 @@ CHANNEL_OUTAGE = 17  # piped-water outage today
 PHASE_DAY = 0xFFFF  # the "day" used for draws fixed over the whole run
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # inlined: one compile per caller, not per argument type
 def uniform(seed, day, resident, channel):
     """A uniform float in [0, 1) for one (seed, day, resident, channel)."""
     z = uint64(seed) * _GOLDEN
