@@ -149,3 +149,23 @@ def test_real_process_prints_one_line_and_exits_2(tmp_path):
     assert completed.returncode == 2
     assert "Traceback" not in completed.stderr
     assert len(completed.stderr.strip().splitlines()) == 1
+
+
+INTERVENTION_COST = """    cost:
+      capital: {value: 1, source: test}
+      yearly_operating: {value: 1, source: test}
+      lifetime_years: {value: 1, source: test}
+"""
+
+
+@pytest.mark.parametrize("intervention, needles", [
+    ("  - type: water_points\n    sites: [{lon: 0.0, lat: 0.0}]\n", ["interventions[0].sites[0]", "outside"]),
+    ("  - type: water_points\n    k: 100000\n", ["interventions[0].k", "candidate sites"]),
+    ("  - type: paratransit_app\n", ["interventions[0].type", "valid types"]),
+])
+def test_intervention_mistakes_found_at_run_time(tmp_path, intervention, needles):
+    scenario = write(tmp_path / "s.yaml", "name: x\nresident_model: nairobi_informal\n"
+                     "interventions:\n" + intervention + INTERVENTION_COST)
+    out = tmp_path / "out"
+    assert_user_error(twin("run", scenario, "--residents", "200", "--out", out), "s.yaml", *needles)
+    assert not out.exists()
