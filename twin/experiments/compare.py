@@ -29,7 +29,7 @@ from twin.interventions import World, apply_interventions
 from twin.outcomes.benefits import BENEFITS, group_benefits, mean_ci95, newly_served, paired_benefits
 from twin.outcomes.equity import BOTTOM_SHARE, concentration_index, gini, palma, share_to_bottom
 from twin.outcomes.groups import MIN_CELL_RESIDENTS, group_columns
-from twin.residents import PURPOSES, load_resident_model, synthesize_for_city
+from twin.residents import load_resident_model, synthesize_for_city
 from twin.residents.load import resolve_model_path
 from twin.scenario import Scenario
 
@@ -230,14 +230,10 @@ def _positive(value: int, name: str) -> int:
 
 
 def _ledger(world: World, *, seed: int, days: int, access) -> pd.DataFrame:
-    """A run's ledger frame, with trips made per purpose (for paired minutes)."""
+    """A run's per-resident ledger frame."""
     model = CityModel(world, seed=seed, agents="none", access=access)
     model.run(days)
-    frame = model.ledger_frame()
-    per_week = 7.0 / days
-    for p, purpose in enumerate(PURPOSES):
-        frame[f"trips_per_week_{purpose}"] = model.ledger.trips_made[:, p] * per_week
-    return frame
+    return model.ledger_frame()
 
 
 def compare(

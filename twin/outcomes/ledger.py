@@ -125,6 +125,8 @@ def ledger_frame(
     for p, purpose in enumerate(PURPOSES):
         columns[f"travel_min_per_week_{purpose}"] = ledger.travel_time_s[:, p] / 60.0 * per_week
     for p, purpose in enumerate(PURPOSES):
+        columns[f"trips_per_week_{purpose}"] = ledger.trips_made[:, p] * per_week
+    for p, purpose in enumerate(PURPOSES):
         columns[f"unmet_trips_per_week_{purpose}"] = ledger.unmet_trips[:, p] * per_week
     columns["essential_travel_min_per_week"] = ledger.travel_time_s.sum(axis=1) / 60.0 * per_week
     columns["trips_per_week"] = ledger.trips_made.sum(axis=1) * per_week
