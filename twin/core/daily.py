@@ -110,7 +110,6 @@ def trips_today(day, seed, resident, purpose, water_purpose, trips_per_week,
     return int(math.floor((day + 1) * per_day + phase) - math.floor(day * per_day + phase))
 
 
-@njit(cache=True, parallel=True)
 def _simulate_day(
     day,
     seed,
@@ -136,40 +135,23 @@ def _simulate_day(
     trips_made,
     unmet_trips,
 ):
+    """One day without paratransit: :func:`_simulate_day_paratransit` with no
+    riders (the same trips, counts and ledger). A plain function, so there is
+    one day kernel to compile instead of two (about 2 s less on first use)."""
     n_residents, n_purposes = trips_per_week.shape
-    walk_trips = 0
-    wheelchair_trips = 0
-    car_trips = 0
-    unmet_total = 0
-    for i in prange(n_residents):
-        for p in range(n_purposes):
-            k = trips_today(day, seed, i, p, water_purpose, trips_per_week,
-                            water_supply, outage_days_per_week, water_trips_per_day)
-            if k == 0:
-                continue
-            t, mode = one_way_time_s(p, i, home_node, home_drive_node, wheelchair, has_car,
-                                     speed_mps, parking_search_time_s, walk_length_m,
-                                     wheelchair_length_m, drive_time_s, transit_purpose,
-                                     parking_walk_m)
-            if t > max_trip_time_s[i]:  # inf included: unreachable is unmet
-                unmet_trips[i, p] += k
-                unmet_total += k
-                continue
-            round_trip_s = 2.0 * t
-            if p == water_purpose:
-                round_trip_s += water_queue_time_s[i]
-            travel_time_s[i, p] += k * round_trip_s
-            trips_made[i, p] += k
-            if mode == MODE_WALK:
-                walk_trips += k
-            elif mode == MODE_WHEELCHAIR:
-                wheelchair_trips += k
-            else:
-                car_trips += k
-    return walk_trips, wheelchair_trips, car_trips, unmet_total
+    no_rider = np.full(n_residents, -1, dtype=np.int32)
+    no_riders = np.zeros((0, n_purposes), dtype=np.int32)
+    return _simulate_day_paratransit(
+        day, seed, home_node, home_drive_node, wheelchair, has_car, speed_mps,
+        max_trip_time_s, parking_search_time_s, trips_per_week, water_supply,
+        outage_days_per_week, walk_length_m, wheelchair_length_m, drive_time_s,
+        water_purpose, transit_purpose, parking_walk_m, water_trips_per_day,
+        water_queue_time_s, no_rider, np.zeros(0, dtype=np.bool_), False, 0.0, 0.0, 0.0,
+        0.0, 0.0, no_riders, no_riders, travel_time_s, trips_made, unmet_trips,
+    )
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)  # serial: run once per report, and a parallel kernel compiles slower
 def _best_one_way_times(
     home_node,
     home_drive_node,
@@ -185,7 +167,7 @@ def _best_one_way_times(
     out_time_s,
 ):
     n_residents, n_purposes = out_time_s.shape
-    for i in prange(n_residents):
+    for i in range(n_residents):
         for p in range(n_purposes):
             t, _ = one_way_time_s(p, i, home_node, home_drive_node, wheelchair, has_car,
                                   speed_mps, parking_search_time_s, walk_length_m,
@@ -321,7 +303,6 @@ def _simulate_day_paratransit(
     return walk_trips, wheelchair_trips, car_trips, unmet_total
 
 
-@njit(cache=True)
 def _paratransit_requests(
     day,
     seed,
@@ -374,16 +355,11 @@ def _paratransit_requests(
     ready time, request) and trips (resident, purpose, first leg, legs; a
     multi-stop journey's last trip also owns the leg home).
     """
-    n_riders, n_purposes = booked.shape
-    n_trips = 0
-    n_journeys = 0
-    for r in range(n_riders):
-        rider_trips = 0
-        for p in range(n_purposes):
-            rider_trips += booked[r, p]
-        n_trips += rider_trips
-        if rider_trips > 0:
-            n_journeys += 1
+    # Sized and allocated here; the kernel fills them (returning eleven
+    # arrays from a kernel took about 0.2 s more to compile).
+    rider_trips = booked.sum(axis=1, dtype=np.int64)
+    n_trips = int(rider_trips.sum())
+    n_journeys = int(np.count_nonzero(rider_trips > 0))
     n_legs = n_trips + n_journeys if multi_stop else 2 * n_trips
     n_requests = n_journeys if multi_stop else 2 * n_trips
     req_first_leg = np.empty(n_requests, dtype=np.int32)
@@ -397,6 +373,56 @@ def _paratransit_requests(
     trip_purpose = np.empty(n_trips, dtype=np.int32)
     trip_first_leg = np.empty(n_trips, dtype=np.int32)
     trip_n_legs = np.empty(n_trips, dtype=np.int32)
+    _fill_paratransit_requests(
+        day, seed, rider_resident, by_app, trips_today, booked, home_node, home_drive_node,
+        facility_drive_node, multi_stop, same_day, start_s, end_s, span_s, lead_s, office_end_s,
+        pickup_window_s, dwell_s, activity_s, zone, to_centre_s, from_centre_s, between_s,
+        req_first_leg, req_n_legs, req_release_s, leg_pickup, leg_dropoff, leg_ready_s,
+        leg_request, trip_resident, trip_purpose, trip_first_leg, trip_n_legs,
+    )
+    return (req_first_leg, req_n_legs, req_release_s, leg_pickup, leg_dropoff, leg_ready_s,
+            leg_request, trip_resident, trip_purpose, trip_first_leg, trip_n_legs)
+
+
+@njit(cache=True)
+def _fill_paratransit_requests(
+    day,
+    seed,
+    rider_resident,
+    by_app,
+    trips_today,
+    booked,
+    home_node,
+    home_drive_node,
+    facility_drive_node,
+    multi_stop,
+    same_day,
+    start_s,
+    end_s,
+    span_s,
+    lead_s,
+    office_end_s,
+    pickup_window_s,
+    dwell_s,
+    activity_s,
+    zone,
+    to_centre_s,
+    from_centre_s,
+    between_s,
+    req_first_leg,
+    req_n_legs,
+    req_release_s,
+    leg_pickup,
+    leg_dropoff,
+    leg_ready_s,
+    leg_request,
+    trip_resident,
+    trip_purpose,
+    trip_first_leg,
+    trip_n_legs,
+):
+    """The work of :func:`_paratransit_requests`, into its preallocated outputs."""
+    n_riders, n_purposes = booked.shape
     times = np.empty(8, dtype=np.float64)
     purposes = np.empty(8, dtype=np.int32)
     q = 0
@@ -420,7 +446,7 @@ def _paratransit_requests(
                 times[m] = trip_time_s(start_s, span_s, j, k, u)
                 purposes[m] = p
                 m += 1
-        order = np.argsort(times[:m], kind="mergesort")
+        order = _stable_order(times, np.int64(m))
         home = home_drive_node[home_node[i]]
         if multi_stop:
             planned_s = 0.0
@@ -474,8 +500,22 @@ def _paratransit_requests(
                 trip_first_leg[trip] = leg - 2
                 trip_n_legs[trip] = 2
                 trip += 1
-    return (req_first_leg, req_n_legs, req_release_s, leg_pickup, leg_dropoff, leg_ready_s,
-            leg_request, trip_resident, trip_purpose, trip_first_leg, trip_n_legs)
+
+
+@njit(cache=True)
+def _stable_order(values, m):
+    """Indices sorting ``values[:m]`` ascending, ties in index order (as a
+    stable argsort; an insertion sort: a rider has few trips a day, and
+    numba's argsort takes about a second to compile)."""
+    order = np.empty(m, dtype=np.int64)
+    for a in range(m):
+        v = values[a]
+        b = a
+        while b > 0 and values[order[b - 1]] > v:
+            order[b] = order[b - 1]
+            b -= 1
+        order[b] = a
+    return order
 
 
 @njit(cache=True)

@@ -290,16 +290,36 @@ def dispatch(requests: Requests, fleet: Fleet, zones: ZoneTimes) -> Dispatched:
         Travel times of the drive graph.
     """
     r = requests
-    out = _dispatch(
+    # depot as int32, like every node in the kernels: one signature per helper.
+    request_vehicle, ready, fl, it, n_stops = _dispatch(
         r.order(), r.first_leg.astype(np.int32), r.n_legs.astype(np.int32),
         r.release_s.astype(np.float64), r.pickup_node.astype(np.int32),
         r.dropoff_node.astype(np.int32), r.ready_s.astype(np.float64),
-        int(fleet.n_vehicles), int(fleet.capacity), int(fleet.depot),
+        int(fleet.n_vehicles), int(fleet.capacity), np.int32(fleet.depot),
         float(fleet.start_s), float(fleet.end_s), float(fleet.pickup_window_s),
         float(fleet.chained_window_s), float(fleet.dwell_s), float(fleet.max_ride_s),
         float(fleet.activity_s), *zones.arrays(),
     )
-    return Dispatched(*out)
+    # The stop tables, vehicle by vehicle in time order (in numpy: compiling
+    # this in the kernel added to its compile time).
+    n_vehicles = len(n_stops)
+    stop_indptr = np.zeros(n_vehicles + 1, dtype=np.int64)
+    np.cumsum(n_stops, out=stop_indptr[1:])
+    kept = np.arange(fl.shape[1])[None, :] < n_stops[:, None]
+    stop_it = it[kept]
+    stop_time_s = fl[kept][:, _TIME].copy()
+    stop_node = stop_it[:, _NODE].copy()
+    stop_leg = stop_it[:, _LEG].copy()
+    stop_load = stop_it[:, _LOAD].copy()
+    stop_kind = stop_it[:, _KIND].astype(np.int8)
+    n_legs = len(r.pickup_node)
+    pickup_s = np.full(n_legs, np.nan)
+    dropoff_s = np.full(n_legs, np.nan)
+    is_pickup = stop_kind == PICKUP
+    pickup_s[stop_leg[is_pickup]] = stop_time_s[is_pickup]
+    dropoff_s[stop_leg[~is_pickup]] = stop_time_s[~is_pickup]
+    return Dispatched(request_vehicle, ready, pickup_s, dropoff_s, stop_indptr, stop_node,
+                      stop_leg, stop_load, stop_kind, stop_time_s)
 
 
 @njit(cache=True)
@@ -336,10 +356,10 @@ def _best_insertion(fl, it, n_stops, p, d, early_p, late_p, min_pos, release,
     and the drop-off before stop ``j`` (``i <= j <= n_stops``). Returns
     ``(i, j)``, or ``(-1, -1)`` if no position is feasible.
     """
-    lo = max(min_pos, _first_at_least(fl, _TIME, 0, n_stops, release))
+    lo = max(min_pos, _first_at_least(fl, np.int64(_TIME), np.int64(0), n_stops, release))
     # Before stop i the pickup delays it to >= early_p + dwell: positions
     # whose latest feasible time is earlier cannot work (latest is non-decreasing).
-    lo = _first_at_least(fl, _LATEST, lo, n_stops, early_p + dwell_s)
+    lo = _first_at_least(fl, np.int64(_LATEST), lo, n_stops, early_p + dwell_s)
     best_cost = np.inf
     best_i = -1
     best_j = -1
@@ -422,12 +442,17 @@ def _insert(fl, it, n_stops, i, j, p, d, leg, early_p, late_p, release, hold_dro
     """Insert a leg at ``(i, j)`` (see :func:`_best_insertion`), re-time the
     schedule and its latest feasible times; returns the new number of stops.
     The drop-off lands at ``j + 1``."""
+    # Explicit column loops: numba compiles row copies (fl[a] = fl[b]) slowly.
     for k in range(n_stops - 1, j - 1, -1):
-        fl[k + 2] = fl[k]
-        it[k + 2] = it[k]
+        for c in range(_N_FLOAT):
+            fl[k + 2, c] = fl[k, c]
+        for c in range(_N_INT):
+            it[k + 2, c] = it[k, c]
     for k in range(j - 1, i - 1, -1):
-        fl[k + 1] = fl[k]
-        it[k + 1] = it[k]
+        for c in range(_N_FLOAT):
+            fl[k + 1, c] = fl[k, c]
+        for c in range(_N_INT):
+            it[k + 1, c] = it[k, c]
     n_stops += 2
     drop = j + 1
     fl[i, _EARLY] = early_p
@@ -473,6 +498,16 @@ def _insert(fl, it, n_stops, i, j, p, d, leg, early_p, late_p, release, hold_dro
 
 
 @njit(cache=True)
+def _copy_stops(src_fl, src_it, dst_fl, dst_it, n):
+    """Copy the first ``n`` stops (explicit loops: slice copies compile slowly)."""
+    for s in range(n):
+        for c in range(_N_FLOAT):
+            dst_fl[s, c] = src_fl[s, c]
+        for c in range(_N_INT):
+            dst_it[s, c] = src_it[s, c]
+
+
+@njit(cache=True)
 def _grow(fl, it, n_vehicles, size):
     new_fl = np.empty((n_vehicles, size, _N_FLOAT), dtype=np.float64)
     new_it = np.empty((n_vehicles, size, _N_INT), dtype=np.int32)
@@ -515,21 +550,20 @@ def _dispatch(order, req_first_leg, req_n_legs, req_release_s, leg_pickup, leg_d
         for v in range(n_vehicles):
             s = n_stops[v]
             i, j = _best_insertion(fl[v], it[v], s, leg_pickup[first], leg_dropoff[first],
-                                   early, late, 0, release, capacity, depot, start_s, end_s,
+                                   early, late, np.int64(0), release, capacity, depot, start_s, end_s,
                                    dwell_s, max_ride_s, zone, to_c, from_c, between)
             if i < 0:
                 continue
             if m == 1:
                 n_stops[v] = _insert(fl[v], it[v], s, i, j, leg_pickup[first], leg_dropoff[first],
-                                     first, early, late, release, False, depot, start_s, end_s,
+                                     np.int64(first), early, late, release, m > 1, depot, start_s, end_s,
                                      dwell_s, max_ride_s, zone, to_c, from_c, between)
                 request_vehicle[q] = v
                 break
             # A chain: try it on a copy, keep it only if every leg fits.
-            scratch_fl[:s] = fl[v, :s]
-            scratch_it[:s] = it[v, :s]
+            _copy_stops(fl[v], it[v], scratch_fl, scratch_it, s)
             s = _insert(scratch_fl, scratch_it, s, i, j, leg_pickup[first], leg_dropoff[first],
-                        first, early, late, release, True, depot, start_s, end_s,
+                        np.int64(first), early, late, release, m > 1, depot, start_s, end_s,
                         dwell_s, max_ride_s, zone, to_c, from_c, between)
             drop = j + 1
             fits = True
@@ -550,42 +584,15 @@ def _dispatch(order, req_first_leg, req_n_legs, req_release_s, leg_pickup, leg_d
                 ready[leg] = chained_early
                 drop = j + 1
             if fits:
-                fl[v, :s] = scratch_fl[:s]
-                it[v, :s] = scratch_it[:s]
+                _copy_stops(scratch_fl, scratch_it, fl[v], it[v], s)
                 n_stops[v] = s
                 request_vehicle[q] = v
                 break
         if request_vehicle[q] >= 0:
             most_stops = max(most_stops, n_stops[request_vehicle[q]])
 
-    n_legs = len(leg_pickup)
-    pickup_s = np.full(n_legs, np.nan)
-    dropoff_s = np.full(n_legs, np.nan)
     for q in range(n_requests):
         if request_vehicle[q] < 0:
             for leg in range(req_first_leg[q] + 1, req_first_leg[q] + req_n_legs[q]):
                 ready[leg] = np.nan
-    stop_indptr = np.zeros(n_vehicles + 1, dtype=np.int64)
-    for v in range(n_vehicles):
-        stop_indptr[v + 1] = stop_indptr[v] + n_stops[v]
-    total = stop_indptr[n_vehicles]
-    stop_node = np.empty(total, dtype=np.int32)
-    stop_leg = np.empty(total, dtype=np.int32)
-    stop_load = np.empty(total, dtype=np.int32)
-    stop_kind = np.empty(total, dtype=np.int8)
-    stop_time_s = np.empty(total, dtype=np.float64)
-    for v in range(n_vehicles):
-        for k in range(n_stops[v]):
-            out = stop_indptr[v] + k
-            leg = it[v, k, _LEG]
-            stop_node[out] = it[v, k, _NODE]
-            stop_leg[out] = leg
-            stop_load[out] = it[v, k, _LOAD]
-            stop_kind[out] = it[v, k, _KIND]
-            stop_time_s[out] = fl[v, k, _TIME]
-            if it[v, k, _KIND] == PICKUP:
-                pickup_s[leg] = fl[v, k, _TIME]
-            else:
-                dropoff_s[leg] = fl[v, k, _TIME]
-    return (request_vehicle, ready, pickup_s, dropoff_s, stop_indptr, stop_node, stop_leg,
-            stop_load, stop_kind, stop_time_s)
+    return request_vehicle, ready, fl, it, n_stops

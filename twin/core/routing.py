@@ -387,8 +387,9 @@ def _search_in_pool(
     :func:`_bucket_ring`). Were that broken, every entry would still be
     processed and the result still exact, only slower.
     """
-    cost[:] = np.inf
-    facility[:] = -1
+    for v in range(len(cost)):  # loops: slice fills compile more slowly
+        cost[v] = np.inf
+        facility[v] = -1
     inv_width = 1.0 / bucket_width
     mask = n_buckets - 1
     first = np.full(n_buckets, -1, dtype=np.int32)
