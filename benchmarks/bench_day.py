@@ -56,65 +56,6 @@ def day_timing(ctx: Context, model, *, days: int):
     return time_calls(model.step, days, warmup=1)
 
 
-def inlined_kernel():
-    """twin's day kernel rebuilt with its two helpers (``trips_today``,
-    ``one_way_time_s``) inlined at numba's IR level (``inline="always"``);
-    the source is twin's own, only the decorators differ."""
-    import types
-
-    from numba import njit
-
-    import twin.core.daily as daily
-
-    def rebuilt(fn, **globals_):
-        return types.FunctionType(fn.py_func.__code__, {**fn.py_func.__globals__, **globals_}, fn.py_func.__name__)
-
-    helpers = {name: njit(inline="always")(getattr(daily, name).py_func)
-               for name in ("trips_today", "one_way_time_s")}
-    return njit(parallel=True)(rebuilt(daily._simulate_day, **helpers))
-
-
-def inlined_row(ctx: Context, spec, threads: int) -> Row:
-    """What-if: the same day with the helpers inlined, as profiling evidence
-    for a change to twin/core/daily.py (~1.0x once daily.py inlines them).
-
-    Two models over the same residents step the same days, alternating:
-    one as is, one with ``CityModel.step``'s kernel swapped for the rebuilt
-    one; their ledgers must stay identical."""
-    import time
-
-    import twin.abm.model as abm_model
-
-    try:
-        kernel = inlined_kernel()
-    except Exception as exc:  # daily.py changed shape: nothing to compare
-        return Row(SECTION, "what-if: day kernel with its helpers inlined", "not measured",
-                   notes=f"could not rebuild the kernel: {type(exc).__name__}: {exc}"[:300])
-    as_is, inlined = city_model(ctx, spec, N_RESIDENTS), city_model(ctx, spec, N_RESIDENTS)
-    original = abm_model._simulate_day
-
-    def step_inlined():
-        abm_model._simulate_day = kernel
-        try:
-            inlined.step()
-        finally:
-            abm_model._simulate_day = original
-
-    start = time.perf_counter()
-    step_inlined()
-    compile_s = time.perf_counter() - start
-    as_is.step()
-    t = time_paired({"as_is": as_is.step, "inlined": step_inlined}, max(7, ctx.repeat), warmup=0)
-    same = all(np.array_equal(getattr(as_is.ledger, f), getattr(inlined.ledger, f))
-               for f in ("travel_time_s", "trips_made", "unmet_trips"))
-    return Row(SECTION, f"what-if: the same day with trips_today and one_way_time_s inlined, {threads} threads",
-               str(t["inlined"]), str(t["as_is"]), fmt_ratio(t["as_is"].median, t["inlined"].median),
-               notes=f"numba inline='always' on the two helpers of twin/core/daily.py, nothing else changed; "
-                     f"ledgers after {max(7, ctx.repeat) + 1} days {'identical' if same else 'DIFFER'}; "
-                     f"first call (compiles, uncached) {fmt_s(compile_s)}; profiling evidence for the lead, "
-                     "~1.0x once daily.py inlines them")
-
-
 def run(ctx: Context) -> list[Row]:
     spec = ctx.main_city()
     where = f"{spec.name} ({ctx.city(spec).streets['walk'].n_nodes:,} walk nodes)"
@@ -163,7 +104,6 @@ def run(ctx: Context) -> list[Row]:
         ctx.scaling.setdefault("reference", []).append({"n": n, "s": ref_t.median})
         del reference, twin_model
     del model
-    rows.insert(1, inlined_row(ctx, spec, threads))
 
     n_agents = N_RESIDENTS if "large" in ctx.sizes else 100_000
     ctx.log(f"  {n_agents:,} plain Mesa agents (fresh process)")

@@ -94,15 +94,6 @@ def main(argv=None) -> int:
     return 0
 
 
-def threading_layer() -> str:
-    import numba
-
-    try:
-        return numba.threading_layer()
-    except ValueError:  # no parallel kernel has run
-        return f"{numba.config.THREADING_LAYER} (none used yet)"
-
-
 def cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -122,7 +113,8 @@ def write_results(args, ctx: Context, rows: list[Row], log: list[str], *, starte
         f"- **date**: {started}; suite took {took:.0f} s",
         f"- **machine**: {m['cpu']}; {m['cores']} cores; {m['ram']} RAM; {m['os']}; Python {m['python']}",
         f"- **load average** (1/5/15 min) at start: {load_start}; at end: {load_average()}",
-        f"- **numba**: {ctx.threads} threads, threading layer {threading_layer()}",
+        f"- **threads**: {ctx.threads} (`numba.set_num_threads`; twin splits its nogil kernels over that many "
+        "threads, see twin/core/threads.py)",
         f"- **quiet machine**: waited {ctx.waited_s:.0f} s in all for other processes to leave the cores "
         f"idle (at most {ctx.max_wait_s:.0f} s)",
         "- **versions**: " + ", ".join(f"{k} {val}" for k, val in v.items()),

@@ -5,12 +5,14 @@ choice, parking, water fetching and unmet accounting, resident by resident,
 bit for bit.
 """
 
+import numba
 import numpy as np
 import pytest
 
 from twin.abm import CityModel, TravelParams
 from twin.abm.access import AccessFields
 from twin.abm.reference import ReferenceCityModel
+from twin.core.threads import chunk_bounds
 from twin.interventions.base import World
 from twin.residents.population import PURPOSES, Residents
 
@@ -104,6 +106,28 @@ def test_kernel_day_equals_reference_on_random_inputs(seed, water_trips_per_day)
     # the inputs reach every branch: made and unmet trips, every purpose
     assert fast.trips_made.sum() > 0 and fast.unmet_trips.sum() > 0
     assert (fast.trips_made + fast.unmet_trips).sum(axis=0)[PURPOSES.index("food")] > 0
+
+
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="numba started with one thread")
+def test_day_split_over_threads_equals_reference():
+    """Enough residents for the day to run in two chunks on two threads
+    (twin.core.threads); the ledger must not depend on the split."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(2)
+    try:
+        n = 25_000
+        assert len(chunk_bounds(n)) == 3
+        rng = np.random.default_rng(11)
+        residents = random_residents(rng, n, n_walk=80)
+        access = random_access(rng, n_walk=80, n_drive=30)
+        travel = TravelParams(300.0, 150.0, 1.5, 600.0, 3.6)
+        fast, slow = run_both(random_world(rng, residents, travel), access, seed=4, days=3)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(fast.trips_made, slow.trips_made)
+    np.testing.assert_array_equal(fast.unmet_trips, slow.unmet_trips)
+    np.testing.assert_array_equal(fast.travel_time_s, slow.travel_time_s)
+    assert fast.trips_made.sum() > 0 and fast.unmet_trips.sum() > 0
 
 
 def test_weekly_trip_counts_follow_weekly_needs():

@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from twin.core.dispatch import zone_travel_s
 from twin.core.streams import (
@@ -43,6 +43,7 @@ from twin.core.streams import (
     PHASE_DAY,
     uniform,
 )
+from twin.core.threads import split_range
 
 # Travel modes, as recorded in the day's mode counts.
 MODE_WALK = 0
@@ -137,7 +138,7 @@ def _simulate_day(
 ):
     """One day without paratransit: :func:`_simulate_day_paratransit` with no
     riders (the same trips, counts and ledger). A plain function, so there is
-    one day kernel to compile instead of two (about 2 s less on first use)."""
+    one day kernel to compile instead of two (about 1 s less on first use)."""
     n_residents, n_purposes = trips_per_week.shape
     no_rider = np.full(n_residents, -1, dtype=np.int32)
     no_riders = np.zeros((0, n_purposes), dtype=np.int32)
@@ -151,7 +152,7 @@ def _simulate_day(
     )
 
 
-@njit(cache=True)  # serial: run once per report, and a parallel kernel compiles slower
+@njit(cache=True, _nrt=False)  # _nrt=False: as _day_kernel's
 def _best_one_way_times(
     home_node,
     home_drive_node,
@@ -207,8 +208,22 @@ def _paratransit_booked(day, seed, i, p, k, t, drive_time_s, max_trip_time_s, ex
     return booked
 
 
-@njit(cache=True, parallel=True)
-def _simulate_day_paratransit(
+def _simulate_day_paratransit(day, seed, home_node, *rest):
+    """:func:`_day_kernel` for every resident, split over threads; the day's
+    (walk, wheelchair, car, unmet) trip counts. Arguments as the kernel's
+    after ``start, stop``."""
+    counts = split_range(_day_kernel, len(home_node), day, seed, home_node, *rest)
+    return tuple(sum(c) for c in zip(*counts))
+
+
+# nogil: split over threads by twin.core.threads. _nrt=False: no reference
+# counting, which the inlined helpers' array arguments otherwise cost on every
+# call, inside branches where numba cannot prune it (numba issue #2350): 3x
+# slower. The kernel allocates nothing, so it needs none.
+@njit(cache=True, nogil=True, _nrt=False)
+def _day_kernel(
+    start,
+    stop,
     day,
     seed,
     home_node,
@@ -243,7 +258,9 @@ def _simulate_day_paratransit(
     trips_made,
     unmet_trips,
 ):
-    """:func:`_simulate_day` where riders book paratransit for some trips.
+    """One day for residents ``start`` to ``stop``, where riders book
+    paratransit for some trips; their (walk, wheelchair, car, unmet) trip
+    counts. :func:`_simulate_day` is this day with no riders.
 
     Rule: rider ``rider[i] >= 0`` books a trip (not water fetching) when the
     expected paratransit one-way time, ``expected_wait_s`` (half the pickup
@@ -257,12 +274,12 @@ def _simulate_day_paratransit(
     last ``booked`` of them); they are accounted after dispatch. The rider's
     other trips are made as by everyone else.
     """
-    n_residents, n_purposes = trips_per_week.shape
+    n_purposes = trips_per_week.shape[1]
     walk_trips = 0
     wheelchair_trips = 0
     car_trips = 0
     unmet_total = 0
-    for i in prange(n_residents):
+    for i in range(start, stop):
         r = rider[i]
         for p in range(n_purposes):
             k = trips_today(day, seed, i, p, water_purpose, trips_per_week,

@@ -23,7 +23,9 @@ for bit. The bucket width only affects speed.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
+
+from twin.core.threads import each
 
 UNREACHABLE = np.inf
 """Cost of a node that no source reaches (within ``max_cost``)."""
@@ -41,6 +43,10 @@ _MAX_BUCKETS = 1 << 16
 heaviest edge is over ~130,000 times the mean weight gets wider buckets."""
 
 _INT32_MAX = np.iinfo(np.int32).max
+
+_PARALLEL_MIN_EDGES = 20_000
+"""Searches over fewer edges than this in all (roughly 0.2 ms of work) run in
+one thread: handing them to another costs about 0.1 ms."""
 
 
 def nearest_facility(
@@ -124,8 +130,8 @@ def nearest_facility_many(
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`nearest_facility` for k source sets on one graph, in parallel.
 
-    The k searches are independent and run on numba's threads (their number
-    is ``numba.get_num_threads()``; set it with ``numba.set_num_threads``).
+    The k searches are independent and run on threads, as many as
+    ``numba.get_num_threads()`` (see :mod:`twin.core.threads`).
     The graph is validated once. Row ``j`` of each result equals
     ``nearest_facility(indptr, indices, weight, source_sets[j], max_cost=...)``.
 
@@ -157,22 +163,15 @@ def nearest_facility_many(
         for j, s in enumerate(source_sets)
     ]
     max_cost = _checked_max_cost(max_cost)
-    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
-    np.cumsum([len(s) for s in sets], out=offsets[1:])
-    flat = np.concatenate(sets) if sets else np.empty(0, dtype=np.int32)
     cost = np.empty((len(sets), n_nodes), dtype=np.float64)
     facility = np.empty((len(sets), n_nodes), dtype=np.int32)
-    _search_many(
-        indptr,
-        indices,
-        weight,
-        flat,
-        offsets,
-        max_cost,
-        *_bucket_ring(weight),
-        cost,
-        facility,
-    )
+    bucket_width, n_buckets = _bucket_ring(weight)
+
+    def search(j):
+        _search(indptr, indices, weight, sets[j], max_cost, bucket_width, n_buckets,
+                len(indices) + len(sets[j]) + 1, cost[j], facility[j])
+
+    each(search, len(sets), parallel=len(indices) * len(sets) >= _PARALLEL_MIN_EDGES)
     return cost, facility
 
 
@@ -289,36 +288,7 @@ def _bucket_ring(weight):
     return width, n_buckets
 
 
-@njit(cache=True, parallel=True)
-def _search_many(
-    indptr,
-    indices,
-    weight,
-    flat,
-    offsets,
-    max_cost,
-    bucket_width,
-    n_buckets,
-    cost,
-    facility,
-):
-    for j in prange(len(offsets) - 1):
-        sources = flat[offsets[j] : offsets[j + 1]]
-        _search(
-            indptr,
-            indices,
-            weight,
-            sources,
-            max_cost,
-            bucket_width,
-            n_buckets,
-            len(indices) + len(sources) + 1,
-            cost[j],
-            facility[j],
-        )
-
-
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # nogil: searches run on threads (twin.core.threads)
 def _search(
     indptr,
     indices,
