@@ -176,11 +176,13 @@ class Context:
         """Wait (up to ``max_wait_s`` in all) while other processes keep a
         core busy: twin runs on 2 threads and its references on 1, so a busy
         core halves twin's share of the machine and skews the ratios."""
-        start, quiet = time.perf_counter(), 0
-        while quiet < 3 and self.waited_s + (time.perf_counter() - start) < self.max_wait_s:
-            busy = others_busy_cores()  # 1 s sample; three quiet ones in a row
+        # One quiet 0.5 s sample goes ahead; after a busy one, three in a row.
+        start, quiet, needed = time.perf_counter(), 0, 1
+        while quiet < needed and self.waited_s + (time.perf_counter() - start) < self.max_wait_s:
+            busy = others_busy_cores(0.5)
             quiet = quiet + 1 if busy < 0.25 else 0
             if not quiet:
+                needed = 3
                 self.log(f"  waiting: other processes keep {busy:.1f} cores busy{' before ' + what if what else ''}")
         self.waited_s += time.perf_counter() - start
 
