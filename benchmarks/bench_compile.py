@@ -44,14 +44,16 @@ def run(ctx: Context) -> list[Row]:
         reached = {k: v for k, v in kernels.items() if v["signatures"]}
         hits = sum(v["cache_hits"] for v in kernels.values())
         misses = sum(v["cache_misses"] for v in kernels.values())
-        unreached = sorted(set(kernels) - set(reached))
-        return reached, unreached, hits, misses
+        unreached = sorted(k for k, v in kernels.items() if not v["signatures"] and not v["inlined"])
+        inlined = sorted(k for k, v in kernels.items() if v["inlined"])
+        return reached, unreached, inlined, hits, misses
 
-    reached, unreached, _, misses1 = summary(first)
-    _, _, hits2, misses2 = summary(second)
+    reached, unreached, inlined, _, misses1 = summary(first)
+    _, _, _, hits2, misses2 = summary(second)
     compile_s = first["total_s"] - second["total_s"]
     failed = first["scenarios_failed"]
     coverage = (f"{len(reached)} of {len(first['dispatchers'])} numba functions in twin.core compiled"
+                + (f", {len(inlined)} inlined into them ({', '.join(inlined)})" if inlined else "")
                 + (f"; not reached by any workflow: {', '.join(unreached)}" if unreached else ""))
     scen = f"scenarios run: {', '.join(first['scenarios_ran']) or 'none'}"
     if failed:

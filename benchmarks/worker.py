@@ -160,7 +160,8 @@ def compile_all(args) -> dict:
                 compile_s.append(d.get_metadata(sig)["timers"]["compiler_lock"])
             except (KeyError, TypeError, AttributeError):
                 pass
-        report[name] = {"signatures": len(d.signatures), "cache_hits": sum(stats.cache_hits.values()),
+        report[name] = {"signatures": len(d.signatures), "inlined": d.targetoptions.get("inline") == "always",
+                        "cache_hits": sum(stats.cache_hits.values()),
                         "cache_misses": sum(stats.cache_misses.values()), "compile_s": compile_s}
     cache_dir = Path(numba.config.CACHE_DIR)
     return {
