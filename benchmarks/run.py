@@ -119,7 +119,7 @@ def write_results(args, ctx: Context, rows: list[Row], log: list[str], *, starte
         f"idle (at most {ctx.max_wait_s:.0f} s)",
         "- **versions**: " + ", ".join(f"{k} {val}" for k, val in v.items()),
         f"- **data**: {ctx.data_dir}" + (
-            "" if ctx.porto_pbf.is_file() else f" (**Porto file absent: synthetic stand-ins, labelled**)"),
+            "" if ctx.porto_pbf.is_file() else " (**Porto file absent: synthetic stand-ins, labelled**)"),
         "",
         f"**Targets: {len(targets) - len(missed)} of {len(targets)} met.**"
         + (" Missed: " + "; ".join(f"{r.case} ({r.ratio or r.twin} vs {r.target})" for r in missed)

@@ -185,7 +185,7 @@ def cache_dir(args) -> dict:
     import numpy as np
     import platformdirs
 
-    import twin  # sets NUMBA_CACHE_DIR (numba is not imported yet)
+    import twin  # noqa: F401  (sets NUMBA_CACHE_DIR; numba is not imported yet)
     from twin.core.routing import nearest_facility
 
     nearest_facility(np.array([0, 1, 1]), np.array([1]), np.array([1.0]), np.array([0]))
