@@ -3,8 +3,10 @@
 twin's kernels are compiled serial with ``nogil=True`` and split across
 Python threads here, instead of ``parallel=True`` with ``prange``: numba's
 parallel lowering made the day kernel take three times as long to compile
-(3.1 s instead of 1.0 s), which every first run waits for, while the split
-runs as fast (the work per resident, or per search, is independent).
+(3.1 s instead of 1.0 s), which every first run waits for. The split runs
+as fast (a 1M-resident day) or faster (21 searches of different lengths,
+handed out one at a time: 133 ms instead of 185 ms on Porto's walk graph);
+see benchmarks/RESULTS.md.
 
 The number of threads is ``numba.get_num_threads()`` of the calling thread:
 set it with ``numba.set_num_threads`` or ``NUMBA_NUM_THREADS``, as for any
