@@ -1,5 +1,5 @@
-"""Memory: bytes of resident state per resident, and the peak RSS of a
-1M-resident week (a full run in a fresh process, measured there with
+"""Memory: bytes of resident state per resident, twin's model against the
+per-agent Mesa reference, and the peak RSS of a 1M-resident week (a full run in a fresh process, measured there with
 ``/proc/self/status`` VmHWM: the most the process ever held, interpreter
 and libraries included; ``getrusage``'s ru_maxrss would report the parent's
 RSS, which it inherits across fork and exec)."""
@@ -71,6 +71,18 @@ def run(ctx: Context) -> list[Row]:
                     notes=f"residents {parts['residents'] / N_RESIDENTS:.0f} + ledger "
                           f"{parts['ledger'] / N_RESIDENTS:.0f} (float64 time, int32 trips and unmet, "
                           f"x 6 purposes) + per-run {parts['per_run'] / N_RESIDENTS:.0f}; informational"))
+    n_ref = 100_000 if "large" in ctx.sizes else 20_000
+    ctx.log(f"  model memory, twin vs the per-agent Mesa reference, {n_ref:,} residents (fresh process)")
+    from bench_day import RESIDENT_MODEL
+
+    built = run_worker("model-memory", {**spec.worker_args(), "residents": n_ref, "model": RESIDENT_MODEL})
+    twin_b, ref_b = built["twin_bytes_per_resident"], built["reference_bytes_per_resident"]
+    rows.append(Row(SECTION, f"memory to build the model over {n_ref:,} residents, per resident: "
+                             "CityModel vs the per-agent Mesa reference", f"{twin_b:,.0f} B", f"{ref_b:,.0f} B",
+                    f"{ref_b / twin_b:.1f}x",
+                    notes="tracemalloc growth while each model is built over the same residents and "
+                          "accessibility fields (twin: ledger and per-run arrays; the reference: one "
+                          "Mesa agent per resident with its attributes, plus the CityModel it keeps)"))
     week = week_runs(ctx, spec, N_RESIDENTS, 1)
     peak = max(w["peak_rss_bytes"] for w in week)
     rows.append(Row(SECTION, f"peak RSS, week of {N_RESIDENTS:,} residents on {spec.name} (fresh process)",

@@ -51,6 +51,42 @@ def peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
 
 
+def model_memory(args) -> dict:
+    """Memory allocated, per resident, to build twin's CityModel and then the
+    per-agent Mesa reference over the same residents and accessibility
+    (tracemalloc, which sees Python objects and numpy arrays alike, touched
+    or not; RSS would miss zeroed arrays not yet written)."""
+    import gc
+    import tracemalloc
+
+    from twin.abm import CityModel, TravelParams
+    from twin.abm.access import access_fields
+    from twin.abm.reference import ReferenceCityModel
+    from twin.city import load_city
+    from twin.interventions.base import World
+    from twin.residents import load_resident_model, synthesize_for_city
+
+    n = args["residents"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        city = city_from(args) or load_city(args["source"])
+    spec = load_resident_model(args["model"])
+    world = World.baseline(city, synthesize_for_city(spec, city, n, seed=1), TravelParams.from_model(spec))
+    access = access_fields(city)
+    grown = []
+    tracemalloc.start()
+    for build in (lambda: CityModel(world, seed=1, agents="none", access=access),
+                  lambda: ReferenceCityModel(world, seed=1, access=access)):
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        model = build()
+        gc.collect()
+        grown.append((tracemalloc.get_traced_memory()[0] - before) / n)
+        del model
+    tracemalloc.stop()
+    return {"twin_bytes_per_resident": grown[0], "reference_bytes_per_resident": grown[1]}
+
+
 def city_from(args):
     if "synthetic_nodes" in args:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -240,7 +276,7 @@ def mesa_trivial(args) -> dict:
             "array_bytes": x.nbytes}
 
 
-COMMANDS = {"week": week, "reload": reload, "compile": compile_all, "mesa": mesa_trivial, "cache-dir": cache_dir}
+COMMANDS = {"week": week, "reload": reload, "model-memory": model_memory, "compile": compile_all, "mesa": mesa_trivial, "cache-dir": cache_dir}
 
 if __name__ == "__main__":
     command, raw = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "{}"

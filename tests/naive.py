@@ -8,6 +8,8 @@ from __future__ import annotations
 import heapq
 import math
 
+from twin.core.dispatch import DROPOFF, PICKUP, Fleet, Requests, ZoneTimes
+
 
 def naive_nearest_facility(indptr, indices, weight, sources, *, max_cost=math.inf):
     """Multi-source Dijkstra with heapq; reference for
@@ -42,3 +44,142 @@ def naive_nearest_facility(indptr, indices, weight, sources, *, max_cost=math.in
             if not settled[v] and dv <= max_cost:
                 heapq.heappush(queue, (dv, f, v))
     return cost, facility
+
+
+def naive_dispatch(requests: Requests, fleet: Fleet, zones: ZoneTimes):
+    """The insertion rules of :mod:`twin.core.dispatch` in plain Python:
+    every (pickup, drop-off) position is evaluated on its own, schedules are
+    rebuilt and re-timed from scratch, nothing is pruned.
+
+    Returns (request vehicle, leg ready, leg pickup, leg drop-off) as lists.
+    """
+    f = fleet
+
+    def travel(a, b):
+        if a == b:
+            return 0.0
+        za, zb = int(zones.zone[a]), int(zones.zone[b])
+        if za < 0 or zb < 0:
+            return math.inf
+        return float(zones.to_centre_s[a]) + float(zones.between_s[za, zb]) + float(zones.from_centre_s[b])
+
+    def retimed(stops):
+        """Service times and loads of a stop list, from the depot at the start."""
+        node, dep, load = f.depot, f.start_s, 0
+        for stop in stops:
+            stop["time"] = max(max(dep, stop["release"]) + travel(node, stop["node"]), stop["early"])
+            load += 1 if stop["kind"] == PICKUP else -1
+            stop["load"] = load
+            node, dep = stop["node"], stop["time"] + f.dwell_s
+        return stops
+
+    def latest(stops):
+        """Latest feasible service time of each stop (later stops and the
+        return to the depot keep their deadlines)."""
+        out = [0.0] * len(stops)
+        for k in range(len(stops) - 1, -1, -1):
+            if k == len(stops) - 1:
+                bound = f.end_s - f.dwell_s - travel(stops[k]["node"], f.depot)
+            else:
+                bound = out[k + 1] - f.dwell_s - travel(stops[k]["node"], stops[k + 1]["node"])
+            out[k] = min(stops[k]["late"], bound)
+        return out
+
+    def candidate(stops, lat, i, j, p, d, early, late, release):
+        """Cost of pickup before stop i and drop-off before stop j, or None."""
+        n = len(stops)
+        prev = f.depot if i == 0 else stops[i - 1]["node"]
+        dep = f.start_s if i == 0 else stops[i - 1]["time"] + f.dwell_s
+        arr_p = max(dep, release) + travel(prev, p)
+        if arr_p > late or (stops[i - 1]["load"] if i else 0) + 1 > f.capacity:
+            return None
+        srv_p = max(arr_p, early)
+        t_dep, last = srv_p + f.dwell_s, p
+        for k in range(i, j):
+            s = stops[k]
+            srv = max(max(t_dep, s["release"]) + travel(last, s["node"]), s["early"])
+            if srv > lat[k] or s["load"] + 1 > f.capacity:
+                return None
+            t_dep, last = srv + f.dwell_s, s["node"]
+        srv_d = t_dep + travel(last, d)
+        if srv_d > srv_p + f.max_ride_s:
+            return None
+        dep_d = srv_d + f.dwell_s
+        if j < n:
+            s = stops[j]
+            if max(max(dep_d, s["release"]) + travel(d, s["node"]), s["early"]) > lat[j]:
+                return None
+        elif dep_d + travel(d, f.depot) > f.end_s:
+            return None
+        to_p = travel(prev, p)
+        if j == i:
+            cost = to_p + travel(p, d)
+            if i < n:
+                cost = cost + travel(d, stops[i]["node"]) - travel(prev, stops[i]["node"])
+            return cost
+        cost = to_p + travel(p, stops[i]["node"]) - travel(prev, stops[i]["node"])
+        cost = cost + travel(stops[j - 1]["node"], d)
+        if j < n:
+            cost = cost + travel(d, stops[j]["node"]) - travel(stops[j - 1]["node"], stops[j]["node"])
+        return cost
+
+    def insert(stops, leg, min_pos, early, late, release, hold):
+        """Best insertion of one leg into a copy of ``stops``: (stops, drop-off position) or None."""
+        p, d = int(requests.pickup_node[leg]), int(requests.dropoff_node[leg])
+        lat = latest(stops)
+        started = sum(stop["time"] < release for stop in stops)
+        best = None
+        for i in range(max(min_pos, started), len(stops) + 1):
+            for j in range(i, len(stops) + 1):
+                cost = candidate(stops, lat, i, j, p, d, early, late, release)
+                if cost is not None and (best is None or cost < best[0]):
+                    best = (cost, i, j)
+        if best is None:
+            return None
+        _, i, j = best
+        pickup = dict(node=p, leg=leg, kind=PICKUP, early=early, late=late, release=release)
+        drop = dict(node=d, leg=leg, kind=DROPOFF, early=-math.inf, late=math.inf, release=-math.inf)
+        new = retimed([dict(s) for s in stops[:i]] + [pickup] + [dict(s) for s in stops[i:j]]
+                      + [drop] + [dict(s) for s in stops[j:]])
+        drop["late"] = drop["time"] if hold else pickup["time"] + f.max_ride_s
+        return new, j + 1
+
+    n_requests = len(requests)
+    ready = [float(r) for r in requests.ready_s]
+    vehicle = [-1] * n_requests
+    schedules = [[] for _ in range(f.n_vehicles)]
+    first_ready = [ready[requests.first_leg[q]] for q in range(n_requests)]
+    order = sorted(range(n_requests), key=lambda q: (requests.release_s[q], first_ready[q], q))
+    for q in order:
+        first, m = int(requests.first_leg[q]), int(requests.n_legs[q])
+        release = float(requests.release_s[q])
+        for v in range(f.n_vehicles):
+            stops, tried, min_pos = schedules[v], {}, 0
+            for leg in range(first, first + m):
+                if leg == first:
+                    early = ready[first]
+                    late = early + f.pickup_window_s
+                else:
+                    early = stops[min_pos - 1]["time"] + f.dwell_s + f.activity_s
+                    late = early + f.chained_window_s
+                placed = insert(stops, leg, min_pos, early, late, release, leg < first + m - 1)
+                if placed is None:
+                    break
+                stops, drop = placed
+                tried[leg] = early
+                min_pos = drop + 1
+            else:
+                schedules[v], vehicle[q] = stops, v
+                for leg, early in tried.items():
+                    ready[leg] = early
+                break
+    n_legs = len(requests.pickup_node)
+    pickup_s, dropoff_s = [math.nan] * n_legs, [math.nan] * n_legs
+    for stops in schedules:
+        for s in stops:
+            (pickup_s if s["kind"] == PICKUP else dropoff_s)[s["leg"]] = s["time"]
+    for q in range(n_requests):
+        if vehicle[q] < 0:
+            for leg in range(requests.first_leg[q] + 1, requests.first_leg[q] + requests.n_legs[q]):
+                ready[leg] = math.nan
+    return vehicle, ready, pickup_s, dropoff_s
