@@ -140,22 +140,21 @@ def run(ctx: Context) -> list[Row]:
                         notes=f"dispatch() per simulated day; {len(requests.pickup_node):,} legs; "
                               f"{refused:.0%} of requests refused; first call {fmt_s(first_s)}"
                               + ("" if repeat else "; one call only (slow)")))
-    rows.append(reference_row(ctx, city, zones, drive, where))
+    rows.append(reference_row(ctx, city, zones, fleet.depot, where))
     return rows
 
 
-def reference_row(ctx: Context, city, zones, drive, where: str) -> Row:
+def reference_row(ctx: Context, city, zones, depot: int, where: str) -> Row:
     """twin's dispatch against the plain-Python dispatcher of the tests, on
     the same small day (one-leg requests booked the day before)."""
     import sys
 
-    from twin.abm.vehicle import central_depot
     from twin.core.dispatch import Fleet, dispatch
 
     sys.path.insert(0, str(REPO / "tests"))
     from naive import naive_dispatch
 
-    fleet = Fleet(n_vehicles=REFERENCE_VEHICLES, depot=central_depot(zones, drive.x_m, drive.y_m), **FLEET)
+    fleet = Fleet(n_vehicles=REFERENCE_VEHICLES, depot=depot, **FLEET)
     requests = bookings(city, zones, kind="day-before", n_requests=REFERENCE_REQUESTS)
     twin_t = time_calls(lambda: dispatch(requests, fleet, zones), ctx.repeat)
     start = time.perf_counter()

@@ -327,14 +327,9 @@ class Graph:
 
     @classmethod
     def from_edges(cls, label, n_nodes, tail, head, weight, *, synthetic=False) -> "Graph":
-        order = np.lexsort((weight, head, tail))
-        tail, head, weight = tail[order], head[order], weight[order]
-        first = np.ones(len(tail), dtype=bool)
-        first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
-        indptr = np.zeros(n_nodes + 1, dtype=np.int32)
-        np.cumsum(np.bincount(tail[first], minlength=n_nodes), out=indptr[1:])
-        return cls(label, indptr, head[first].astype(np.int32), np.ascontiguousarray(weight[first]),
-                   synthetic=synthetic)
+        from twin.city.compile import lightest_edge_csr
+
+        return cls(label, *lightest_edge_csr(n_nodes, tail, head, weight), synthetic=synthetic)
 
     @classmethod
     def from_streets(cls, label, streets) -> "Graph":

@@ -91,22 +91,13 @@ def _to_csr(mode: str, G: nx.MultiDiGraph, osmid: np.ndarray, crs: str) -> Stree
         raise ValueError(f"{mode}: edge weights must be finite and >= 0")
     loop = tail == head
     tail, head, weight = tail[~loop], head[~loop], weight[~loop]
-    # one edge per (tail, head): the smallest weight wins
-    order = np.lexsort((weight, head, tail))
-    tail, head, weight = tail[order], head[order], weight[order]
-    first = np.ones(len(tail), dtype=bool)
-    first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
-    tail, head, weight = tail[first], head[first], weight[first]
-
-    n = len(osmid)
-    indptr = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(np.bincount(tail, minlength=n), out=indptr[1:])
+    indptr, indices, weight = lightest_edge_csr(len(osmid), tail, head, weight)
     lon, lat = _node_lonlat(G, osmid)
     x_m, y_m = project(lon, lat, crs)
     return StreetArrays(
         mode=mode,
         indptr=indptr,
-        indices=head.astype(np.int32),
+        indices=indices,
         weight=weight,
         x_m=x_m,
         y_m=y_m,
@@ -114,6 +105,20 @@ def _to_csr(mode: str, G: nx.MultiDiGraph, osmid: np.ndarray, crs: str) -> Stree
         lat=lat,
         osmid=osmid.astype(np.int64),
     )
+
+
+def lightest_edge_csr(n_nodes: int, tail: np.ndarray, head: np.ndarray,
+                      weight: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR arrays of a graph given as edges, one edge per (tail, head) pair:
+    the lightest. Returns int32 ``indptr``, int32 ``indices`` (heads, sorted
+    within each tail) and float64 ``weight``."""
+    order = np.lexsort((weight, head, tail))
+    tail, head, weight = tail[order], head[order], weight[order]
+    first = np.ones(len(tail), dtype=bool)
+    first[1:] = (tail[1:] != tail[:-1]) | (head[1:] != head[:-1])
+    indptr = np.zeros(n_nodes + 1, dtype=np.int32)
+    np.cumsum(np.bincount(tail[first], minlength=n_nodes), out=indptr[1:])
+    return indptr, head[first].astype(np.int32), np.ascontiguousarray(weight[first], dtype=np.float64)
 
 
 def _node_lonlat(G: nx.MultiDiGraph, osmid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

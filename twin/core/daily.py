@@ -111,45 +111,18 @@ def trips_today(day, seed, resident, purpose, water_purpose, trips_per_week,
     return int(math.floor((day + 1) * per_day + phase) - math.floor(day * per_day + phase))
 
 
-def _simulate_day(
-    day,
-    seed,
-    home_node,
-    home_drive_node,
-    wheelchair,
-    has_car,
-    speed_mps,
-    max_trip_time_s,
-    parking_search_time_s,
-    trips_per_week,
-    water_supply,
-    outage_days_per_week,
-    walk_length_m,
-    wheelchair_length_m,
-    drive_time_s,
-    water_purpose,
-    transit_purpose,
-    parking_walk_m,
-    water_trips_per_day,
-    water_queue_time_s,
-    travel_time_s,
-    trips_made,
-    unmet_trips,
-):
+def _simulate_day(*args):
     """One day without paratransit: :func:`_simulate_day_paratransit` with no
-    riders (the same trips, counts and ledger). A plain function, so there is
-    one day kernel to compile instead of two (about 1 s less on first use)."""
-    n_residents, n_purposes = trips_per_week.shape
-    no_rider = np.full(n_residents, -1, dtype=np.int32)
+    riders (the same trips, counts and ledger). Arguments: the kernel's from
+    ``day`` to ``water_queue_time_s``, then the ledger's ``travel_time_s,
+    trips_made, unmet_trips``. A plain function, so there is one day kernel
+    to compile instead of two (about 1 s less on first use)."""
+    *shared, travel_time_s, trips_made, unmet_trips = args
+    n_residents, n_purposes = travel_time_s.shape
     no_riders = np.zeros((0, n_purposes), dtype=np.int32)
-    return _simulate_day_paratransit(
-        day, seed, home_node, home_drive_node, wheelchair, has_car, speed_mps,
-        max_trip_time_s, parking_search_time_s, trips_per_week, water_supply,
-        outage_days_per_week, walk_length_m, wheelchair_length_m, drive_time_s,
-        water_purpose, transit_purpose, parking_walk_m, water_trips_per_day,
-        water_queue_time_s, no_rider, np.zeros(0, dtype=np.bool_), False, 0.0, 0.0, 0.0,
-        0.0, 0.0, no_riders, no_riders, travel_time_s, trips_made, unmet_trips,
-    )
+    paratransit_off = (np.full(n_residents, -1, dtype=np.int32), np.zeros(0, dtype=np.bool_), False,
+                       0.0, 0.0, 0.0, 0.0, 0.0, no_riders, no_riders)
+    return _simulate_day_paratransit(*shared, *paratransit_off, travel_time_s, trips_made, unmet_trips)
 
 
 @njit(cache=True, _nrt=False)  # _nrt=False: as _day_kernel's
