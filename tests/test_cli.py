@@ -9,29 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from twin.cli import app
+from cli_runner import assert_user_error, twin
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = REPO / "scenarios" / "helsinki" / "baseline.yaml"
-
-runner = CliRunner()
-
-
-def twin(*args: str):
-    return runner.invoke(app, [str(a) for a in args])
-
-
-def assert_user_error(result, *needles: str) -> str:
-    """Exit 2, no exception escaped, one line on stderr containing needles."""
-    assert result.exit_code == 2, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
 
 
 def write(path: Path, text: str) -> Path:

@@ -6,27 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from twin.cli import app
+from cli_runner import assert_user_error, twin
 
 HELSINKI = Path(__file__).resolve().parents[2] / "scenarios" / "helsinki"
 SMALL = ("--residents", "500", "--replications", "2", "--days", "7")
-
-runner = CliRunner()
-
-
-def twin(*args):
-    return runner.invoke(app, [str(a) for a in args])
-
-
-def assert_user_error(result, *needles):
-    assert result.exit_code == 2, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
 
 
 @pytest.fixture(scope="module")
