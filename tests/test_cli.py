@@ -134,6 +134,8 @@ def test_real_process_prints_one_line_and_exits_2(tmp_path):
 
 
 INTERVENTION_COST = """    cost:
+      currency: EUR
+      price_year: 2024
       capital: {value: 1, source: test}
       yearly_operating: {value: 1, source: test}
       lifetime_years: {value: 1, source: test}

@@ -9,6 +9,8 @@ from twin.scenario import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 COST = """    cost:
+      currency: EUR
+      price_year: 2024
       capital: {value: 1, source: test}
       yearly_operating: {value: 1, source: test}
       lifetime_years: {value: 1, source: test}

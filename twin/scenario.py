@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SerializeAsAny, 
 from twin._validation import config_error_from_validation, read_yaml_mapping
 from twin.errors import ConfigError
 from twin.interventions import REGISTRY, Intervention
+from twin.residents.model import Positive, Value
 
 
 class Scenario(BaseModel):
@@ -40,6 +41,10 @@ class Scenario(BaseModel):
         points with a service column.
     population_grid
         Optional population grid (GeoPackage or CSV) overriding home weights.
+    population
+        The people the scenario stands for, sourced (``{value, source}``):
+        every total is in people of the city (:mod:`twin.outcomes.expansion`).
+        Default: the population grid's total, else totals per 1,000 residents.
     residents, days, seed
         Defaults for a run; the CLI options override them.
     interventions
@@ -54,6 +59,7 @@ class Scenario(BaseModel):
     resident_model: str = "helsinki"
     facility_files: list[str] = Field(default_factory=list)
     population_grid: str | None = None
+    population: Value[Positive] | None = None
     residents: int = Field(20_000, gt=0)
     days: int = Field(7, gt=0)
     seed: int = Field(1, ge=0)

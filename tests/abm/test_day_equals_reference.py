@@ -177,7 +177,7 @@ def paratransit(**changes):
         booking="day_before", eligibility={"wheelchair": True, "reduced_mobility": True,
                                            "min_age_band": 4},
         fare=sourced(2.5), multi_stop=False, pickup_window_min=sourced(30),
-        dwell_time_s=sourced(90), cost={"capital": sourced(1), "yearly_operating": sourced(1),
+        dwell_time_s=sourced(90), cost={"currency": "EUR", "price_year": 2024, "capital": sourced(1), "yearly_operating": sourced(1),
                                         "lifetime_years": sourced(1)},
     )
     return Paratransit.model_validate({**fields, **changes})

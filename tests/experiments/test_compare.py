@@ -47,20 +47,26 @@ def cell(table, dimension, group, metric="minutes_saved_per_week"):
 def test_parking_app_benefit_goes_mostly_to_the_richest_two_quintiles(parking):
     # helsinki.yaml: car ownership rises with income (0.22 .. 0.74 by quintile).
     table = parking.by_group()
-    top = sum(cell(table, "income_quintile", q)["share_of_total"] for q in ("Q4", "Q5"))
-    bottom = sum(cell(table, "income_quintile", q)["share_of_total"] for q in ("Q1", "Q2"))
+    top = sum(cell(table, "income_quintile", q)["share_of_gains"] for q in ("Q4", "Q5"))
+    bottom = sum(cell(table, "income_quintile", q)["share_of_gains"] for q in ("Q1", "Q2"))
     assert top > 0.5 > bottom
     assert cell(table, "all", "all")["ci95_low"] > 0
     assert cell(table, "mobility", "no_car")["mean"] == 0.0  # no car, no parking
     equity = parking.equity().set_index(["measure", "of"])
     assert equity.at[("concentration_index", "minutes_saved_per_week"), "ci95_low"] > 0  # pro-rich
-    assert equity.at[("share_to_bottom_40pct", "minutes_saved_per_week"), "mean"] == pytest.approx(
-        bottom, abs=0.02)  # mean of per-replication shares vs pooled share
+    # One definition: equity.csv's share is the quintile table's Q1 + Q2.
+    assert equity.at[("share_of_gains_to_poorest_40pct", "minutes_saved_per_week"), "mean"] == pytest.approx(
+        bottom, rel=1e-9)
     costs = parking.costs().iloc[0]
     assert costs["yearly_cost"] == pytest.approx(150_000 / 5 + 50_000)
-    hours = parking.benefits["parking_app"]["minutes_saved_per_week"].to_numpy(float).sum() / 60 * 52 / 40
+    # Totals are in people of the city: the baseline states 6,600 people.
+    assert parking.expansion.population == 6600 and parking.expansion.weight == pytest.approx(6600 / 2000)
+    hours = (parking.benefits["parking_app"]["minutes_saved_per_week"].to_numpy(float).sum()
+             * 6600 / 2000 / 60 * 52 / 40)
+    assert costs["hours_saved_per_year"] == pytest.approx(hours, rel=1e-6)
     assert costs["cost_per_hour_saved"] == pytest.approx(costs["yearly_cost"] / hours, rel=1e-6)
-    assert np.isnan(costs["cost_per_newly_served_resident"])  # nobody newly served: no finite cost
+    assert costs["cost_per_hour_saved_ci95_low"] < costs["cost_per_hour_saved"] < costs["cost_per_hour_saved_ci95_high"]
+    assert np.isnan(costs["cost_per_person_newly_served"])  # nobody newly served: no finite cost
 
 
 def test_smart_meters_benefit_piped_households(tmp_path, helsinki):
@@ -78,14 +84,15 @@ def test_smart_meters_benefit_piped_households(tmp_path, helsinki):
     result = compare(load_scenario(tmp_path / "baseline.yaml"),
                      [load_scenario(tmp_path / "smart_meters.yaml")],
                      replications=2, residents=3000, days=7, seed=5, progress=False)
-    assert result.currency == "KSh"
+    # Costs keep the scenario's currency (EUR), never the resident model's (KSh incomes).
+    assert (result.currency, result.price_year) == ("EUR", 2024)
     table = result.by_group()
     piped = cell(table, "water_supply", "piped")
     assert piped["ci95_low"] > 0
-    assert piped["share_of_total"] == 1.0
+    assert piped["share_of_gains"] == 1.0
     for metric in BENEFITS:
         off = cell(table, "water_supply", "off_premises", metric)
-        assert off["mean"] == 0.0 and off["residents_benefiting"] == 0
+        assert off["mean"] == 0.0 and off["people_benefiting"] == 0
     benefit = result.benefits["smart_meters"]
     off_premises = (result.population["water_supply"] == "off_premises").to_numpy()
     assert off_premises.mean() > 0.5
@@ -97,14 +104,15 @@ def test_baseline_against_itself_gives_exactly_zero(helsinki, baseline):
                      city=helsinki, progress=False)
     assert (result.benefits["baseline"][list(BENEFITS)].to_numpy() == 0).all()
     table = result.by_group()
-    assert (table[["mean", "ci95_low", "ci95_high", "residents_benefiting"]].to_numpy() == 0).all()
+    assert (table[["mean", "ci95_low", "ci95_high", "people_benefiting"]].to_numpy() == 0).all()
     equity = result.equity().set_index("measure")
     assert equity.loc["concentration_index", "mean"].isna().all()  # nothing to distribute
     gini = equity.loc["gini"].set_index("of")["mean"]
     assert gini.iloc[0] == gini.iloc[1]
     costs = result.costs().iloc[0]
     assert costs["yearly_cost"] == 0
-    assert np.isnan(costs["cost_per_hour_saved"]) and np.isnan(costs["cost_per_newly_served_resident"])
+    assert np.isnan(costs["cost_per_hour_saved"]) and np.isnan(costs["cost_per_person_newly_served"])
+    assert "no clear effect" in costs["note"]
 
 
 def test_same_seed_same_results_other_seed_other_results(helsinki, baseline, parking_app, parking):
@@ -153,3 +161,36 @@ def test_scenarios_that_cannot_be_paired_are_refused(baseline, parking_app):
         check_comparable(baseline, [parking_app, parking_app])
     with pytest.raises(ConfigError, match="replications"):
         compare(baseline, [parking_app], replications=0)
+
+
+def test_totals_and_costs_do_not_depend_on_the_sample_size(helsinki, baseline, parking_app):
+    """N and 2N residents stand for the same 6,600 people: hours saved a year
+    and cost per hour agree within their CIs (they doubled before weights)."""
+    runs = [compare(baseline, [parking_app], replications=6, residents=n, days=7, seed=11,
+                    city=helsinki, progress=False).costs().iloc[0] for n in (1500, 3000)]
+    for column in ("hours_saved_per_year", "cost_per_hour_saved"):
+        (low_a, high_a), (low_b, high_b) = ((r[f"{column}_ci95_low"], r[f"{column}_ci95_high"]) for r in runs)
+        assert low_a <= high_b and low_b <= high_a, column  # the intervals overlap
+        assert runs[1][column] == pytest.approx(runs[0][column], rel=0.35), column
+
+
+def test_costs_in_two_currencies_are_refused(tmp_path, baseline, parking_app):
+    other = tmp_path / "meters_ksh.yaml"
+    other.write_text(f"extends: {HELSINKI / 'smart_meters.yaml'}\nname: meters_ksh\n")
+    text = (HELSINKI / "smart_meters.yaml").read_text().replace("currency: EUR", "currency: KES")
+    other.write_text(text.replace("extends: baseline.yaml", f"extends: {HELSINKI / 'baseline.yaml'}"))
+    meters = load_scenario(other)
+    with pytest.raises(ConfigError) as error:
+        check_comparable(baseline, [parking_app, meters], paths=[HELSINKI / "parking_app.yaml", other])
+    message = str(error.value)
+    assert "meters_ksh.yaml" in message and "interventions[0].cost.currency" in message and "EUR" in message
+
+
+def test_without_a_population_totals_are_per_1000_residents(helsinki, parking_app):
+    unstated = load_scenario(HELSINKI / "baseline.yaml").model_copy(update={"population": None})
+    parking = parking_app.model_copy(update={"population": None})
+    result = compare(unstated, [parking], replications=2, residents=500, days=2,
+                     city=helsinki, progress=False)
+    assert result.expansion.unit == "per 1,000 residents" and result.expansion.weight == 2.0
+    costs = result.costs().iloc[0]
+    assert np.isnan(costs["cost_per_hour_saved"]) and "no population stated" in costs["note"]

@@ -28,8 +28,9 @@ def two_runs(tmp_path_factory):
 
 def test_prints_who_benefits_and_writes_the_folder(two_runs):
     out, stdout = two_runs[0]
-    assert "Who benefits" in stdout and "parking_app" in stdout
-    for column in ("Q1", "Q5", "to poorest 40%", "conc. index", "EUR per hour saved", "± "):
+    assert "Ranking" in stdout and "parking_app" in stdout
+    for column in ("Q1", "Q5", "gains to poorest 40%", "conc. index", "yearly cost (EUR 2024)",
+                   "per hour saved", "how sure", "stand for 6,600 people"):
         assert column in stdout
     assert "wheelchair" not in stdout  # about 5 of 500 residents: suppressed
     assert (out / "summary.html").is_file() and (out / "benefits_by_group.parquet").is_file()

@@ -13,6 +13,8 @@ from twin.residents import load_resident_model, synthesize_for_city
 from twin.residents.population import WATER_SUPPLIES
 
 COST = {
+    "currency": "EUR",
+    "price_year": 2024,
     "capital": {"value": 1, "source": "test"},
     "yearly_operating": {"value": 1, "source": "test"},
     "lifetime_years": {"value": 1, "source": "test"},

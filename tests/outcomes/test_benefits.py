@@ -100,7 +100,7 @@ def random_groups():
 
 def test_group_benefits_equal_a_pandas_reference(random_groups):
     groups, benefits, replication = random_groups
-    table = group_benefits(groups, benefits, replication=replication, k=1)
+    table = group_benefits(groups, benefits, replication=replication, weight=2.5, k=1)
     for dimension in groups.columns:
         frame = benefits.assign(group=groups[dimension], replication=replication)
         per_rep = frame.groupby(["replication", "group"]).mean()
@@ -111,12 +111,26 @@ def test_group_benefits_equal_a_pandas_reference(random_groups):
             assert row["mean"] == pytest.approx(values.mean(), rel=1e-6)
             assert (row["ci95_low"], row["ci95_high"]) == pytest.approx((low, high), rel=1e-6)
             in_group = frame["group"] == group
-            assert row["share_of_total"] == pytest.approx(
-                frame.loc[in_group, metric].astype(float).sum() / frame[metric].astype(float).sum(), rel=1e-6)
+            value = frame[metric].astype(float)
+            for part, sign in (("gains", 1.0), ("losses", -1.0)):
+                own = (sign * value).clip(lower=0.0)
+                shares = (own[in_group].groupby(replication[in_group]).sum()
+                          / own.groupby(replication).sum()).to_numpy()
+                assert row[f"share_of_{part}"] == pytest.approx(shares.mean(), rel=1e-6)
+                assert 0.0 <= row[f"share_of_{part}"] <= 1.0
             assert row["residents"] == in_group.sum() / 3
-            assert row["residents_benefiting"] == (frame.loc[in_group, metric] > 0).sum() / 3
+            assert row["people"] == pytest.approx(2.5 * in_group.sum() / 3)
+            assert row["people_benefiting"] == pytest.approx(2.5 * (frame.loc[in_group, metric] > 0).sum() / 3)
     everyone = table[table["dimension"] == "all"]
     assert (everyone["group"] == "all").all() and (everyone["residents"] == 200).all()
+    assert (everyone["share_of_gains"] == 1.0).all()
+    # A group's shares add up over any grouping, and stay within [0, 1]
+    # however gains and losses mix (the old share of the net total did not).
+    for dimension in groups.columns:
+        shares = table[table["dimension"] == dimension].groupby("metric")["share_of_gains"].sum()
+        np.testing.assert_allclose(shares, 1.0, rtol=1e-9)
+    low, high = table["share_of_gains_ci95_low"], table["share_of_gains_ci95_high"]
+    assert ((0.0 <= low) & (low <= table["share_of_gains"]) & (high <= 1.0)).all()
 
 
 def test_small_cells_and_the_cells_that_would_reveal_them_are_suppressed(random_groups):

@@ -158,11 +158,12 @@ def test_compare_page_shows_who_benefits_without_small_groups(app):
         rows = bars[bars["scenario"] == name]
         assert list(rows["group"]) == ["Q1", "Q2", "Q3", "Q4", "Q5"]
         assert np.isclose(rows["residents"].sum(), SMALL["residents"])
-        if rows["share_of_total"].notna().all():
-            assert np.isclose(rows["share_of_total"].sum(), 1.0, atol=1e-6)
+        if rows["share_of_gains"].notna().all():
+            assert np.isclose(rows["share_of_gains"].sum(), 1.0, atol=1e-6)
+            assert rows["share_of_gains"].between(0.0, 1.0).all()
         assert (rows["ci95_low"] <= rows["mean"] + 1e-9).all() and (rows["mean"] <= rows["ci95_high"] + 1e-9).all()
     readings = [m.value for m in at.markdown if m.value.startswith("- ")]
-    assert any("richest 40%" in r or "no time saving" in r for r in readings)
+    assert any("richest 40%" in r or "no clear time saving" in r for r in readings)
     for chart in charts:
         assert (chart_data(chart)["residents"] >= s.k).all()
     # the benefit map shows no cell under k residents
@@ -172,8 +173,12 @@ def test_compare_page_shows_who_benefits_without_small_groups(app):
     for cell in cells:
         assert float(re.search(r"about ([\d,.]+) residents", cell["text"]).group(1).replace(",", "")) >= s.k
     # the equity and cost tables are there, one row per scenario
-    costs = next(d.value for d in at.dataframe if "per hour saved" in d.value.columns)
+    costs = next(d.value for d in at.dataframe if "per person newly served" in d.value.columns)
     assert list(costs["scenario"]) == names
+    ranking = next(d.value for d in at.dataframe if "how sure" in d.value.columns)
+    assert set(ranking["scenario"]) == set(names)
+    # The app's sample is smaller than the CLI's default, and it says so.
+    assert any("smaller than `twin compare`'s default" in i.value for i in at.info)
 
 
 def test_a_larger_k_hides_small_groups_everywhere(app):

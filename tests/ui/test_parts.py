@@ -35,7 +35,9 @@ def test_every_registered_field_gets_a_widget():
             if spec.kind == "readonly":
                 assert name == "sites", (kind, name)
         assert specs["cost"].kind == "model"
-        assert all(child.sourced for child in specs["cost"].children)
+        children = {child.name: child for child in specs["cost"].children}
+        assert children["currency"].kind == "readonly" and children["price_year"].kind == "int"
+        assert all(child.sourced for name, child in children.items() if name not in ("currency", "price_year"))
 
 
 def test_paratransit_widgets_follow_its_model():

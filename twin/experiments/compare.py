@@ -27,7 +27,8 @@ from twin.city.arrays import City
 from twin.errors import ConfigError
 from twin.interventions import World, apply_interventions
 from twin.outcomes.benefits import BENEFITS, group_benefits, mean_ci95, newly_served, paired_benefits
-from twin.outcomes.equity import BOTTOM_SHARE, concentration_index, gini, palma, share_to_bottom
+from twin.outcomes.equity import concentration_index, gini, palma
+from twin.outcomes.expansion import Expansion, expansion_for
 from twin.outcomes.groups import MIN_CELL_RESIDENTS, group_columns
 from twin.residents import load_resident_model, synthesize_for_city
 from twin.residents.load import resolve_model_path
@@ -39,10 +40,21 @@ WEEKS_PER_YEAR = 52
 DIMENSIONS = ("income_quintile", "connectivity", "apps", "mobility", "water_supply")
 """Reporting dimensions (:func:`twin.outcomes.groups.group_columns`)."""
 
-SHARE_TO_BOTTOM = f"share_to_bottom_{round(BOTTOM_SHARE * 100)}pct"
-"""Name of the equity measure: share of a benefit reaching the poorest 40% by income."""
+DEFAULT_REPLICATIONS = 10
+"""Replications of ``twin compare`` unless told otherwise."""
 
-_SHARED_FIELDS = ("city", "resident_model", "facility_files", "population_grid")
+POOREST_40PCT = ("Q1", "Q2")
+"""The poorest 40% by income: the two lowest income quintiles (the World
+Bank's shared-prosperity group), the same cells in every table."""
+
+NO_CLEAR_EFFECT = "no clear effect: the 95% CI of the benefit contains zero"
+
+_SHARED_FIELDS = ("city", "resident_model", "facility_files", "population_grid", "population")
+
+
+def clear(low: float, high: float) -> bool:
+    """Whether a 95% CI excludes zero (False when there is no CI)."""
+    return bool(low > 0.0 or high < 0.0)
 
 
 @dataclass
@@ -58,8 +70,11 @@ class Comparison:
         As compared (each simulated for ``days`` days with ``residents`` residents).
     replications, residents, days, seed
         Replication ``r`` used seed ``seed + r``.
-    currency
-        Of incomes and costs (the resident model's).
+    expansion
+        The people the residents stand for (:mod:`twin.outcomes.expansion`):
+        every total is in people of the city (or per 1,000 residents).
+    currency, price_year
+        Of every cost (from the scenarios' ``cost:``; None without costs).
     population
         ``replication``, ``resident``, ``income_eur``, one categorical column
         per :data:`DIMENSIONS` and the baseline's
@@ -81,7 +96,9 @@ class Comparison:
     residents: int
     days: int
     seed: int
-    currency: str
+    expansion: Expansion
+    currency: str | None
+    price_year: int | None
     population: pd.DataFrame
     benefits: dict[str, pd.DataFrame]
     yearly_cost: dict[str, float]
@@ -99,40 +116,63 @@ class Comparison:
         tables = []
         for name, benefits in self.benefits.items():
             table = group_benefits(self.population[list(DIMENSIONS)], benefits,
-                                   replication=self.population["replication"].to_numpy(), k=k)
+                                   replication=self.population["replication"].to_numpy(),
+                                   weight=self.expansion.weight, k=k)
             table.insert(0, "scenario", name)
             tables.append(table)
         result = pd.concat(tables, ignore_index=True)
         result.attrs["suppressed_cells"] = tables[0].attrs["suppressed_cells"]
         return result
 
+    def effect(self, scenario: str, metric: str) -> tuple[float, float, float]:
+        """Mean benefit per resident over replications with its 95% CI."""
+        per_replication = self._by_replication(self.benefits[scenario][metric]).mean(
+            axis=1, dtype=np.float64)
+        mean, low, high = mean_ci95(per_replication)
+        return float(mean), float(low), float(high)
+
     def equity(self) -> pd.DataFrame:
         """Equity indices per scenario, mean over replications with 95% CI.
 
         Rows (``scenario``, ``measure``, ``of``):
 
-        - ``concentration_index`` of each benefit over income rank (< 0: pro-poor);
-        - :data:`SHARE_TO_BOTTOM` of each benefit (poorest 40% by income);
+        - ``share_of_gains_to_poorest_40pct`` and
+          ``share_of_losses_to_poorest_40pct`` of each benefit: the part of
+          all gains (losses) going to :data:`POOREST_40PCT`, per replication,
+          in [0, 1]; the same figure as the Q1 and Q2 ``share_of_gains`` of
+          :meth:`by_group` added up;
+        - ``concentration_index`` of each benefit over income rank (< 0:
+          pro-poor), left out (NaN, with ``note``) when the benefit's 95% CI
+          contains zero: it divides by the mean benefit;
         - ``gini`` and ``palma`` of ``essential_travel_min_per_week``
           ``before`` (baseline) and ``after`` (scenario).
         """
         income = self._by_replication(self.population["income_eur"])
+        poorest = self._by_replication(self.population["income_quintile"].isin(POOREST_40PCT))
         before = self._by_replication(self.population["essential_travel_min_per_week"])
         rows = []
 
-        def add(scenario, measure, of, per_replication):
+        def add(scenario, measure, of, per_replication, note=""):
             mean, low, high = mean_ci95(np.array(per_replication))
-            rows.append({"scenario": scenario, "measure": measure, "of": of,
-                         "mean": float(mean), "ci95_low": float(low), "ci95_high": float(high)})
+            if measure.startswith("share_"):
+                low, high = np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+            if note == NO_CLEAR_EFFECT:
+                mean = low = high = np.nan
+            rows.append({"scenario": scenario, "measure": measure, "of": of, "mean": float(mean),
+                         "ci95_low": float(low), "ci95_high": float(high), "note": note})
 
         reps = range(self.replications)
         for name, benefits in self.benefits.items():
             for metric in BENEFITS:
-                h = self._by_replication(benefits[metric])
+                h = self._by_replication(benefits[metric]).astype(np.float64)
+                for part, values in (("gains", np.maximum(h, 0.0)), ("losses", np.maximum(-h, 0.0))):
+                    add(name, f"share_of_{part}_to_poorest_40pct", metric,
+                        [_share(values[r], poorest[r]) for r in reps])
+                _, low, high = self.effect(name, metric)
+                note = ("one replication: no CI" if self.replications < 2
+                        else "" if clear(low, high) else NO_CLEAR_EFFECT)
                 add(name, "concentration_index", metric,
-                    [concentration_index(h[r], income[r]) for r in reps])
-                add(name, SHARE_TO_BOTTOM, metric,
-                    [share_to_bottom(h[r], income[r]) for r in reps])
+                    [concentration_index(h[r], income[r]) for r in reps], note)
             after = self._by_replication(benefits["essential_travel_min_per_week"])
             for measure, index in (("gini", gini), ("palma", palma)):
                 add(name, measure, "essential_travel_min_per_week before", [index(before[r]) for r in reps])
@@ -142,40 +182,52 @@ class Comparison:
     def costs(self) -> pd.DataFrame:
         """Cost-effectiveness per scenario.
 
-        Each simulated resident stands for one resident of the city, so:
-        ``cost_per_hour_saved = yearly_cost / (hours saved per week summed
-        over residents * 52)`` and ``cost_per_newly_served_resident =
-        yearly_cost / residents newly served``
-        (:func:`~twin.outcomes.benefits.newly_served`), from the means over
-        replications. NaN ("no saving") where the denominator is <= 0.
+        Totals are in people of the city (:attr:`expansion`): hours saved a
+        year = minutes saved per week summed over residents x weight / 60 x
+        52, people newly served (:func:`~twin.outcomes.benefits.newly_served`)
+        likewise, each with a 95% CI over replications. ``cost_per_hour_saved
+        = yearly_cost / hours`` with the CI ``yearly_cost / hours_ci95_high
+        .. yearly_cost / hours_ci95_low`` (the cost is fixed), given only when
+        the hours' CI is above zero (else NaN and ``note``); the same for
+        ``cost_per_person_newly_served``. Without a stated population totals
+        are per 1,000 residents and no cost per unit is given.
         """
+        weight = self.expansion.weight
         rows = []
         for name, benefits in self.benefits.items():
             minutes = self._by_replication(benefits["minutes_saved_per_week"])
             served = self._by_replication(newly_served(benefits))
-            hours, hours_low, hours_high = mean_ci95(
-                minutes.sum(axis=1, dtype=np.float64) / 60.0 * WEEKS_PER_YEAR)
-            count, count_low, count_high = mean_ci95(served.sum(axis=1))
+            totals = {
+                "hours_saved_per_year": minutes.sum(axis=1, dtype=np.float64) * weight / 60.0 * WEEKS_PER_YEAR,
+                "people_newly_served": served.sum(axis=1, dtype=np.float64) * weight,
+            }
             cost = self.yearly_cost[name]
-            rows.append({
-                "scenario": name,
-                "currency": self.currency,
-                "yearly_cost": cost,
-                "hours_saved_per_year": float(hours),
-                "hours_saved_per_year_ci95_low": float(hours_low),
-                "hours_saved_per_year_ci95_high": float(hours_high),
-                "residents_newly_served": float(count),
-                "residents_newly_served_ci95_low": float(count_low),
-                "residents_newly_served_ci95_high": float(count_high),
-                "cost_per_hour_saved": cost / hours if hours > 0 else np.nan,
-                "cost_per_newly_served_resident": cost / count if count > 0 else np.nan,
-            })
+            row = {"scenario": name, "currency": self.currency, "price_year": self.price_year,
+                   "yearly_cost": cost, "totals_in": self.expansion.unit}
+            notes = []
+            for (total, values), unit in zip(totals.items(), ("hour_saved", "person_newly_served")):
+                mean, low, high = (float(v) for v in mean_ci95(values))
+                row.update({total: mean, f"{total}_ci95_low": low, f"{total}_ci95_high": high})
+                ratio = ratio_low = ratio_high = np.nan
+                if not self.expansion.stated:
+                    notes.append(f"cost per {unit.replace('_', ' ')}: no population stated")
+                elif self.replications < 2:
+                    notes.append(f"cost per {unit.replace('_', ' ')}: one replication, no CI")
+                elif low > 0.0:
+                    ratio, ratio_low, ratio_high = cost / mean, cost / high, cost / low
+                else:
+                    notes.append(f"cost per {unit.replace('_', ' ')}: no clear effect "
+                                 f"({total.replace('_', ' ')} 95% CI contains zero or less)")
+                row.update({f"cost_per_{unit}": ratio, f"cost_per_{unit}_ci95_low": ratio_low,
+                            f"cost_per_{unit}_ci95_high": ratio_high})
+            row["note"] = "; ".join(notes)
+            rows.append(row)
         return pd.DataFrame(rows)
 
     def per_resident(self) -> pd.DataFrame:
         """Microdata: one row per scenario, replication and resident, with the
-        resident's groups, travel before and after, and benefits. Not
-        suppressed: share it only where individual rows may be shown."""
+        resident's groups, expansion weight, travel before and after, and
+        benefits. Not suppressed: share it only where individual rows may be shown."""
         frames = []
         for name, benefits in self.benefits.items():
             frame = self.population.rename(
@@ -184,8 +236,48 @@ class Comparison:
                 columns={"essential_travel_min_per_week": "essential_travel_min_per_week_after"})],
                 axis=1)
             frame.insert(0, "scenario", name)
+            frame.insert(3, "weight", np.float32(self.expansion.weight))
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
+
+
+def _share(values: np.ndarray, members: np.ndarray) -> float:
+    """Part of ``values``' total held by ``members``; NaN where the total is 0."""
+    total = values.sum()
+    return float(values[members].sum() / total) if total > 0 else float("nan")
+
+
+def cost_currency(
+    scenarios: list[Scenario],
+    *,
+    paths: list | None = None,
+) -> tuple[str | None, int | None]:
+    """The one currency and price year of every cost in ``scenarios``.
+
+    Raises
+    ------
+    ConfigError
+        Two costs differ in currency or price year (naming the later one's
+        file and field); costs are never added across currencies.
+    """
+    first = None
+    for index, scenario in enumerate(scenarios):
+        where = paths[index] if paths is not None else scenario.path or f"scenario {scenario.name!r}"
+        for position, intervention in enumerate(scenario.interventions):
+            cost = intervention.cost
+            if first is None:
+                first = (cost.currency, cost.price_year, where)
+                continue
+            for field, mine, theirs in (("currency", cost.currency, first[0]),
+                                        ("price_year", cost.price_year, first[1])):
+                if mine != theirs:
+                    raise ConfigError(
+                        f"is {mine} but {first[2]} states costs in {theirs}; a comparison adds "
+                        "costs only in one currency at one price year", path=where,
+                        field=f"interventions[{position}].cost.{field}",
+                        fix=f"convert this cost to {theirs} (state the rate and its source) "
+                            f"and set {field}: {theirs}")
+    return (first[0], first[1]) if first else (None, None)
 
 
 def check_comparable(
@@ -220,6 +312,7 @@ def check_comparable(
             raise ConfigError(f"another scenario is also named {scenario.name!r}", path=where,
                               field="name", fix="give each scenario its own name")
         seen.add(scenario.name)
+    cost_currency(scenarios, paths=paths)
 
 
 def _positive(value: int, name: str) -> int:
@@ -310,6 +403,7 @@ def compare(
                     after["essential_travel_min_per_week"].to_numpy(np.float32))
                 benefits[scenario.name].append(paired)
                 bar.update(1)
+    currency, price_year = cost_currency(scenarios)
     return Comparison(
         baseline=baseline,
         scenarios=list(scenarios),
@@ -317,7 +411,9 @@ def compare(
         residents=residents,
         days=days,
         seed=seed,
-        currency=spec.currency,
+        expansion=expansion_for(baseline, city, residents),
+        currency=currency,
+        price_year=price_year,
         population=_concat_categorical(population),
         benefits={name: pd.concat(frames, ignore_index=True) for name, frames in benefits.items()},
         yearly_cost={s.name: sum(i.cost.yearly for i in s.interventions

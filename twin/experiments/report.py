@@ -22,7 +22,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 import twin
-from twin.experiments.compare import Comparison
+from twin.experiments.compare import Comparison, clear
+from twin.experiments.numbers import money, number, percent, whole, with_ci
 from twin.experiments.store import atomic_folder
 from twin.outcomes.benefits import BENEFITS
 from twin.outcomes.groups import MIN_CELL_RESIDENTS
@@ -36,6 +37,8 @@ _NOUNS = {
     "newly_clinic_within_30min": "new clinic access within 30 min",
 }
 
+GAINS_TO_POOREST = "share_of_gains_to_poorest_40pct"
+
 
 class Tables:
     """The published tables of a comparison, small cells suppressed.
@@ -46,10 +49,15 @@ class Tables:
         :meth:`Comparison.by_group` with ``k``.
     equity, costs
         :meth:`Comparison.equity`, :meth:`Comparison.costs`.
+    ranking
+        One row per scenario, best first: the effect per resident on time
+        and unmet trips with 95% CIs, how sure it is (``verdict``), the share
+        of the gains reaching the poorest 40%, the yearly cost and the cost
+        per hour saved.
     who_benefits
         One row per scenario: minutes saved per resident-week by income
-        quintile (mean and 95% CI half-width), share of the saving to the
-        poorest 40% (Q1 and Q2), concentration index and cost per hour saved.
+        quintile (mean and 95% CI), share of the gains reaching the poorest
+        40% (Q1 and Q2), concentration index and cost per hour saved.
     charts
         The data behind every chart (one row per bar).
     """
@@ -60,6 +68,7 @@ class Tables:
         self.groups = comparison.by_group(k=k)
         self.equity = comparison.equity()
         self.costs = comparison.costs()
+        self.ranking = self._ranking()
         self.who_benefits = self._who_benefits()
         self.charts = self._chart_data()
 
@@ -69,64 +78,112 @@ class Tables:
                  & (g["metric"] == metric)]
         return rows.set_index("group")
 
+    def _equity(self, scenario: str, measure: str, of: str) -> pd.Series:
+        e = self.equity
+        return e[(e["scenario"] == scenario) & (e["measure"] == measure) & (e["of"] == of)].iloc[0]
+
+    def verdict(self, scenario: str) -> str:
+        """``clear gain``, ``clear loss``, ``gains and losses`` or ``no clear
+        effect``, from the 95% CIs of time saved and unmet trips avoided."""
+        c = self.comparison
+        if c.replications < 2:
+            return "one replication: no CI"
+        signs = set()
+        for metric in ("minutes_saved_per_week", "unmet_trips_avoided_per_week"):
+            mean, low, high = c.effect(scenario, metric)
+            if clear(low, high):
+                signs.add(mean > 0)
+        return {frozenset({True}): "clear gain", frozenset({False}): "clear loss",
+                frozenset({True, False}): "gains and losses"}.get(frozenset(signs), "no clear effect")
+
+    def _ranking(self) -> pd.DataFrame:
+        c = self.comparison
+        costs = self.costs.set_index("scenario")
+        rows = []
+        for scenario in c.benefits:
+            row = {"scenario": scenario, "verdict": self.verdict(scenario)}
+            for metric in ("minutes_saved_per_week", "unmet_trips_avoided_per_week"):
+                mean, low, high = c.effect(scenario, metric)
+                row.update({metric: mean, f"{metric}_ci95_low": low, f"{metric}_ci95_high": high})
+            share = self._equity(scenario, GAINS_TO_POOREST, "minutes_saved_per_week")
+            row.update({GAINS_TO_POOREST: share["mean"], f"{GAINS_TO_POOREST}_ci95_low": share["ci95_low"],
+                        f"{GAINS_TO_POOREST}_ci95_high": share["ci95_high"]})
+            cost = costs.loc[scenario]
+            for column in ("hours_saved_per_year", "people_newly_served", "cost_per_hour_saved"):
+                for suffix in ("", "_ci95_low", "_ci95_high"):
+                    row[column + suffix] = cost[column + suffix]
+            row.update({"yearly_cost": cost["yearly_cost"], "currency": c.currency,
+                        "price_year": c.price_year, "note": cost["note"]})
+            rows.append(row)
+        order = {"clear gain": 0, "gains and losses": 1, "no clear effect": 2,
+                 "one replication: no CI": 2, "clear loss": 3}
+        ranking = pd.DataFrame(rows)
+        ranking["_order"] = ranking["verdict"].map(order)
+        ranking["_cost"] = ranking["cost_per_hour_saved"].fillna(np.inf)
+        ranking["_gain"] = -ranking["minutes_saved_per_week"]
+        return (ranking.sort_values(["_order", "_cost", "_gain"], kind="stable")
+                .drop(columns=["_order", "_cost", "_gain"]).reset_index(drop=True))
+
     def _who_benefits(self) -> pd.DataFrame:
         rows = []
+        costs = self.costs.set_index("scenario")
         for scenario in self.comparison.benefits:
             row = {"scenario": scenario}
             quintiles = self._quintiles(scenario, "minutes_saved_per_week")
             for q in QUINTILES:
-                present = q in quintiles.index
-                row[f"{q}_min_saved"] = quintiles.at[q, "mean"] if present else np.nan
-                row[f"{q}_ci95_half"] = (
-                    (quintiles.at[q, "ci95_high"] - quintiles.at[q, "ci95_low"]) / 2
-                    if present else np.nan)
-            equity = self.equity[(self.equity["scenario"] == scenario)
-                                 & (self.equity["of"] == "minutes_saved_per_week")]
-            # Q1 + Q2 shares, pooled over replications like the group table and
-            # the readings (equity.csv has the per-replication mean with its CI).
-            row["share_to_poorest_40pct"] = quintiles["share_of_total"].reindex(["Q1", "Q2"]).sum(min_count=2)
-            row["concentration_index"] = equity.set_index("measure").at["concentration_index", "mean"]
-            row["cost_per_hour_saved"] = self.costs.set_index("scenario").at[scenario, "cost_per_hour_saved"]
+                for column in ("mean", "ci95_low", "ci95_high"):
+                    row[f"{q}_min_saved_{column}"] = (
+                        quintiles.at[q, column] if q in quintiles.index else np.nan)
+            for measure in (GAINS_TO_POOREST, "concentration_index"):
+                value = self._equity(scenario, measure, "minutes_saved_per_week")
+                for column in ("mean", "ci95_low", "ci95_high"):
+                    row[f"{measure}_{column}"] = value[column]
+            for column in ("", "_ci95_low", "_ci95_high"):
+                row["cost_per_hour_saved" + column] = costs.at[scenario, "cost_per_hour_saved" + column]
             rows.append(row)
         return pd.DataFrame(rows)
 
     def chart_metrics(self, scenario: str) -> list[str]:
-        """Minutes saved, and every other benefit the scenario changes at all."""
+        """The benefits that some shown income quintile of ``scenario`` gets
+        (or loses): a chart of nothing but zeros is not drawn."""
         g = self.groups
-        overall = g[(g["scenario"] == scenario) & (g["dimension"] == "all")].set_index("metric")["mean"]
-        return [m for m in BENEFITS if m == "minutes_saved_per_week" or overall.get(m, 0.0) != 0.0]
+        rows = g[(g["scenario"] == scenario) & (g["dimension"] == "income_quintile")]
+        changed = rows.groupby("metric")["mean"].apply(lambda m: bool((m != 0.0).any()))
+        return [m for m in BENEFITS if changed.get(m, False)]
 
     def _chart_data(self) -> pd.DataFrame:
-        frames = []
+        frames = [pd.DataFrame(columns=["scenario", "metric", "group", "residents", "mean", "ci95_low",
+                                        "ci95_high", "share_of_gains", "chart"])]
         for scenario in self.comparison.benefits:
             for metric in self.chart_metrics(scenario):
                 bars = self._quintiles(scenario, metric).reset_index()
                 frames.append(bars[["scenario", "metric", "group", "residents", "mean",
-                                    "ci95_low", "ci95_high", "share_of_total"]].assign(
+                                    "ci95_low", "ci95_high", "share_of_gains"]].assign(
                     chart=chart_file(scenario, metric)))
         return pd.concat(frames, ignore_index=True)
 
     def reading(self, scenario: str, metric: str) -> str:
-        """One plain-language sentence on who gets a scenario's benefit."""
-        noun = _NOUNS[metric]
-        g = self.groups
-        overall = g[(g["scenario"] == scenario) & (g["dimension"] == "all") & (g["metric"] == metric)]
-        if overall.empty:
-            return f"{scenario}: too few residents to show."
-        mean = float(overall["mean"].iloc[0])
-        if mean == 0.0:
-            return f"{scenario} brings no {noun} to any income group."
-        if mean < 0.0:
-            return (f"{scenario} makes things worse overall: {mean:+.2f} "
-                    f"{BENEFITS[metric]} on average.")
-        shares = self._quintiles(scenario, metric)["share_of_total"]
+        """One plain-language sentence on who gets a scenario's benefit; a
+        direction only where the 95% CI excludes zero."""
+        noun, unit = _NOUNS[metric], BENEFITS[metric]
+        c = self.comparison
+        mean, low, high = c.effect(scenario, metric)
+        if c.replications < 2:
+            return (f"{scenario}: {number(mean)} {unit} on average; one replication gives no "
+                    "confidence interval, so no direction is claimed.")
+        interval = f"95% CI {number(low)} to {number(high)}"
+        if not clear(low, high):
+            return f"{scenario}: no clear {noun} ({number(mean)} {unit}, {interval})."
+        if mean < 0:
+            return f"{scenario} makes things worse: {number(mean)} {unit} ({interval})."
+        shares = self._quintiles(scenario, metric)["share_of_gains"]
+        head = f"{scenario}: {number(mean)} {unit} ({interval})"
         if not all(q in shares.index for q in QUINTILES):
-            return (f"{scenario}: {mean:.2f} {BENEFITS[metric]} on average; some income "
-                    f"quintiles have under {self.k} residents and are not shown.")
-        top = shares[["Q4", "Q5"]].sum()
-        bottom = shares[["Q1", "Q2"]].sum()
-        return (f"{top:.0%} of {scenario}'s {noun} goes to the richest 40% of residents "
-                f"(Q4-Q5) and {bottom:.0%} to the poorest 40% (Q1-Q2).")
+            return f"{head}; some income quintiles have under {self.k} residents and are not shown."
+        bottom = self._equity(scenario, GAINS_TO_POOREST, metric)
+        return (f"{head}. Of the gains, {percent(shares[['Q4', 'Q5']].sum())} go to the richest 40% "
+                f"(Q4-Q5) and {with_ci(bottom['mean'], bottom['ci95_low'], bottom['ci95_high'], percent)} "
+                "to the poorest 40% (Q1-Q2).")
 
 
 def chart_file(scenario: str, metric: str) -> str:
@@ -141,8 +198,8 @@ def quintile_chart(tables: Tables, scenario: str, metric: str) -> bytes:
     figure = Figure(figsize=(6.0, 3.6), dpi=100)
     FigureCanvasAgg(figure)
     ax = figure.add_subplot()
-    mean = bars["mean"].to_numpy()
-    error = np.vstack([mean - bars["ci95_low"].to_numpy(), bars["ci95_high"].to_numpy() - mean])
+    mean = bars["mean"].to_numpy(float)
+    error = np.vstack([mean - bars["ci95_low"].to_numpy(float), bars["ci95_high"].to_numpy(float) - mean])
     ax.bar(bars["group"], mean, color="#3a7ca5",
            yerr=None if np.isnan(error).all() else error, capsize=4, ecolor="#222222")
     ax.axhline(0.0, color="#888888", linewidth=0.8)
@@ -158,61 +215,153 @@ def quintile_chart(tables: Tables, scenario: str, metric: str) -> bytes:
     return buffer.getvalue()
 
 
+def _cost_cell(row, column: str, currency: str | None) -> str:
+    """A cost per unit with its CI, or why there is none."""
+    value = row[column]
+    if not np.isnan(value):
+        return with_ci(value, row[f"{column}_ci95_low"], row[f"{column}_ci95_high"],
+                       lambda v: money(v, currency))
+    unit = column.removeprefix("cost_per_").replace("_", " ")
+    for note in str(row.get("note", "")).split("; "):
+        if note.startswith(f"cost per {unit}:"):
+            return note.split(": ", 1)[1].split(" (")[0]
+    return "-"
+
+
+def _money_label(comparison: Comparison) -> str:
+    c = comparison
+    return f"{c.currency} {c.price_year}" if c.currency else "no costs"
+
+
+def format_ranking(tables: Tables) -> pd.DataFrame:
+    """:attr:`Tables.ranking` as text cells: the summary's first screen."""
+    c = tables.comparison
+    rows = []
+    for _, row in tables.ranking.iterrows():
+        gain = row["verdict"] in ("clear gain", "gains and losses")
+        rows.append({
+            "scenario": row["scenario"],
+            "time saved (min per resident-week)": with_ci(
+                row["minutes_saved_per_week"], row["minutes_saved_per_week_ci95_low"],
+                row["minutes_saved_per_week_ci95_high"]),
+            "unmet trips avoided (per resident-week)": with_ci(
+                row["unmet_trips_avoided_per_week"], row["unmet_trips_avoided_per_week_ci95_low"],
+                row["unmet_trips_avoided_per_week_ci95_high"]),
+            "how sure": row["verdict"],
+            "gains to poorest 40%": with_ci(
+                row[GAINS_TO_POOREST], row[f"{GAINS_TO_POOREST}_ci95_low"],
+                row[f"{GAINS_TO_POOREST}_ci95_high"], percent) if gain else "-",
+            f"yearly cost ({_money_label(c)})": money(row["yearly_cost"], None),
+            "per hour saved": _cost_cell(row, "cost_per_hour_saved", c.currency),
+        })
+    return pd.DataFrame(rows)
+
+
 def format_who_benefits(tables: Tables) -> pd.DataFrame:
     """:attr:`Tables.who_benefits` as text cells, for printing and the HTML."""
-    currency = tables.comparison.currency
+    c = tables.comparison
     rows = []
     for _, row in tables.who_benefits.iterrows():
-        cells = {"scenario": row["scenario"]}
+        scenario = row["scenario"]
+        cells = {"scenario": scenario}
         for q in QUINTILES:
-            mean, half = row[f"{q}_min_saved"], row[f"{q}_ci95_half"]
-            cells[q] = "-" if np.isnan(mean) else (
-                f"{mean:.2f}" if np.isnan(half) else f"{mean:.2f} ± {half:.2f}")
-        share, index, cost = (row["share_to_poorest_40pct"], row["concentration_index"],
-                              row["cost_per_hour_saved"])
-        cells["to poorest 40%"] = "-" if np.isnan(share) else f"{share:.0%}"
-        cells["conc. index"] = "-" if np.isnan(index) else f"{index:+.2f}"
-        cells[f"{currency} per hour saved"] = "no saving" if np.isnan(cost) else f"{cost:,.2f}"
+            cells[q] = with_ci(*(row[f"{q}_min_saved_{col}"] for col in ("mean", "ci95_low", "ci95_high")))
+        gain = tables.verdict(scenario) in ("clear gain", "gains and losses")
+        share = [row[f"{GAINS_TO_POOREST}_{col}"] for col in ("mean", "ci95_low", "ci95_high")]
+        cells["gains to poorest 40%"] = with_ci(*share, percent) if gain else "no clear effect"
+        index = [row[f"concentration_index_{col}"] for col in ("mean", "ci95_low", "ci95_high")]
+        cells["conc. index"] = "no clear effect" if np.isnan(index[0]) else with_ci(
+            *index, lambda v: f"{v:+.2f}")
+        cells["per hour saved"] = _cost_cell(tables.costs.set_index("scenario").loc[scenario],
+                                             "cost_per_hour_saved", c.currency)
         rows.append(cells)
     return pd.DataFrame(rows)
 
 
 def format_costs(tables: Tables) -> pd.DataFrame:
     """Cost-effectiveness as text cells: yearly cost, hours saved a year and
-    residents newly served (means over replications), cost per unit."""
-    currency = tables.comparison.currency
+    people newly served (in people of the city), cost per unit, with 95% CIs."""
+    c = tables.comparison
+    unit = c.expansion.unit
+    rows = []
+    for _, row in tables.costs.iterrows():
+        rows.append({
+            "scenario": row["scenario"],
+            f"yearly cost ({_money_label(c)})": money(row["yearly_cost"], None),
+            f"hours saved a year ({unit})": with_ci(
+                row["hours_saved_per_year"], row["hours_saved_per_year_ci95_low"],
+                row["hours_saved_per_year_ci95_high"], whole),
+            f"newly served ({unit})": with_ci(
+                row["people_newly_served"], row["people_newly_served_ci95_low"],
+                row["people_newly_served_ci95_high"], whole),
+            "per hour saved": _cost_cell(row, "cost_per_hour_saved", c.currency),
+            "per person newly served": _cost_cell(row, "cost_per_person_newly_served", c.currency),
+        })
+    return pd.DataFrame(rows)
 
-    def money(value):
-        return "no saving" if np.isnan(value) else f"{value:,.2f}"
 
-    return pd.DataFrame({
-        "scenario": tables.costs["scenario"],
-        f"yearly cost ({currency})": tables.costs["yearly_cost"].map(lambda v: f"{v:,.0f}"),
-        "hours saved a year": tables.costs["hours_saved_per_year"].map(lambda v: f"{v:,.0f}"),
-        "residents newly served": tables.costs["residents_newly_served"].map(lambda v: f"{v:,.1f}"),
-        "per hour saved": tables.costs["cost_per_hour_saved"].map(money),
-        "per newly served": tables.costs["cost_per_newly_served_resident"].map(money),
-    })
+def format_equity(tables: Tables, metric: str = "minutes_saved_per_week") -> pd.DataFrame:
+    """Equity of one benefit, and inequality of travel time, as text cells."""
+    rows = []
+    for scenario in tables.comparison.benefits:
+        def cell(measure, of, fmt):
+            value = tables._equity(scenario, measure, of)
+            if np.isnan(value["mean"]):
+                return value["note"].split(":")[0] or "-"
+            return with_ci(value["mean"], value["ci95_low"], value["ci95_high"], fmt)
+
+        travel = "essential_travel_min_per_week"
+        rows.append({
+            "scenario": scenario,
+            "gains to poorest 40%": cell(GAINS_TO_POOREST, metric, percent),
+            "losses to poorest 40%": cell("share_of_losses_to_poorest_40pct", metric, percent),
+            "conc. index": cell("concentration_index", metric, lambda v: f"{v:+.2f}"),
+            "Gini before": cell("gini", f"{travel} before", lambda v: f"{v:.3f}"),
+            "Gini after": cell("gini", f"{travel} after", lambda v: f"{v:.3f}"),
+            "Palma before": cell("palma", f"{travel} before", lambda v: f"{v:.2f}"),
+            "Palma after": cell("palma", f"{travel} after", lambda v: f"{v:.2f}"),
+        })
+    return pd.DataFrame(rows)
+
+
+def _header(tables: Tables) -> list[str]:
+    """Who and what was simulated, in sentences."""
+    c = tables.comparison
+    ci = (f"Means over {c.replications} replications with 95% confidence intervals"
+          if c.replications > 1 else "One replication: no confidence intervals (use 2 or more)")
+    return [
+        f"Baseline {c.baseline.name}: {c.days} simulated days, seeds {c.seed} to "
+        f"{c.seed + c.replications - 1}. {ci}; benefits are paired (same residents, same days).",
+        c.expansion.describe(),
+        f"Groups under {tables.k} residents are suppressed everywhere"
+        + (" (k below the default 10, chosen explicitly)." if tables.k < MIN_CELL_RESIDENTS else "."),
+    ]
 
 
 def who_benefits_text(tables: Tables) -> str:
-    """The who-benefits table and its reading notes, as printed by ``twin compare``."""
-    c = tables.comparison
-    ci = (f"± 95% CI over {c.replications} replications" if c.replications > 1
-          else "1 replication: no confidence interval")
-    lines = [
-        f"Who benefits: minutes saved per resident-week by income quintile (Q1 poorest), {ci}.",
-        f"{c.residents:,} residents, {c.days} days, seed {c.seed}; baseline {c.baseline.name}.",
-        format_who_benefits(tables).to_string(index=False),
-        "to poorest 40%: share of the time saving reaching the poorest 40% by income; "
-        "conc. index: concentration of the saving over income rank (< 0 pro-poor, > 0 pro-rich).",
-        "",
-        format_costs(tables).to_string(index=False),
-        "newly served: newly with basic water or a clinic within 30 min, or with unmet trips avoided.",
-    ]
-    if tables.groups.attrs["suppressed_cells"]:
-        lines.append(f"Groups under {tables.k} residents are suppressed (-) in every table and chart.")
+    """The ranking, who-benefits and cost tables, as printed by ``twin compare``."""
+    lines = [*_header(tables), "",
+             "Ranking (clear gains first, then by cost per hour saved):",
+             format_ranking(tables).to_string(index=False), "",
+             "Minutes saved per resident-week by income quintile (Q1 poorest), 95% CI in brackets:",
+             format_who_benefits(tables).to_string(index=False), "",
+             format_costs(tables).to_string(index=False),
+             "gains to poorest 40%: part of all time gains going to Q1-Q2; conc. index: over income "
+             "rank (< 0 pro-poor); no direction is claimed where the 95% CI contains zero."]
     return "\n".join(lines)
+
+
+FILES = {
+    "ranking.csv": "the first table of this summary, with every figure's 95% CI",
+    "who_benefits.csv": "time saved by income quintile, gains to the poorest 40%, concentration index, cost per hour",
+    "benefits_by_group.csv": "every benefit by income, connectivity, app access, mobility and water supply "
+                             "(also .parquet)",
+    "equity.csv": "shares of gains and losses to the poorest 40%, concentration index, Gini and Palma",
+    "costs.csv": "yearly cost, hours saved a year, people newly served, cost per unit",
+    "charts/chart_data.csv": "the data behind every chart",
+    "comparison.json": "parameters, seeds, population, currency, k, warnings, versions",
+}
+"""What a results folder holds besides the charts and this summary."""
 
 
 def write_report(
@@ -224,10 +373,8 @@ def write_report(
 ) -> Tables:
     """Write the results folder ``out`` atomically (replaced only on success).
 
-    Files: ``benefits_by_group.parquet`` and ``.csv``, ``who_benefits.csv``,
-    ``equity.csv``, ``costs.csv``, ``charts/*.png`` with their data in
-    ``charts/chart_data.csv``, ``summary.html`` (charts embedded, opens
-    offline), ``comparison.json`` (parameters, scenarios, versions) and, with
+    Files: :data:`FILES`, ``benefits_by_group.parquet``, ``charts/*.png``,
+    ``summary.html`` (charts embedded, opens offline) and, with
     ``per_resident``, ``per_resident.parquet`` (microdata, not suppressed).
 
     Returns
@@ -239,12 +386,13 @@ def write_report(
     with atomic_folder(out) as tmp:
         tables.groups.to_parquet(tmp / "benefits_by_group.parquet", index=False)
         tables.groups.to_csv(tmp / "benefits_by_group.csv", index=False)
+        tables.ranking.to_csv(tmp / "ranking.csv", index=False)
         tables.who_benefits.to_csv(tmp / "who_benefits.csv", index=False)
         tables.equity.to_csv(tmp / "equity.csv", index=False)
         tables.costs.to_csv(tmp / "costs.csv", index=False)
         (tmp / "charts").mkdir()
         tables.charts.to_csv(tmp / "charts" / "chart_data.csv", index=False)
-        images = {}  # a chart whose every bar is suppressed is not drawn
+        images = {}
         for chart in tables.charts[["scenario", "metric", "chart"]].drop_duplicates().itertuples():
             png = quintile_chart(tables, chart.scenario, chart.metric)
             (tmp / chart.chart).write_bytes(png)
@@ -264,12 +412,17 @@ def _facts(tables: Tables) -> dict:
         "scenario_hashes": {s.name: s.content_hash() for s in [c.baseline, *c.scenarios]},
         "replications": c.replications,
         "residents": c.residents,
+        "population": c.expansion.population,
+        "population_source": c.expansion.source,
+        "weight": c.expansion.weight,
+        "totals_in": c.expansion.unit,
         "days": c.days,
         "seed": c.seed,
         "seeds": [c.seed + r for r in range(c.replications)],
         "k": tables.k,
         "suppressed_cells": tables.groups.attrs["suppressed_cells"],
         "currency": c.currency,
+        "price_year": c.price_year,
         "warnings": list(c.warnings),
         "wall_time_s": round(c.wall_time_s, 3),
         "versions": {"twin": twin.__version__, "python": platform.python_version()},
@@ -277,59 +430,72 @@ def _facts(tables: Tables) -> dict:
 
 
 _STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
-table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0 1.5rem; }
-th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; text-align: right; }
+body { font-family: system-ui, sans-serif; max-width: 64rem; margin: 1.5rem auto; padding: 0 1rem; color: #222; }
+h1 { margin-bottom: 0.3rem; }
+table { border-collapse: collapse; font-size: 0.9rem; margin: 0.5rem 0 1rem; }
+th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: right; }
 th { background: #f0f0f0; }
-.reading { font-size: 1.05rem; margin: 0.2rem 0 1.5rem; }
+td:first-child, th:first-child { text-align: left; }
+.reading { font-size: 1.05rem; margin: 0.2rem 0 1.2rem; }
 .note { color: #555; font-size: 0.9rem; }
+.clear-gain { color: #1a6b2f; font-weight: 600; }
+.clear-loss { color: #a12b2b; font-weight: 600; }
 """
 
 
 def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, na_rep="-", float_format=lambda v: f"{v:,.4g}", border=0)
+    """A text-celled frame as HTML (figures already formatted for people)."""
+    text = frame.to_html(index=False, na_rep="-", border=0, escape=True)
+    for verdict in ("clear gain", "clear loss"):
+        text = text.replace(f"<td>{verdict}</td>",
+                            f"<td class='{verdict.replace(' ', '-')}'>{verdict}</td>")
+    return text
 
 
 def _html(tables: Tables, images: dict[tuple[str, str], bytes]) -> str:
     c = tables.comparison
     esc = html.escape
-    ci = (f"Means over {c.replications} replications with 95% confidence intervals "
-          "(t distribution)." if c.replications > 1 else
-          "One replication: no confidence intervals (run with --replications 2 or more).")
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>twin: who benefits ({esc(c.baseline.name)})</title><style>{_STYLE}</style></head><body>",
-        "<h1>Who benefits?</h1>",
-        f"<p>Baseline <b>{esc(c.baseline.name)}</b> compared with "
-        f"{', '.join('<b>' + esc(s.name) + '</b>' for s in c.scenarios)}: {c.residents:,} residents, "
-        f"{c.days} simulated days, seeds {c.seed} to {c.seed + c.replications - 1}. {esc(ci)} "
-        "Benefits are paired: the same residents on the same days, baseline minus scenario.</p>",
+        f"<h1>Who benefits? {len(c.scenarios)} scenario(s) against {esc(c.baseline.name)}</h1>",
+        "<p class='note'>" + " ".join(esc(line) for line in _header(tables)) + "</p>",
+        _table(format_ranking(tables)),
+        "<p class='note'>Clear gains first, then by cost per hour saved. <b>how sure</b>: a gain or "
+        "loss is claimed only where the 95% CI of time saved or of unmet trips avoided excludes "
+        "zero. <b>gains to poorest 40%</b>: the part of all time gains (residents who lose "
+        "counted apart) going to income quintiles Q1-Q2. Costs: capital / lifetime + yearly "
+        "operating, for what a scenario adds to the baseline; a cost per hour is given only when "
+        "the hours saved are clearly above zero.</p>",
     ]
     if c.warnings:
         parts.append("<ul class='note'>" + "".join(f"<li>{esc(w)}</li>" for w in c.warnings) + "</ul>")
     parts += ["<h2>Time saved by income</h2>", _table(format_who_benefits(tables)),
-              "<p class='note'>Minutes saved per resident-week by income quintile (Q1 poorest); "
-              "to poorest 40%: share of the time saving reaching the poorest 40% by income; "
-              "conc. index: concentration of the saving over income rank (&lt; 0 pro-poor).</p>"]
-    for scenario in c.benefits:
+              "<p class='note'>Minutes saved per resident-week by income quintile (Q1 poorest), "
+              "95% CI in brackets; conc. index: concentration of the saving over income rank "
+              "(&lt; 0 pro-poor), given only for a clear effect.</p>"]
+    for scenario in tables.ranking["scenario"]:
         parts.append(f"<h2>{esc(scenario)}</h2>")
-        for metric in tables.chart_metrics(scenario):
+        shown = tables.chart_metrics(scenario)
+        if "minutes_saved_per_week" not in shown:
+            parts.append(f"<p class='reading'>{esc(scenario)} changes no income group's travel time "
+                         "(every shown group: 0 minutes).</p>")
+        for metric in shown:
             if (scenario, metric) in images:
                 png = base64.b64encode(images[(scenario, metric)]).decode("ascii")
                 parts.append(f"<img alt='{esc(scenario)}: {esc(BENEFITS[metric])} by income quintile' "
                              f"src='data:image/png;base64,{png}'>")
             parts.append(f"<p class='reading'>{esc(tables.reading(scenario, metric))}</p>")
-    parts += ["<h2>Costs</h2>", _table(format_costs(tables)),
-              "<p class='note'>Yearly cost = capital / lifetime + operating, for the interventions "
-              "a scenario adds to the baseline; each simulated resident is one resident of the city; "
-              "newly served: newly with basic water service or a clinic within 30 min, or with "
-              "unmet trips avoided; 'no saving' where nothing is saved or served.</p>",
-              _table(tables.costs),
-              "<h2>Equity</h2>", _table(tables.equity),
-              "<h2>Benefits by group</h2>", _table(tables.groups)]
+    parts += [f"<h2>Costs ({esc(_money_label(c))})</h2>", _table(format_costs(tables)),
+              f"<p class='note'>Totals in {esc(c.expansion.unit)} of the city. Newly served: newly "
+              "with basic water service or a clinic within 30 min, or with unmet trips avoided.</p>",
+              "<h2>Equity of the time saving</h2>", _table(format_equity(tables)),
+              "<h2>Files in this folder</h2><ul>"]
+    parts += [f"<li><a href='{esc(name)}'>{esc(name)}</a>: {esc(text)}</li>" for name, text in FILES.items()]
+    parts.append("</ul>")
     if tables.groups.attrs["suppressed_cells"]:
         parts.append(f"<p class='note'>{tables.groups.attrs['suppressed_cells']} group cells per "
-                     f"scenario with fewer than {tables.k} residents (and the cells needed to protect them) are "
-                     "not shown anywhere in this report.</p>")
+                     f"scenario with fewer than {tables.k} residents (and the cells needed to protect "
+                     "them) are not shown anywhere in this report or its files.</p>")
     parts.append(f"<p class='note'>twin {esc(twin.__version__)}</p></body></html>")
     return "\n".join(parts)

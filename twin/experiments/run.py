@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 import twin
@@ -18,6 +19,7 @@ from twin.city import load_city
 from twin.city.arrays import City
 from twin.experiments.store import atomic_folder
 from twin.interventions import World, apply_interventions
+from twin.outcomes.expansion import expansion_for
 from twin.outcomes.groups import group_table
 from twin.residents import load_resident_model, synthesize_for_city
 from twin.scenario import Scenario
@@ -99,6 +101,8 @@ def run_scenario(
     model.run(scenario.days, progress=on_day)
     timings["simulate_days_s"] = round(time.perf_counter() - start, 3)
     ledger = timed("ledger", model.ledger_frame)
+    expansion = expansion_for(scenario, city, scenario.residents)
+    ledger["weight"] = np.float32(expansion.weight)  # people each resident stands for
     summary = {
         "scenario": scenario.model_dump(),
         "scenario_hash": scenario.content_hash(),
@@ -112,6 +116,9 @@ def run_scenario(
             "facilities": {s: len(f) for s, f in city.facilities.items()},
             "home_weight_source": city.home_weight_source,
         },
+        "population": {"people": expansion.population, "source": expansion.source,
+                       "residents": scenario.residents, "weight": expansion.weight,
+                       "totals_in": expansion.unit},
         "warnings": list(city.warnings),
         "timings": timings,
         "versions": {"twin": twin.__version__, "python": platform.python_version()},

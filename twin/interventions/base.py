@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from twin.city.arrays import City
 from twin.residents.model import NonNegative, Positive, Value
@@ -71,15 +71,24 @@ class World:
         return dataclasses.replace(self, **changes)
 
 
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+"""An ISO 4217 code, e.g. ``EUR``, ``KES``, ``BRL``."""
+
+
 class Cost(BaseModel):
-    """What an intervention costs, in the resident model's currency.
+    """What an intervention costs, in ``currency`` at ``price_year`` prices.
 
     The yearly cost used for cost-effectiveness is ``capital / lifetime_years
-    + yearly_operating`` (straight-line, no discounting).
+    + yearly_operating`` (straight-line, no discounting). A comparison adds
+    costs only when they share currency and price year (the scenario files
+    state both; labels never come from the resident model, whose currency is
+    that of incomes).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    currency: Currency
+    price_year: Annotated[int, Field(ge=1900, le=2100)]
     capital: Value[NonNegative]
     yearly_operating: Value[NonNegative]
     lifetime_years: Value[Positive]

@@ -179,6 +179,7 @@ def group_benefits(
     benefits: pd.DataFrame,
     *,
     replication: np.ndarray,
+    weight: float = 1.0,
     k: int = MIN_CELL_RESIDENTS,
 ) -> pd.DataFrame:
     """Benefit by group, mean over replications with a 95% CI, small cells suppressed.
@@ -193,6 +194,9 @@ def group_benefits(
         :data:`BENEFITS` columns, rows aligned with ``groups``.
     replication
         int, the replication of each row (0 .. R - 1).
+    weight
+        People one simulated resident stands for
+        (:attr:`twin.outcomes.expansion.Expansion.weight`).
     k
         Cells with fewer than ``k`` residents in any replication are left out
         (with the cells needed to protect them, see :func:`_cells_to_suppress`).
@@ -201,19 +205,27 @@ def group_benefits(
     -------
     pandas.DataFrame
         One row per (dimension, group, metric), the whole population first as
-        dimension and group ``all``: ``residents`` (mean per replication),
-        ``mean``, ``ci95_low``, ``ci95_high`` (per resident-week for the
-        trip metrics, per resident for the others), ``share_of_total`` (of the
-        benefit summed over all residents and replications; NaN if that is
-        0) and ``residents_benefiting`` (mean count with a positive benefit;
-        for the two ``newly_`` metrics: residents newly over the threshold).
+        dimension and group ``all``:
+
+        - ``residents``: simulated residents (mean per replication), ``people``:
+          the people they stand for (``residents * weight``);
+        - ``mean``, ``ci95_low``, ``ci95_high``: benefit per resident (per
+          resident-week for the trip metrics);
+        - ``share_of_gains`` (with ``_ci95_low``/``_ci95_high``): the group's
+          part of all gains (positive benefits) and ``share_of_losses`` of all
+          losses, each computed per replication, so both lie in [0, 1] and a
+          group's shares add up over any grouping; NaN where nobody gains
+          (loses) at all;
+        - ``people_benefiting``: people with a positive benefit (for the two
+          ``newly_`` metrics: newly over the threshold), mean per replication.
+
         ``attrs["suppressed_cells"]`` counts the cells left out.
     """
     replication = np.asarray(replication)
     n_reps = int(replication.max()) + 1
     values = benefits[list(BENEFITS)].to_numpy(dtype=np.float64)
+    gains, losses = np.maximum(values, 0.0), np.maximum(-values, 0.0)
     positive = (values > 0).astype(np.float64)
-    totals = values.sum(axis=0)
     n_metrics = len(BENEFITS)
     dimensions = {"all": pd.Categorical.from_codes(np.zeros(len(groups), dtype=np.int8), ["all"])}
     dimensions.update({name: pd.Categorical(groups[name]) for name in groups.columns})
@@ -223,31 +235,46 @@ def group_benefits(
         cell = replication * n_groups + labels.codes
         size = n_reps * n_groups
 
-        def per_cell(weights=None):
-            return np.bincount(cell, weights=weights, minlength=size).reshape(n_reps, n_groups)
+        def per_cell(columns=None):  # (replications, groups[, metrics]) sums
+            if columns is None:
+                return np.bincount(cell, minlength=size).reshape(n_reps, n_groups)
+            return np.stack([np.bincount(cell, weights=c, minlength=size).reshape(n_reps, n_groups)
+                             for c in columns.T], axis=-1)
 
         counts = per_cell()
-        sums = np.stack([per_cell(column) for column in values.T], axis=-1)
-        benefiting = np.stack([per_cell(column) for column in positive.T], axis=-1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            means = sums / counts[:, :, None]
-            share = np.where(totals != 0, sums.sum(axis=0) / totals, np.nan)
+            means = per_cell(values) / counts[:, :, None]
         mean, low, high = mean_ci95(means)
+        gain_share, gain_low, gain_high = mean_ci95(_shares(per_cell(gains)))
+        loss_share = mean_ci95(_shares(per_cell(losses)))[0]
         present = counts.sum(axis=0) > 0
         hidden = _cells_to_suppress(counts.min(axis=0)[present], k)
         keep = np.flatnonzero(present)[~hidden]
         suppressed += int(hidden.sum())
+        residents = counts.mean(axis=0)[keep]
         tables.append(pd.DataFrame({  # rows: each kept group, each metric
             "dimension": dimension,
             "group": np.repeat(np.asarray(labels.categories)[keep].astype(str), n_metrics),
             "metric": np.tile(list(BENEFITS), len(keep)),
-            "residents": np.repeat(counts.mean(axis=0)[keep], n_metrics),
+            "residents": np.repeat(residents, n_metrics),
+            "people": np.repeat(residents * weight, n_metrics),
             "mean": mean[keep].ravel(),
             "ci95_low": low[keep].ravel(),
             "ci95_high": high[keep].ravel(),
-            "share_of_total": share[keep].ravel(),
-            "residents_benefiting": benefiting.mean(axis=0)[keep].ravel(),
+            "share_of_gains": gain_share[keep].ravel(),
+            "share_of_gains_ci95_low": np.clip(gain_low[keep].ravel(), 0.0, 1.0),
+            "share_of_gains_ci95_high": np.clip(gain_high[keep].ravel(), 0.0, 1.0),
+            "share_of_losses": loss_share[keep].ravel(),
+            "people_benefiting": per_cell(positive).mean(axis=0)[keep].ravel() * weight,
         }))
     table = pd.concat(tables, ignore_index=True)
     table.attrs["suppressed_cells"] = suppressed
     return table
+
+
+def _shares(sums: np.ndarray) -> np.ndarray:
+    """Each group's part of the replication's total: ``sums`` (replications,
+    groups, metrics) over their sum over groups; NaN where that is 0."""
+    total = sums.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, sums / total, np.nan)

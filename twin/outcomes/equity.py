@@ -125,15 +125,3 @@ def palma(values: np.ndarray) -> float:
     if not bottom > 0.0:
         return float("nan")
     return float((1.0 - lorenz_share(values, 1.0 - TOP_SHARE)) / bottom)
-
-
-def share_to_bottom(outcome: np.ndarray, income: np.ndarray, fraction: float = BOTTOM_SHARE) -> float:
-    """Share of the total ``outcome`` reaching the poorest ``fraction`` of
-    residents by income: :func:`lorenz_share` of the outcome ordered by income.
-
-    Returns
-    -------
-    float
-        NaN when the total outcome is 0. For a net loss it is the share of the loss.
-    """
-    return lorenz_share(outcome, fraction, order_by=income)

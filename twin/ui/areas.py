@@ -95,7 +95,7 @@ def benefit_by_area(
     pandas.DataFrame
         One row per scenario, shown cell and metric: ``scenario``, ``cell``,
         ``metric``, ``residents`` (mean per replication), ``mean``,
-        ``ci95_low``, ``ci95_high``, ``share_of_total``, ``polygon``.
+        ``ci95_low``, ``ci95_high``, ``share_of_gains``, ..., ``polygon``.
         ``attrs["suppressed_cells"]`` counts the cells left out, and
         ``attrs["cells"]`` the cells with any resident.
     """
@@ -106,7 +106,7 @@ def benefit_by_area(
     for name, benefits in comparison.benefits.items():
         table = group_benefits(cells, benefits, replication=replication, k=k)
         suppressed = table.attrs["suppressed_cells"]
-        table = table[table["dimension"] == "cell"].drop(columns=["dimension", "residents_benefiting"])
+        table = table[table["dimension"] == "cell"].drop(columns=["dimension", "people_benefiting"])
         table = table.rename(columns={"group": "cell"})
         table.insert(0, "scenario", name)
         tables.append(table)

@@ -22,7 +22,7 @@ def group_frame(groups: pd.DataFrame, scenarios: list[str], metric: str, dimensi
                        _scenario=rows["scenario"].map({s: i for i, s in enumerate(scenarios)}))
     rows = rows.sort_values(["_order", "_scenario"]).drop(columns=["_order", "_scenario"])
     return rows[["scenario", "group", "residents", "mean", "ci95_low", "ci95_high",
-                 "share_of_total"]].reset_index(drop=True)
+                 "share_of_gains"]].reset_index(drop=True)
 
 
 def group_chart(bars: pd.DataFrame, *, metric: str, dimension: str, scenarios: list[str]) -> alt.LayerChart:

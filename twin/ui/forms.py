@@ -120,8 +120,9 @@ def edit(specs: list[FieldSpec], data: dict[str, Any], *, key: str, currency: st
     for spec in nested:
         title = "Cost (the budget)" if spec.name == "cost" else spec.label
         st.markdown(f"**{title}**" + (f" — {spec.help}" if spec.help else ""))
-        out[spec.name] = edit(list(spec.children), data.get(spec.name) or {},
-                              key=f"{key}.{spec.name}", currency=currency)
+        part = data.get(spec.name) or {}
+        out[spec.name] = edit(list(spec.children), part, key=f"{key}.{spec.name}",
+                              currency=part.get("currency", currency))  # a cost states its own
     for spec in (s for s in specs if s.kind == "readonly"):
         value = data.get(spec.name)
         if value is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from twin.experiments.numbers import number, percent
 from twin.outcomes.benefits import BENEFITS
 
 DIMENSIONS = {
@@ -74,12 +75,9 @@ def unit(metric: str) -> str:
     return BENEFITS[metric]
 
 
-def _number(value: float) -> str:
-    return f"{value:.2f}" if abs(value) < 100 else f"{value:,.0f}"
-
-
 def group_reading(groups: pd.DataFrame, scenario: str, metric: str, dimension: str, *, k: int) -> str:
-    """One sentence: which group of ``dimension`` gains most from ``scenario``.
+    """One sentence: which groups of ``dimension`` clearly gain or lose from
+    ``scenario`` (95% CI excluding zero); no direction is claimed otherwise.
 
     Parameters
     ----------
@@ -88,26 +86,33 @@ def group_reading(groups: pd.DataFrame, scenario: str, metric: str, dimension: s
     """
     rows = groups[(groups["scenario"] == scenario) & (groups["metric"] == metric)
                   & (groups["dimension"] == dimension)]
+    label = METRIC_LABELS[metric].lower()
     if rows.empty:
         return f"{scenario}: every group has under {k} residents; nothing is shown."
     if np.allclose(rows["mean"].to_numpy(), 0.0):
-        return f"{scenario} brings no {METRIC_LABELS[metric].lower()} to any group."
-    best = rows.loc[rows["mean"].idxmax()]
-    if best["mean"] <= 0:
-        worst = rows.loc[rows["mean"].idxmin()]
-        return (f"{scenario} helps no group; {who(worst['group'])} lose most "
-                f"({_number(worst['mean'])} {unit(metric)}).")
-    low, high = best["ci95_low"], best["ci95_high"]
-    if np.isnan(low):
-        spread = "one replication, no confidence interval"
-    elif low <= 0 <= high:
-        spread = f"95% CI {_number(low)} to {_number(high)}, not clearly above zero"
-    else:
-        spread = f"95% CI {_number(low)} to {_number(high)}"
-    share = best["share_of_total"]
-    share_text = "" if np.isnan(share) else f"; they get {share:.0%} of the total"
-    return (f"{scenario}: {who(best['group'])} gain most, {_number(best['mean'])} "
-            f"{unit(metric)} ({spread}){share_text}.")
+        return f"{scenario} brings no {label} to any group."
+    if rows["ci95_low"].isna().all():
+        return f"{scenario}: one replication gives no confidence interval; no group is said to gain or lose."
+
+    def listed(part: pd.DataFrame) -> str:
+        return ", ".join(f"{who(r.group)} ({number(r.mean)}, 95% CI {number(r.ci95_low)} to "
+                         f"{number(r.ci95_high)})" for r in part.sort_values("mean", key=abs,
+                                                                           ascending=False).itertuples())
+
+    gains, losses = rows[rows["ci95_low"] > 0], rows[rows["ci95_high"] < 0]
+    if gains.empty and losses.empty:
+        return f"{scenario}: no clear {label} for any group (every 95% CI contains zero)."
+    parts = []
+    if not gains.empty:
+        top = gains.loc[gains["mean"].idxmax()]
+        share = top["share_of_gains"]
+        parts.append(f"clear gains for {listed(gains)}"
+                     + ("" if np.isnan(share) else f"; {who(top['group'])} get {percent(share)} of all gains"))
+    if not losses.empty:
+        parts.append(f"clear losses for {listed(losses)}")
+    rest = len(rows) - len(gains) - len(losses)
+    tail = f"; no clear effect for the other {rest} group(s)" if rest else ""
+    return f"{scenario} ({unit(metric)}): " + "; ".join(parts) + tail + "."
 
 
 def side_by_side(groups: pd.DataFrame, scenarios: list[str], metric: str, dimension: str) -> str | None:
@@ -119,6 +124,6 @@ def side_by_side(groups: pd.DataFrame, scenarios: list[str], metric: str, dimens
         return None
     group = rows.loc[rows["mean"].idxmax(), "group"]
     figures = rows[rows["group"] == group].set_index("scenario")["mean"]
-    parts = [f"{name} {_number(figures[name])}" for name in scenarios if name in figures.index]
+    parts = [f"{name} {number(figures[name])}" for name in scenarios if name in figures.index]
     label = who(group)
     return f"{label[:1].upper() + label[1:]}: " + ", ".join(parts) + f" {unit(metric)}."

@@ -1,12 +1,10 @@
 """Compare page: run the baseline and the chosen scenarios, see who benefits."""
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 from twin.errors import TwinError
-from twin.experiments.compare import SHARE_TO_BOTTOM
-from twin.experiments.report import format_costs, format_who_benefits
+from twin.experiments.compare import DEFAULT_REPLICATIONS
+from twin.experiments.report import format_costs, format_equity, format_ranking, format_who_benefits
 from twin.outcomes.benefits import BENEFITS
 from twin.outcomes.groups import MIN_CELL_RESIDENTS
 from twin.ui import areas, charts, data, layout, maps, readings, results, state
@@ -74,7 +72,17 @@ ci = (f"95% CI over {run.replications} replications" if run.replications > 1
       else "one replication: no confidence interval")
 st.caption(f"Baseline and {len(names)} scenario(s): {run.residents:,} residents, {run.days} days, "
            f"seeds {run.seed} to {run.seed + run.replications - 1}; {ci}. "
-           f"Simulated in {comparison.wall_time_s:.1f} s.")
+           f"Simulated in {comparison.wall_time_s:.1f} s. {comparison.expansion.describe()}")
+cli_residents = comparison.baseline.residents
+if run.residents < cli_residents or run.replications < DEFAULT_REPLICATIONS:
+    st.info(f"This sample ({run.residents:,} residents x {run.replications} replications) is smaller "
+            f"than `twin compare`'s default ({cli_residents:,} x {DEFAULT_REPLICATIONS}): totals and "
+            "costs are in people of the city either way, but the confidence intervals are wider.",
+            icon=":material/info:")
+st.subheader("Ranking")
+st.dataframe(format_ranking(tables), hide_index=True, key="ranking_table")
+st.caption("Clear gains first, then by cost per hour saved; a gain or loss is claimed only where "
+           "the 95% CI excludes zero.")
 if tables.groups.attrs["suppressed_cells"]:
     st.caption(f"{tables.groups.attrs['suppressed_cells']} group(s) per scenario with fewer than "
                f"{s.k} residents (and the groups needed to protect them) are left out.")
@@ -110,43 +118,22 @@ with st.expander("Data behind the charts (suppressed groups are absent)"):
 st.subheader("Equity and cost")
 st.markdown("**Time saved by income quintile** (minutes per resident-week, ± 95% CI)")
 st.dataframe(format_who_benefits(tables), hide_index=True, key="who_benefits_table")
-st.caption("to poorest 40%: share of the time saving reaching the poorest 40% by income; "
-           "conc. index: concentration of the saving over income rank (below 0: pro-poor).")
+st.caption("gains to poorest 40%: part of all time gains going to Q1-Q2; conc. index: concentration "
+           "of the saving over income rank (below 0: pro-poor); 'no clear effect' where the 95% CI "
+           "contains zero.")
 
-equity = tables.equity
-rows = []
-for name in names:
-    e = equity[equity["scenario"] == name].set_index(["measure", "of"])
-
-    def cell(measure, of, percent=False):
-        if (measure, of) not in e.index:
-            return "-"
-        m, lo, hi = e.loc[(measure, of), ["mean", "ci95_low", "ci95_high"]]
-        if np.isnan(m):
-            return "-"
-        fmt = (lambda v: f"{v:.0%}") if percent else (lambda v: f"{v:+.2f}" if measure ==
-                                                      "concentration_index" else f"{v:.3f}")
-        return fmt(m) if np.isnan(lo) else f"{fmt(m)} ({fmt(lo)} to {fmt(hi)})"
-
-    rows.append({
-        "scenario": name,
-        "conc. index": cell("concentration_index", metric),
-        "to poorest 40%": cell(SHARE_TO_BOTTOM, metric, percent=True),
-        "Gini before": cell("gini", "essential_travel_min_per_week before"),
-        "Gini after": cell("gini", "essential_travel_min_per_week after"),
-        "Palma before": cell("palma", "essential_travel_min_per_week before"),
-        "Palma after": cell("palma", "essential_travel_min_per_week after"),
-    })
 st.markdown("**Equity indices** (mean over replications, 95% CI in brackets)")
-st.dataframe(pd.DataFrame(rows), hide_index=True, key="equity_table")
-st.caption(f"conc. index and to poorest 40%: of the {METRIC_LABELS[metric].lower()}, over income rank "
-           "(below 0: pro-poor). Gini and Palma: inequality of weekly essential travel time before "
+st.dataframe(format_equity(tables, metric), hide_index=True, key="equity_table")
+st.caption(f"gains (losses) to poorest 40%: the part of all gains (losses) in {METRIC_LABELS[metric].lower()} "
+           "going to income quintiles Q1-Q2; conc. index: over income rank (below 0: pro-poor), given "
+           "only for a clear effect. Gini and Palma: inequality of weekly essential travel time before "
            "(baseline) and after (scenario).")
 st.markdown("**Cost**")
 st.dataframe(format_costs(tables), hide_index=True, key="costs_table")
 st.caption("Yearly cost = capital / lifetime + operating, for the interventions a scenario adds. "
-           "Newly served: newly with basic water or a clinic within 30 min, or with unmet trips "
-           "avoided. 'no saving' where nothing is saved or served.")
+           f"Totals in {comparison.expansion.unit} of the city. Newly served: newly with basic water "
+           "or a clinic within 30 min, or with unmet trips avoided. A cost per unit is given only "
+           "when the units are clearly above zero.")
 
 st.subheader("Benefit by area")
 city = data.city(run.source)

@@ -65,12 +65,17 @@ except TwinError:
 fields = s.run_fields()
 
 
-def status(draft) -> tuple[str, float | None]:
+def status(draft) -> tuple[str, str]:
+    """Whether the draft checks out, and its yearly cost in the costs' own currency."""
     try:
         scenario = scenario_from_mapping(draft.mapping(fields), where=f"scenario '{draft.name}'")
     except TwinError as error:
-        return str(error), None
-    return "ok", sum(i.cost.yearly for i in scenario.interventions)
+        return str(error), "-"
+    by_currency: dict[str, float] = {}
+    for item in scenario.interventions:
+        label = f"{item.cost.currency} {item.cost.price_year}"
+        by_currency[label] = by_currency.get(label, 0.0) + item.cost.yearly
+    return "ok", " + ".join(f"{label}: {value:,.0f}" for label, value in by_currency.items()) or "0"
 
 
 def draw_overview() -> None:
@@ -80,7 +85,7 @@ def draw_overview() -> None:
         problem, yearly = status(draft)
         on = [item["type"] for item, flag in zip(draft.data["interventions"], draft.enabled) if flag]
         rows.append({"scenario": draft.name, "interventions on": ", ".join(on) or "none",
-                     f"yearly cost ({currency})": "-" if yearly is None else f"{yearly:,.0f}",
+                     "yearly cost": yearly,
                      "compared": "yes" if draft.id in (s.chosen or []) else "",
                      "check": "ok" if problem == "ok" else problem})
     overview.dataframe(pd.DataFrame(rows), hide_index=True, key="scenario_overview")
