@@ -124,8 +124,8 @@ def test_compare_in_a_real_browser(server, tmp_path):
             page.get_by_text("Done in").wait_for()
             bars = chart.locator("g.mark-rect path")
             assert bars.count() >= 5, "the who-benefits chart has no bars"
-            assert page.get_by_text("of residents (Q4-Q5)").count() + page.get_by_text(
-                "brings no time saving").count() >= 1, "no plain-language reading under the chart"
+            assert page.get_by_text("go to the richest 40% (Q4-Q5)").count() + page.get_by_text(
+                "no clear time saving").count() >= 1, "no plain-language reading under the chart"
             page.locator('.st-key-benefit_area [data-testid="stDeckGlJsonChart"] canvas').first.wait_for()
             if "paratransit_multi_stop" in picked and "paratransit_single_stop" in picked:
                 page.get_by_role("tab", name="Mobility").click()
