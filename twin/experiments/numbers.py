@@ -33,12 +33,12 @@ def number(value: float) -> str:
 
 def whole(value: float) -> str:
     """A count of people or of money: a whole number with separators."""
-    return "-" if _missing(value) else f"{value:,.0f}"
+    return "-" if _missing(value) else f"{int(round(value)):,}"  # never "-0"
 
 
 def money(value: float, currency: str | None) -> str:
     """``EUR 12,300``."""
-    return "-" if _missing(value) else f"{currency or ''} {value:,.0f}".strip()
+    return "-" if _missing(value) else f"{currency or ''} {whole(value)}".strip()
 
 
 def percent(value: float) -> str:

@@ -82,6 +82,11 @@ class Tables:
         e = self.equity
         return e[(e["scenario"] == scenario) & (e["measure"] == measure) & (e["of"] == of)].iloc[0]
 
+    def clear_time_gain(self, scenario: str) -> bool:
+        """Whether the time saving's 95% CI is above zero (shares of it are shown then)."""
+        _, low, high = self.comparison.effect(scenario, "minutes_saved_per_week")
+        return low > 0.0
+
     def verdict(self, scenario: str) -> str:
         """``clear gain``, ``clear loss``, ``gains and losses`` or ``no clear
         effect``, from the 95% CIs of time saved and unmet trips avoided."""
@@ -109,7 +114,8 @@ class Tables:
             row.update({GAINS_TO_POOREST: share["mean"], f"{GAINS_TO_POOREST}_ci95_low": share["ci95_low"],
                         f"{GAINS_TO_POOREST}_ci95_high": share["ci95_high"]})
             cost = costs.loc[scenario]
-            for column in ("hours_saved_per_year", "people_newly_served", "cost_per_hour_saved"):
+            for column in ("hours_saved_per_year", "people_newly_served", "cost_per_hour_saved",
+                           "cost_per_person_newly_served"):
                 for suffix in ("", "_ci95_low", "_ci95_high"):
                     row[column + suffix] = cost[column + suffix]
             row.update({"yearly_cost": cost["yearly_cost"], "currency": c.currency,
@@ -120,9 +126,10 @@ class Tables:
         ranking = pd.DataFrame(rows)
         ranking["_order"] = ranking["verdict"].map(order)
         ranking["_cost"] = ranking["cost_per_hour_saved"].fillna(np.inf)
+        ranking["_cost_served"] = ranking["cost_per_person_newly_served"].fillna(np.inf)
         ranking["_gain"] = -ranking["minutes_saved_per_week"]
-        return (ranking.sort_values(["_order", "_cost", "_gain"], kind="stable")
-                .drop(columns=["_order", "_cost", "_gain"]).reset_index(drop=True))
+        keys = ["_order", "_cost", "_cost_served", "_gain"]
+        return ranking.sort_values(keys, kind="stable").drop(columns=keys).reset_index(drop=True)
 
     def _who_benefits(self) -> pd.DataFrame:
         rows = []
@@ -238,7 +245,7 @@ def format_ranking(tables: Tables) -> pd.DataFrame:
     c = tables.comparison
     rows = []
     for _, row in tables.ranking.iterrows():
-        gain = row["verdict"] in ("clear gain", "gains and losses")
+        gain = tables.clear_time_gain(row["scenario"])
         rows.append({
             "scenario": row["scenario"],
             "time saved (min per resident-week)": with_ci(
@@ -253,6 +260,7 @@ def format_ranking(tables: Tables) -> pd.DataFrame:
                 row[f"{GAINS_TO_POOREST}_ci95_high"], percent) if gain else "-",
             f"yearly cost ({_money_label(c)})": money(row["yearly_cost"], None),
             "per hour saved": _cost_cell(row, "cost_per_hour_saved", c.currency),
+            "per person newly served": _cost_cell(row, "cost_per_person_newly_served", c.currency),
         })
     return pd.DataFrame(rows)
 
@@ -266,7 +274,7 @@ def format_who_benefits(tables: Tables) -> pd.DataFrame:
         cells = {"scenario": scenario}
         for q in QUINTILES:
             cells[q] = with_ci(*(row[f"{q}_min_saved_{col}"] for col in ("mean", "ci95_low", "ci95_high")))
-        gain = tables.verdict(scenario) in ("clear gain", "gains and losses")
+        gain = tables.clear_time_gain(scenario)
         share = [row[f"{GAINS_TO_POOREST}_{col}"] for col in ("mean", "ci95_low", "ci95_high")]
         cells["gains to poorest 40%"] = with_ci(*share, percent) if gain else "no clear effect"
         index = [row[f"concentration_index_{col}"] for col in ("mean", "ci95_low", "ci95_high")]
@@ -341,7 +349,7 @@ def _header(tables: Tables) -> list[str]:
 def who_benefits_text(tables: Tables) -> str:
     """The ranking, who-benefits and cost tables, as printed by ``twin compare``."""
     lines = [*_header(tables), "",
-             "Ranking (clear gains first, then by cost per hour saved):",
+             "Ranking (clear gains first, then by cost per hour saved and per person newly served):",
              format_ranking(tables).to_string(index=False), "",
              "Minutes saved per resident-week by income quintile (Q1 poorest), 95% CI in brackets:",
              format_who_benefits(tables).to_string(index=False), "",
@@ -461,7 +469,8 @@ def _html(tables: Tables, images: dict[tuple[str, str], bytes]) -> str:
         f"<h1>Who benefits? {len(c.scenarios)} scenario(s) against {esc(c.baseline.name)}</h1>",
         "<p class='note'>" + " ".join(esc(line) for line in _header(tables)) + "</p>",
         _table(format_ranking(tables)),
-        "<p class='note'>Clear gains first, then by cost per hour saved. <b>how sure</b>: a gain or "
+        "<p class='note'>Clear gains first, then by cost per hour saved and per person newly "
+        "served (newly with basic water or a clinic within 30 min, or with unmet trips avoided). <b>how sure</b>: a gain or "
         "loss is claimed only where the 95% CI of time saved or of unmet trips avoided excludes "
         "zero. <b>gains to poorest 40%</b>: the part of all time gains (residents who lose "
         "counted apart) going to income quintiles Q1-Q2. Costs: capital / lifetime + yearly "
