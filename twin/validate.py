@@ -13,9 +13,11 @@ def validate_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, TwinErro
     """Yield ``(file, None)`` for each valid file and ``(file, error)`` for
     each invalid one. Folders are searched for ``*.yaml`` recursively.
 
-    A file is a resident model if it has ``age_bands``, else a scenario; a
-    scenario's resident model is checked too.
+    A file is a resident model if it has ``age_bands``, observed figures
+    (:mod:`twin.experiments.validation`) if it has ``observed``, else a
+    scenario; a scenario's resident model is checked too.
     """
+    from twin.experiments.validation import load_observed
     from twin.residents import load_resident_model
     from twin.scenario import load_scenario
 
@@ -23,8 +25,11 @@ def validate_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, TwinErro
         try:
             if not path.is_file():
                 raise InputFileError("file or folder not found", path=path, fix="check the path")
-            if "age_bands" in read_yaml_mapping(path):
+            mapping = read_yaml_mapping(path)
+            if "age_bands" in mapping:
                 load_resident_model(path)
+            elif "observed" in mapping:
+                load_scenario(load_observed(path)[1])
             else:
                 load_resident_model(load_scenario(path).resident_model)
         except TwinError as error:

@@ -1,0 +1,64 @@
+"""The validation table reads a real run: its figures are the run's own
+counts, a figure outside its tolerance is flagged, and observed-figure files
+are checked like every other config."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cli_runner import assert_user_error, twin
+from twin.errors import ConfigError
+from twin.experiments.run import run_scenario
+from twin.experiments.validation import load_observed, model_figures, validation_table
+from twin.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+HELSINKI = ROOT / "models" / "observed" / "helsinki.yaml"
+
+
+@pytest.fixture(scope="module")
+def run(helsinki):
+    observed, scenario = load_observed(HELSINKI)
+    spec = load_scenario(scenario).model_copy(update={"residents": 1500, "days": 3})
+    return observed, run_scenario(spec, city=helsinki)
+
+
+def test_figures_are_the_runs_own_counts(run):
+    observed, result = run
+    daily, ledger = result.daily, result.ledger
+    figures = model_figures(ledger, daily)
+    counts = daily.filter(regex="_trips_today$").drop(columns="unmet_trips_today").sum()
+    assert figures["car_share_of_trips"] == pytest.approx(counts["car_trips_today"] / counts.sum())
+    assert figures["trips_per_person_per_day"] == pytest.approx(
+        daily["trips_made"].iloc[-1] / (1500 * 3))  # trips_made is cumulative over the run
+    made = ledger.filter(regex="^trips_per_week_").to_numpy(float).sum()
+    assert figures["mean_trip_time_min"] == pytest.approx(ledger["essential_travel_min_per_week"].sum() / made)
+    shares = [figures[f] for f in figures if f.endswith("_share_of_trips")]
+    assert sum(shares) == pytest.approx(1.0)
+
+
+def test_a_figure_outside_its_tolerance_is_flagged(run):
+    observed, result = run
+    table = validation_table(observed, result.ledger, result.daily).set_index("figure")
+    model = table.at["car_share_of_trips", "model"]
+    moved = observed.model_copy(update={"figures": {
+        "car_share_of_trips": observed.figures["car_share_of_trips"].model_copy(
+            update={"value": model + 0.04, "tolerance": 0.05}),
+        "mean_trip_time_min": observed.figures["mean_trip_time_min"].model_copy(
+            update={"value": table.at["mean_trip_time_min", "model"] * 3, "tolerance": 1.0})}})
+    checked = validation_table(moved, result.ledger, result.daily).set_index("figure")
+    assert checked.at["car_share_of_trips", "within"] and not checked.at["mean_trip_time_min", "within"]
+    assert set(table["source"].str.len()) and (table["source"].str.len() > 10).all()
+    assert np.isfinite(table["model"]).all()
+
+
+def test_observed_files_are_validated(tmp_path):
+    result = twin("validate", HELSINKI)
+    assert result.exit_code == 0, result.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(HELSINKI.read_text().replace("car_share_of_trips", "cars_share_of_trips").replace(
+        "../../scenarios", str(ROOT / "scenarios")))
+    with pytest.raises(ConfigError, match="cars_share_of_trips"):
+        load_observed(bad)
+    assert_user_error(twin("validate", bad), "bad.yaml", "cars_share_of_trips")

@@ -1,0 +1,126 @@
+"""The model next to the world: a validation table of observed travel figures.
+
+An observed-figures file (``models/observed/<city>.yaml``) names the scenario
+it describes and, for each figure, the sourced observed value and the
+tolerance the model must meet::
+
+    observed:
+      scenario: ../../scenarios/helsinki/baseline.yaml
+      figures:
+        car_share_of_trips: {value: 0.21, tolerance: 0.05, source: "..."}
+
+:func:`validation_table` runs nothing itself: it reads a finished run
+(:class:`twin.experiments.run.RunResult`), so the figures are those of the
+ledger and the model's daily counts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from twin._validation import config_error_from_validation, read_yaml_mapping
+
+FIGURES = {
+    "car_share_of_trips": "share of trips made by car",
+    "walk_share_of_trips": "share of trips made on foot or by wheelchair",
+    "transit_share_of_trips": "share of trips made by public transport",
+    "paratransit_share_of_trips": "share of trips made by paratransit",
+    "trips_per_person_per_day": "trips made per resident per day",
+    "mean_trip_time_min": "minutes per trip made (one way)",
+}
+"""Figures the model reports, and what each means."""
+
+FigureName = Literal[tuple(FIGURES)]  # type: ignore[valid-type]
+
+
+class ObservedFigure(BaseModel):
+    """One observed figure with the tolerance the model must meet."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    value: float | int
+    tolerance: Annotated[float | int, Field(ge=0)]
+    source: Annotated[str, Field(min_length=1)]
+
+
+class Observed(BaseModel):
+    """The figures observed in one city, and the scenario that models it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scenario: str
+    figures: dict[FigureName, ObservedFigure]
+
+
+def load_observed(path: str | Path) -> tuple[Observed, Path]:
+    """An observed-figures file and the absolute path of its scenario.
+
+    Raises
+    ------
+    ConfigError
+        Not an ``observed:`` mapping, an unknown figure, a bad value.
+    """
+    path = Path(path)
+    data = read_yaml_mapping(path)
+    try:
+        observed = _File.model_validate(data).observed
+    except ValidationError as exc:
+        raise config_error_from_validation(exc, path, model=_File) from None
+    return observed, (path.resolve().parent / observed.scenario).resolve()
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    observed: Observed
+
+
+def model_figures(ledger: pd.DataFrame, daily: pd.DataFrame) -> dict[str, float]:
+    """The model's :data:`FIGURES` from a run's ledger and daily counts.
+
+    Parameters
+    ----------
+    ledger
+        :attr:`RunResult.ledger` (one row per resident, weekly figures).
+    daily
+        :attr:`RunResult.daily` (the DataCollector's table, one row per day).
+    """
+    modes = {mode: float(daily.get(f"{mode}_trips_today", pd.Series(0.0)).sum())
+             for mode in ("walk", "wheelchair", "car", "transit", "paratransit")}
+    trips = sum(modes.values())
+    share = (lambda count: count / trips) if trips > 0 else (lambda count: float("nan"))
+    days = len(daily)
+    made_per_week = ledger.filter(regex=r"^trips_per_week_").to_numpy(np.float64).sum()
+    minutes_per_week = ledger["essential_travel_min_per_week"].to_numpy(np.float64).sum()
+    return {
+        "car_share_of_trips": share(modes["car"]),
+        "walk_share_of_trips": share(modes["walk"] + modes["wheelchair"]),
+        "transit_share_of_trips": share(modes["transit"]),
+        "paratransit_share_of_trips": share(modes["paratransit"]),
+        "trips_per_person_per_day": trips / (len(ledger) * days) if days else float("nan"),
+        "mean_trip_time_min": minutes_per_week / made_per_week if made_per_week > 0 else float("nan"),
+    }
+
+
+def validation_table(observed: Observed, ledger: pd.DataFrame, daily: pd.DataFrame) -> pd.DataFrame:
+    """Each observed figure next to the model's, and whether it is within tolerance.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``figure``, ``meaning``, ``model``, ``observed``, ``tolerance``,
+        ``within`` (bool: ``|model - observed| <= tolerance``), ``source``.
+    """
+    model = model_figures(ledger, daily)
+    rows = []
+    for name, figure in observed.figures.items():
+        value = model[name]
+        rows.append({"figure": name, "meaning": FIGURES[name], "model": value,
+                     "observed": float(figure.value), "tolerance": float(figure.tolerance),
+                     "within": bool(abs(value - figure.value) <= figure.tolerance),
+                     "source": figure.source})
+    return pd.DataFrame(rows)
