@@ -21,6 +21,7 @@ import mesa
 import numpy as np
 
 from twin.abm.access import AccessFields, access_fields, water_queue_time_s
+from twin.abm.agent import Agent
 from twin.abm.vehicle import ParatransitService, Vehicle
 from twin.core.daily import (
     MODE_NAMES,
@@ -87,7 +88,7 @@ def _row_property(name: str) -> property:
     return property(get, set, doc=f"``residents.{name}[index]``")
 
 
-class Resident(mesa.Agent):
+class Resident(Agent):
     """One resident: a view over row ``index`` of ``model.residents``.
 
     Every attribute of :class:`~twin.residents.population.Residents`

@@ -19,6 +19,7 @@ import mesa
 import numpy as np
 
 from twin.abm.access import AccessFields, access_fields
+from twin.abm.agent import Agent
 from twin.abm.model import CityModel
 from twin.core.dispatch import Requests, ZoneTimes, dispatch
 from twin.core.streams import (
@@ -38,7 +39,7 @@ TRANSIT = PURPOSES.index("transit")
 PIPED = WATER_SUPPLIES.index("piped")
 
 
-class ReferenceResident(mesa.Agent):
+class ReferenceResident(Agent):
     """A resident holding its own attributes as Python values."""
 
     def __init__(self, model: "ReferenceCityModel", index: int) -> None:

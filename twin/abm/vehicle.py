@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import mesa
 import numpy as np
 import pandas as pd
 
 from twin.abm.access import AccessFields, drive_facility_node, drive_zone_times
+from twin.abm.agent import Agent
 from twin.core.daily import _account_paratransit, _paratransit_requests
 from twin.core.dispatch import PICKUP, Dispatched, Fleet, Requests, ZoneTimes, dispatch
 from twin.interventions.base import World
@@ -169,7 +169,7 @@ class ParatransitService:
         return int(made), int(refused)
 
 
-class Vehicle(mesa.Agent):
+class Vehicle(Agent):
     """One paratransit vehicle: a view over its part of the day's dispatch.
 
     ``index`` is its place in the fleet, which is the order in which
