@@ -110,7 +110,8 @@ def compare(
     days: Annotated[Optional[int], typer.Option("--days", "-d", help="Days to simulate (default: the baseline's).")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", "-s", help="First seed, >= 0 (default: the baseline's).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Results folder (default: comparisons/<folder of the baseline>).")] = None,
-    k: Annotated[Optional[int], typer.Option("--k", help="Suppress group cells with fewer residents than this (default: 10).")] = None,
+    k: Annotated[Optional[int], typer.Option("--k", help="Suppress group cells with fewer residents than this (default: 10; smaller needs --allow-small-k).")] = None,
+    allow_small_k: Annotated[bool, typer.Option("--allow-small-k", help="Allow --k under 10, for readers who may see groups that small.")] = False,
     per_resident: Annotated[bool, typer.Option("--per-resident", help="Also write per_resident.parquet (microdata, not suppressed).")] = False,
 ) -> None:
     """Compare scenarios with a baseline: who benefits, by income, connectivity,
@@ -124,7 +125,7 @@ def compare(
     from twin.experiments.compare import compare as run_comparison
     from twin.experiments.compare import check_comparable
     from twin.experiments.report import who_benefits_text, write_report
-    from twin.outcomes.groups import MIN_CELL_RESIDENTS
+    from twin.outcomes.suppression import MIN_CELL_RESIDENTS, check_k
     from twin.scenario import load_scenario
     from twin.validate import validate_paths
 
@@ -134,10 +135,7 @@ def compare(
                               field="--replications", fix="pass e.g. --replications 5")
         _positive(residents, "--residents")
         _positive(days, "--days")
-        if k is not None and k <= 0:
-            raise ConfigError(f"must be a positive whole number, got {k}", field="--k",
-                              fix=f"pass e.g. --k {MIN_CELL_RESIDENTS}")
-        k = MIN_CELL_RESIDENTS if k is None else k
+        k = check_k(MIN_CELL_RESIDENTS if k is None else k, allow_small=allow_small_k)
         if seed is not None and seed < 0:
             raise ConfigError(f"must be >= 0, got {seed}", field="--seed", fix="pass e.g. --seed 1")
         checked = list(validate_paths([*paths, *([baseline] if baseline else [])]))
@@ -179,7 +177,7 @@ def compare(
 def _print_summary(result, out_dir: Path) -> None:
     import pandas as pd
 
-    from twin.outcomes.groups import MIN_CELL_RESIDENTS
+    from twin.outcomes.suppression import MIN_CELL_RESIDENTS
 
     s = result.summary
     nodes = s["city"]["nodes"]
@@ -201,7 +199,8 @@ def _print_summary(result, out_dir: Path) -> None:
     typer.echo(
         "travel_min_per_week: mean essential travel on trips made; unmet_trips_per_week: "
         "trips no available mode makes within the resident's limit (no time counted). "
-        f"Groups under {MIN_CELL_RESIDENTS} residents are suppressed (-)."
+        f"k = {MIN_CELL_RESIDENTS}: groups under {MIN_CELL_RESIDENTS} residents, and the groups "
+        "needed to protect them, are suppressed (-)."
     )
     typer.echo(f"wrote {out_dir}/ (ledger.parquet, groups.csv, daily.csv, summary.json)")
 

@@ -2,6 +2,7 @@
 giving the same results, and user mistakes (one line, exit code 2, nothing
 written)."""
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +34,7 @@ def test_prints_who_benefits_and_writes_the_folder(two_runs):
                    "per hour saved", "how sure", "stand for 6,600 people"):
         assert column in stdout
     assert "wheelchair" not in stdout  # about 5 of 500 residents: suppressed
+    assert "k = 10:" in stdout
     assert (out / "summary.html").is_file() and (out / "benefits_by_group.parquet").is_file()
 
 
@@ -56,10 +58,13 @@ def test_a_folder_of_scenarios(tmp_path):
     assert set(rows["scenario"]) == {"app"} and set(rows["replication"]) == {0, 1}
 
 
-def test_explicit_baseline(tmp_path):
+def test_explicit_baseline_and_a_small_k_that_every_output_states(tmp_path):
     result = twin("compare", HELSINKI / "parking_app.yaml", "--baseline", HELSINKI / "baseline.yaml",
-                  *SMALL, "--out", tmp_path / "out")
+                  *SMALL, "--out", tmp_path / "out", "--k", "5", "--allow-small-k")
     assert result.exit_code == 0, result.output
+    assert "k = 5:" in result.stdout
+    assert "k = 5:" in (tmp_path / "out" / "summary.html").read_text()
+    assert json.loads((tmp_path / "out" / "comparison.json").read_text())["k"] == 5
 
 
 @pytest.mark.parametrize(
@@ -71,6 +76,8 @@ def test_explicit_baseline(tmp_path):
         ((HELSINKI / "baseline.yaml", HELSINKI / "parking_app.yaml", "--replications", "0"),
          ("--replications", "positive")),
         ((HELSINKI / "baseline.yaml", HELSINKI / "parking_app.yaml", "--k", "0"), ("--k",)),
+        ((HELSINKI / "baseline.yaml", HELSINKI / "parking_app.yaml", "--k", "3"),
+         ("--k", "--allow-small-k")),
     ],
 )
 def test_mistakes_exit_2_and_write_nothing(tmp_path, args, needles):

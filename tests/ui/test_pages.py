@@ -196,6 +196,8 @@ def test_a_larger_k_hides_small_groups_everywhere(app):
     for cell in cells:
         assert float(re.search(r"about ([\d,.]+) residents", cell["text"]).group(1).replace(",", "")) >= k
     assert any("left out" in c.value for c in at.caption)
+    assert any(f"k = {k}:" in c.value for c in at.caption)  # every view states its k
+    assert not at.select_slider  # one grid per city: no cell size to choose
 
 
 def test_paratransit_multi_stop_on_and_off_for_wheelchair_users(app):

@@ -126,8 +126,8 @@ def test_benefit_by_area_suppresses_small_cells_like_groups(helsinki, helsinki_s
     comparison = compare(baseline, [scenario_from_mapping(parking.mapping(RUN), where="parking_app")],
                          replications=2, residents=1500, days=2, seed=1, city=helsinki, progress=False)
     k = 30
-    area = areas.benefit_by_area(comparison, helsinki, cell_m=150, k=k)
-    cells = areas.home_cells(comparison, helsinki, 150)
+    area = areas.benefit_by_area(comparison, helsinki, k=k)
+    cells = areas.home_cells(comparison, helsinki)
     per_replication = cells.groupby([comparison.population["replication"].to_numpy(), cells], observed=True).size()
     smallest = per_replication.groupby(level=1, observed=True).min()
     shown = set(area["cell"])
@@ -135,6 +135,7 @@ def test_benefit_by_area_suppresses_small_cells_like_groups(helsinki, helsinki_s
     assert not (set(smallest[smallest < k].index) & shown)  # every small cell is hidden
     assert area.attrs["suppressed_cells"] >= (smallest < k).sum()
     assert area.attrs["suppressed_cells"] + len(shown) == area.attrs["cells"]
+    assert area.attrs["k"] == k and area.attrs["cell_m"] == areas.area_cell_m(helsinki)
     # the figures are the group table's, with the cell as the group
     table = group_benefits(cells.to_frame(), comparison.benefits["parking_app"],
                            replication=comparison.population["replication"].to_numpy(), k=k)
@@ -146,7 +147,7 @@ def test_benefit_by_area_suppresses_small_cells_like_groups(helsinki, helsinki_s
 
 
 def test_home_density_shares_sum_to_one(helsinki):
-    frame = areas.home_density(helsinki, 200)
+    frame = areas.home_density(helsinki)
     assert np.isclose(frame["share"].sum(), 1.0)
     lon, lat = np.array(frame["polygon"].iloc[0]).T
     assert 24.8 < lon.mean() < 25.1 and 60.1 < lat.mean() < 60.3

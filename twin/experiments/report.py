@@ -356,6 +356,9 @@ def who_benefits_text(tables: Tables) -> str:
              format_costs(tables).to_string(index=False),
              "gains to poorest 40%: part of all time gains going to Q1-Q2; conc. index: over income "
              "rank (< 0 pro-poor); no direction is claimed where the 95% CI contains zero."]
+    lines.append(f"k = {tables.k}: groups under {tables.k} residents, and the groups needed to protect "
+                 f"them, are suppressed (-) in every table and chart "
+                 f"({tables.groups.attrs['suppressed_cells']} cells per scenario).")
     return "\n".join(lines)
 
 
@@ -502,9 +505,8 @@ def _html(tables: Tables, images: dict[tuple[str, str], bytes]) -> str:
               "<h2>Files in this folder</h2><ul>"]
     parts += [f"<li><a href='{esc(name)}'>{esc(name)}</a>: {esc(text)}</li>" for name, text in FILES.items()]
     parts.append("</ul>")
-    if tables.groups.attrs["suppressed_cells"]:
-        parts.append(f"<p class='note'>{tables.groups.attrs['suppressed_cells']} group cells per "
-                     f"scenario with fewer than {tables.k} residents (and the cells needed to protect "
-                     "them) are not shown anywhere in this report or its files.</p>")
+    parts.append(f"<p class='note'>k = {tables.k}: {tables.groups.attrs['suppressed_cells']} group cells "
+                 f"per scenario with fewer than {tables.k} residents (and the cells needed to protect "
+                 "them) are not shown anywhere in this report or its files.</p>")
     parts.append(f"<p class='note'>twin {esc(twin.__version__)}</p></body></html>")
     return "\n".join(parts)

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from twin.outcomes.groups import MIN_CELL_RESIDENTS
+from twin.outcomes.suppression import MIN_CELL_RESIDENTS, cells_to_suppress
 from twin.residents.population import PURPOSES
 
 BENEFITS = {
@@ -159,21 +159,6 @@ def mean_ci95(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return mean, mean - half, mean + half
 
 
-def _cells_to_suppress(residents: np.ndarray, k: int) -> np.ndarray:
-    """Primary suppression (cells under ``k``) plus the smallest other cells
-    of the dimension until the suppressed cells hold at least ``k`` residents
-    together and are at least two, so no suppressed figure can be recovered
-    by subtracting the shown cells from a total."""
-    hidden = residents < k
-    if not hidden.any():
-        return hidden
-    for cell in np.argsort(residents, kind="stable"):
-        if hidden.sum() >= 2 and residents[hidden].sum() >= k:
-            break
-        hidden[cell] = True
-    return hidden
-
-
 def group_benefits(
     groups: pd.DataFrame,
     benefits: pd.DataFrame,
@@ -199,7 +184,8 @@ def group_benefits(
         (:attr:`twin.outcomes.expansion.Expansion.weight`).
     k
         Cells with fewer than ``k`` residents in any replication are left out
-        (with the cells needed to protect them, see :func:`_cells_to_suppress`).
+        (with the cells needed to protect them, see
+        :func:`twin.outcomes.suppression.cells_to_suppress`).
 
     Returns
     -------
@@ -248,7 +234,7 @@ def group_benefits(
         gain_share, gain_low, gain_high = mean_ci95(_shares(per_cell(gains)))
         loss_share = mean_ci95(_shares(per_cell(losses)))[0]
         present = counts.sum(axis=0) > 0
-        hidden = _cells_to_suppress(counts.min(axis=0)[present], k)
+        hidden = cells_to_suppress(counts[:, present], k)
         keep = np.flatnonzero(present)[~hidden]
         suppressed += int(hidden.sum())
         residents = counts.mean(axis=0)[keep]

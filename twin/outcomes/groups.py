@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-MIN_CELL_RESIDENTS = 10
-"""Default k: group cells with fewer residents are suppressed everywhere."""
+from twin.outcomes.suppression import MIN_CELL_RESIDENTS, cells_to_suppress  # noqa: F401 (re-exported)
 
 CONNECTIVITY = ("none", "mobile_only", "broadband")
 MOBILITY = ("car", "no_car", "reduced_mobility", "wheelchair")
@@ -44,8 +43,10 @@ def group_columns(frame: pd.DataFrame) -> dict[str, pd.Series]:
 def group_table(frame: pd.DataFrame, *, k: int = MIN_CELL_RESIDENTS) -> pd.DataFrame:
     """Weekly essential travel and unmet trips per group.
 
-    Rows are (dimension, group); groups with fewer than ``k`` residents keep
-    their row but every figure, the count included, is suppressed (NaN).
+    Rows are (dimension, group); a group with fewer than ``k`` residents,
+    and the groups needed to protect it
+    (:func:`twin.outcomes.suppression.cells_to_suppress`), keep their row but
+    every figure, the count included, is suppressed (NaN).
     """
     rows = []
     for dimension, labels in group_columns(frame).items():
@@ -59,11 +60,11 @@ def group_table(frame: pd.DataFrame, *, k: int = MIN_CELL_RESIDENTS) -> pd.DataF
         summary.index.name = "group"
         summary = summary.reset_index()
         summary.insert(0, "dimension", dimension)
+        summary["suppressed"] = cells_to_suppress(summary["residents"].to_numpy(), k)
         rows.append(summary)
     table = pd.concat(rows, ignore_index=True)
-    small = table["residents"] < k
+    small = table["suppressed"].to_numpy()
     figures = ["residents", "travel_min_per_week", "unmet_trips_per_week", "share_with_unmet"]
     table[figures] = table[figures].astype(float)
     table.loc[small, figures] = np.nan
-    table["suppressed"] = small
     return table

@@ -1,5 +1,10 @@
 """Square grid cells over a city, for maps: home density and benefit by area.
 
+Every city has ONE grid (:func:`area_cell_m`, from the extent of its homes),
+never a cell size a user picks: with two sizes a cell of one would be the
+union of cells of the other, and a hidden cell would be its parent minus its
+shown siblings.
+
 Benefit by area is summarised with the very function that summarises groups
 for tables and the CLI (:func:`twin.outcomes.benefits.group_benefits`), with
 the grid cell of each resident's home as the group: a cell with fewer than
@@ -20,20 +25,20 @@ from twin.experiments.compare import Comparison
 from twin.outcomes.benefits import BENEFITS, group_benefits
 from twin.outcomes.groups import MIN_CELL_RESIDENTS
 
-CELL_SIZES_M = (100, 150, 200, 300, 500, 1000)
-"""Cell sizes a planner can choose for maps."""
+_CELL_STEPS_M = (100, 150, 200, 300, 500, 1000, 2000, 5000)
+_MAX_CELLS = 60
+"""The grid's cell is the smallest step giving at most this many cells over
+the homes' bounding box: small enough to tell neighbourhoods apart, large
+enough that most cells hold more than k residents."""
 
 
-def default_cell_m(city: City, *, cells: int = 60) -> int:
-    """The smallest of :data:`CELL_SIZES_M` giving at most about ``cells``
-    cells over the homes' bounding box."""
+def area_cell_m(city: City) -> int:
+    """The cell size of the city's one grid (cells aligned to multiples of it
+    in the city's projected CRS): fixed by the city alone."""
     walk = city.streets["walk"]
     x, y = walk.x_m[city.home_node], walk.y_m[city.home_node]
     area = max(float(np.ptp(x)) * float(np.ptp(y)), 1.0)
-    for size in CELL_SIZES_M:
-        if area / size**2 <= cells:
-            return size
-    return CELL_SIZES_M[-1]
+    return next((size for size in _CELL_STEPS_M if area / size**2 <= _MAX_CELLS), _CELL_STEPS_M[-1])
 
 
 def cell_labels(x_m: np.ndarray, y_m: np.ndarray, cell_m: float) -> np.ndarray:
@@ -56,15 +61,15 @@ def cell_polygons(labels, cell_m: float, crs: str) -> list[list[list[float]]]:
     return [[[float(o), float(a)] for o, a in zip(lon_row, lat_row)] for lon_row, lat_row in zip(lon, lat)]
 
 
-def home_density(city: City, cell_m: float) -> pd.DataFrame:
-    """Share of the city's home weight in each cell.
+def home_density(city: City) -> pd.DataFrame:
+    """Share of the city's home weight in each cell of its grid.
 
     Returns
     -------
     pandas.DataFrame
         ``cell``, ``share`` (0-1), ``polygon``.
     """
-    walk = city.streets["walk"]
+    walk, cell_m = city.streets["walk"], area_cell_m(city)
     labels = cell_labels(walk.x_m[city.home_node], walk.y_m[city.home_node], cell_m)
     share = pd.Series(city.home_weight, dtype=float).groupby(labels).sum()
     share = share / share.sum()
@@ -73,11 +78,11 @@ def home_density(city: City, cell_m: float) -> pd.DataFrame:
     return frame
 
 
-def home_cells(comparison: Comparison, city: City, cell_m: float) -> pd.Series:
+def home_cells(comparison: Comparison, city: City) -> pd.Series:
     """The grid cell of each row of ``comparison.population`` (its home)."""
     walk = city.streets["walk"]
     home = comparison.population["home_node"].to_numpy()
-    labels = cell_labels(walk.x_m[home], walk.y_m[home], cell_m)
+    labels = cell_labels(walk.x_m[home], walk.y_m[home], area_cell_m(city))
     return pd.Series(pd.Categorical(labels), index=comparison.population.index, name="cell")
 
 
@@ -85,10 +90,10 @@ def benefit_by_area(
     comparison: Comparison,
     city: City,
     *,
-    cell_m: float,
     k: int = MIN_CELL_RESIDENTS,
 ) -> pd.DataFrame:
-    """Mean benefit per resident by grid cell of home, small cells left out.
+    """Mean benefit per resident by cell of the city's grid (of home), small
+    cells left out.
 
     Returns
     -------
@@ -97,9 +102,11 @@ def benefit_by_area(
         ``metric``, ``residents`` (mean per replication), ``mean``,
         ``ci95_low``, ``ci95_high``, ``share_of_gains``, ..., ``polygon``.
         ``attrs["suppressed_cells"]`` counts the cells left out, and
-        ``attrs["cells"]`` the cells with any resident.
+        ``attrs["cells"]`` the cells with any resident, ``attrs["cell_m"]``
+        the grid's cell size and ``attrs["k"]`` the k used.
     """
-    cells = home_cells(comparison, city, cell_m).to_frame()
+    cell_m = area_cell_m(city)
+    cells = home_cells(comparison, city).to_frame()
     replication = comparison.population["replication"].to_numpy()
     tables = []
     suppressed = 0
@@ -117,6 +124,7 @@ def benefit_by_area(
     frame.attrs["suppressed_cells"] = suppressed
     frame.attrs["cells"] = int(cells["cell"].nunique())
     frame.attrs["cell_m"] = cell_m
+    frame.attrs["k"] = k
     return frame
 
 

@@ -39,7 +39,7 @@ from twin.outcomes.groups import connectivity_group, mobility_group
 from twin.residents import WATER_SUPPLIES, load_resident_model, synthesize_for_city
 from twin.ui import areas
 from twin.scenario import scenario_from_mapping
-from twin.ui.scenarios import templates
+from twin.ui.scenarios import templates, to_yaml
 
 UPLOAD_LIMIT_MB = 100
 """Largest OSM file a planner can upload (a city-sized .osm.pbf is 5-60 MB;
@@ -134,8 +134,8 @@ def facilities(source: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def home_density(source: str, cell_m: int) -> pd.DataFrame:
-    return areas.home_density(city(source), cell_m)
+def home_density(source: str) -> pd.DataFrame:
+    return areas.home_density(city(source))
 
 
 def city_facts(c: City) -> pd.DataFrame:
@@ -228,10 +228,9 @@ def merge(parts: list[Comparison]) -> Comparison:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def area_table(source: str, _comparison: Comparison, key: str,
-               *, cell_m: int, k: int) -> pd.DataFrame:
+def area_table(source: str, _comparison: Comparison, key: str, *, k: int) -> pd.DataFrame:
     """:func:`twin.ui.areas.benefit_by_area`, cached by the run's ``key``."""
-    return areas.benefit_by_area(_comparison, city(source), cell_m=cell_m, k=k)
+    return areas.benefit_by_area(_comparison, city(source), k=k)
 
 
 @st.cache_data(show_spinner="Writing the tables, charts and summary...", max_entries=8)
@@ -252,6 +251,18 @@ def report_zip(_comparison: Comparison, key: str, *, k: int, extra: dict[str, by
         for name, data in files.items():
             archive.writestr(f"twin_results/{name}", data)
     return {**files, "twin_results.zip": buffer.getvalue()}
+
+
+def export_files(source: str, c: Comparison, key: str, *, k: int, scenario_city: str) -> dict[str, bytes]:
+    """Every file the Export page offers: :func:`report_zip` with
+    ``benefit_by_area.csv`` (the city's grid) and the scenarios as YAML."""
+    area = area_table(source, c, key, k=k)
+    extra = {
+        "benefit_by_area.csv": area.assign(polygon=area["polygon"].map(json.dumps)).to_csv(index=False).encode(),
+        **{f"scenarios/{scenario.name}.yaml": to_yaml(scenario, city=scenario_city).encode()
+           for scenario in [c.baseline, *c.scenarios]},
+    }
+    return report_zip(c, key, k=k, extra=extra)
 
 
 def tables(c: Comparison, *, k: int) -> Tables:

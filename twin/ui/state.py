@@ -84,7 +84,6 @@ class Session:
     replications: int = DEFAULT_REPLICATIONS
     days: int = 7
     k: int = MIN_CELL_RESIDENTS
-    cell_m: int | None = None
     scenario_set: str | None = None
     baseline: Draft | None = None
     drafts: dict[str, Draft] = field(default_factory=dict)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from twin.city import MODES, SERVICES
 from twin.errors import TwinError
-from twin.ui import areas, data, layout, maps, state
+from twin.ui import data, layout, maps, state
 from twin.ui.state import HELSINKI, CityChoice
 
 s = state.get()
@@ -95,20 +95,17 @@ for column, name in zip(columns, SERVICES):
 st.caption(f"Facilities by service. Homes are weighted by "
            f"{city.home_weight_source.replace('_', ' ')}.")
 
-left, middle, right = st.columns([3, 4, 2])
+left, middle = st.columns([3, 4])
 mode = left.radio("Streets for", MODES, index=1, horizontal=True, key="city_mode",
                   help="wheelchair: the walk network without steps and with steep or rough "
                        "segments counted longer.")
 shown = middle.multiselect("Facilities shown", [n for n in SERVICES if counts[n]],
                            default=[n for n in SERVICES if counts[n] and n != "work"],
                            key="city_services")
-cell_m = right.select_slider("Home density cells (m)", areas.CELL_SIZES_M,
-                             value=s.cell_m or areas.default_cell_m(city), key="city_cell_m")
-s.cell_m = cell_m
 
 segments = data.street_segments(s.city.source, mode)
 walk = city.streets["walk"]
-deck = maps.city_deck(segments, data.facilities(s.city.source), data.home_density(s.city.source, cell_m),
+deck = maps.city_deck(segments, data.facilities(s.city.source), data.home_density(s.city.source),
                       maps.view_of(walk.lon, walk.lat), services=shown)
 st.pydeck_chart(deck, height=560, key="city_map")
 st.markdown(maps.legend_html({name: maps.SERVICE_COLOURS[name] for name in shown}

@@ -7,7 +7,7 @@ from twin.experiments.compare import DEFAULT_REPLICATIONS
 from twin.experiments.report import format_costs, format_equity, format_ranking, format_who_benefits
 from twin.outcomes.benefits import BENEFITS
 from twin.outcomes.groups import MIN_CELL_RESIDENTS
-from twin.ui import areas, charts, data, layout, maps, readings, results, state
+from twin.ui import charts, data, layout, maps, readings, results, state
 from twin.ui.readings import DIMENSIONS, METRIC_LABELS
 
 s = state.get()
@@ -83,9 +83,8 @@ st.subheader("Ranking")
 st.dataframe(format_ranking(tables), hide_index=True, key="ranking_table")
 st.caption("Clear gains first, then by cost per hour saved; a gain or loss is claimed only where "
            "the 95% CI excludes zero.")
-if tables.groups.attrs["suppressed_cells"]:
-    st.caption(f"{tables.groups.attrs['suppressed_cells']} group(s) per scenario with fewer than "
-               f"{s.k} residents (and the groups needed to protect them) are left out.")
+st.caption(f"k = {s.k}: {tables.groups.attrs['suppressed_cells']} group(s) per scenario with fewer "
+           f"than {s.k} residents (and the groups needed to protect them) are left out.")
 
 metrics = [m for m in BENEFITS if any(m in tables.chart_metrics(n) for n in names)]
 metric = st.radio("Benefit", metrics, format_func=METRIC_LABELS.get, horizontal=True, key="metric",
@@ -137,12 +136,9 @@ st.caption("Yearly cost = capital / lifetime + operating, for the interventions 
 
 st.subheader("Benefit by area")
 city = data.city(run.source)
-left, right = st.columns([2, 1])
-area_scenario = left.selectbox("Scenario", names, key="area_scenario")
-cell_m = right.select_slider("Cell size (m)", areas.CELL_SIZES_M,
-                             value=s.cell_m or areas.default_cell_m(city), key="area_cell_m")
-s.cell_m = cell_m
-area = data.area_table(run.source, comparison, run.key, cell_m=cell_m, k=s.k)
+area_scenario = st.selectbox("Scenario", names, key="area_scenario")
+area = data.area_table(run.source, comparison, run.key, k=s.k)
+cell_m = area.attrs["cell_m"]
 cells = area[(area["scenario"] == area_scenario) & (area["metric"] == metric)]
 walk = city.streets["walk"]
 with st.container(key="benefit_area"):
@@ -153,6 +149,7 @@ st.markdown(maps.scale_html(maps.scale_of(cells["mean"]), BENEFITS[metric]), uns
 hidden = area.attrs.get("suppressed_cells", 0)
 st.caption(f"Mean {BENEFITS[metric]} of the residents living in each {cell_m} m cell: blue, a gain; "
            f"red, a loss. {len(cells)} of {area.attrs.get('cells', len(cells))} cells shown; "
-           f"{hidden} with fewer than {s.k} residents (or needed to protect one) are left out.")
+           f"{hidden} with fewer than {s.k} residents (or needed to protect one) are left out. "
+           "The city has one grid, so no two maps or files split an area differently.")
 
 sidebar.draw()

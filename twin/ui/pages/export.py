@@ -1,12 +1,9 @@
 """Export page: the tables, charts and HTML summary of the last comparison,
 as `twin compare` writes them (twin/experiments/report.py), for a council paper."""
 
-import json
-
 import streamlit as st
 
-from twin.ui import areas, data, layout, results, state
-from twin.ui.scenarios import to_yaml
+from twin.ui import data, layout, results, state
 
 s = state.get()
 sidebar = layout.Sidebar(s)
@@ -25,16 +22,8 @@ st.markdown(
     f"tables: a group or map cell with fewer than {s.k} residents appears in none of them. "
     "Per-resident rows are not exported here.")
 
-city = data.city(run.source)
-cell_m = s.cell_m or areas.default_cell_m(city)
-area = data.area_table(run.source, comparison, run.key, cell_m=cell_m, k=s.k)
-extra = {
-    "benefit_by_area.csv": area.assign(polygon=area["polygon"].map(json.dumps))
-    .to_csv(index=False).encode(),
-    **{f"scenarios/{scenario.name}.yaml": to_yaml(scenario, city=run.scenario_city).encode()
-       for scenario in [comparison.baseline, *comparison.scenarios]},
-}
-files = data.report_zip(comparison, f"{run.key}:{cell_m}", k=s.k, extra=extra)
+files = data.export_files(run.source, comparison, run.key, k=s.k, scenario_city=run.scenario_city)
+cell_m = data.area_table(run.source, comparison, run.key, k=s.k).attrs["cell_m"]
 
 st.download_button("Download everything (zip)", files["twin_results.zip"], file_name="twin_results.zip",
                    mime="application/zip", type="primary", icon=":material/folder_zip:",
@@ -47,7 +36,7 @@ DESCRIPTIONS = {
     "benefits_by_group.parquet": "the same, as Parquet",
     "equity.csv": "concentration index, share to the poorest 40%, Gini and Palma",
     "costs.csv": "yearly cost, hours saved, residents newly served, cost per unit",
-    "benefit_by_area.csv": f"benefit by {cell_m} m grid cell of home (the map)",
+    "benefit_by_area.csv": f"benefit by {cell_m} m cell of the city's grid, of home (the map)",
     "comparison.json": "settings, seeds, scenario hashes and versions",
     "charts/chart_data.csv": "the data of every chart",
 }
@@ -63,8 +52,9 @@ for name in sorted(files, key=lambda n: (n not in DESCRIPTIONS, "/" in n, n)):
     left.download_button(name, files[name], file_name=name.replace("/", "_"),
                          mime=MIME.get(suffix, "application/octet-stream"), on_click="ignore",
                          key=f"download:{name}", icon=":material/download:")
-    right.caption(DESCRIPTIONS.get(name, "chart (PNG)" if suffix == ".png" else
-                                   "scenario file (YAML)" if suffix == ".yaml" else ""))
+    description = DESCRIPTIONS.get(name, "chart (PNG)" if suffix == ".png" else
+                                   "scenario file (YAML)" if suffix == ".yaml" else "")
+    right.caption(description if suffix == ".yaml" else f"{description}; k = {s.k}")
 
 st.subheader("Charts")
 pngs = [name for name in files if name.endswith(".png")]
