@@ -26,7 +26,7 @@ from twin.ui import areas, data
 HELSINKI = Path(__file__).resolve().parents[1] / "scenarios" / "helsinki"
 RESIDENTS, DAYS, SEED = 400, 1, 1
 KS = (10, 20)
-PARTITIONS = ["all", *DIMENSIONS, "area"]
+PARTITIONS = ["all", *DIMENSIONS, "area", "poorest_40pct"]
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,8 @@ def published(helsinki):
     pooled = comparisons[(SEED, SEED + 1)]
     people = pooled.population.assign(
         replication=pooled.population["replication"].to_numpy() + SEED, all="all",
-        area=areas.home_cells(pooled, helsinki).astype(str))
+        area=areas.home_cells(pooled, helsinki).astype(str),
+        poorest_40pct=np.where(pooled.population["income_quintile"].isin(["Q1", "Q2"]), "Q1-Q2", "Q3-Q5"))
     for seeds, c in comparisons.items():  # the same residents in every output (common random numbers)
         mine = people[people["replication"].isin(seeds)]
         assert np.array_equal(c.population["home_node"], mine["home_node"])
@@ -85,6 +86,9 @@ def _releases_in_files(files: dict[str, bytes], seeds: tuple[int, ...], k: int) 
     who = csv("who_benefits.csv")
     quintiles = [c.split("_")[0] for c in who.columns if c.endswith("_min_saved") and who[c].notna().any()]
     releases.append(Release(f"who_benefits.csv, {where}", seeds, "income_quintile", frozenset(quintiles), k))
+    # totals over everyone, and gains to the poorest 40% (Q1-Q2) and so to the rest
+    releases.append(Release(f"ranking.csv, costs.csv, {where}", seeds, "all", frozenset({"all"}), k))
+    releases.append(Release(f"equity.csv, {where}", seeds, "poorest_40pct", frozenset({"Q1-Q2", "Q3-Q5"}), k))
     area = csv("benefit_by_area.csv")
     releases.append(Release(f"benefit_by_area.csv, {where}", seeds, "area", frozenset(area["cell"]), k))
     return releases
