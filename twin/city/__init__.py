@@ -107,6 +107,7 @@ def _build(source, key: str, facility_files, population_grid) -> City:
     buildings = homes.residential_buildings(reader)
     anchors = np.concatenate([places[["lon", "lat"]].to_numpy(float), buildings[["lon", "lat"]].to_numpy(float)])
     graphs = streets.street_graphs(reader, anchors_lonlat=anchors)
+    source_warnings = reader.warnings
     del reader  # pyrosm holds the decoded file in memory
     crs, arrays = compile_streets(graphs)
     walk_graph = graphs.pop("walk")
@@ -128,19 +129,10 @@ def _build(source, key: str, facility_files, population_grid) -> City:
         home_weight_source=home.source,
         walk_to_drive=nearest_node(arrays["drive"], walk.x_m, walk.y_m),
         source_hash=key,
-        warnings=(*facilities.missing_service_warnings(sets), *home.warnings,
-                  *reader_warnings(source)),
+        warnings=(*facilities.missing_service_warnings(sets), *home.warnings, *source_warnings),
     )
     log.info("%s: built in %.1f s", source.name, time.perf_counter() - start)
     return city
-
-
-def reader_warnings(source) -> tuple[str, ...]:
-    """Warnings about what a kind of source cannot provide."""
-    if source.kind == "graphml":
-        return (f"{source.label}: a GraphML file has no points of interest or buildings; facilities come "
-                "only from facility files and homes from street length",)
-    return ()
 
 
 def _emit(messages: Sequence[str]) -> None:

@@ -23,6 +23,12 @@ speed limit, surface, incline and wheelchair value) and the nodes nearest to
 ``anchors_lonlat`` (facilities, buildings) are kept, so those places snap to
 their own street rather than to a junction far along it.
 
+Clipped extracts (a bounding-box cut from Osmosis, osmium or Overpass) hold
+ways that reference nodes outside the file. Such ways are cut at the missing
+nodes, as osmium and most routers do: each run of consecutive present nodes
+stays a street, no street bridges a gap, and the reader's ``warnings`` say how
+many ways were cut.
+
 Every exception raised by pyrosm or osmnx while reading a file becomes an
 :class:`~twin.errors.InputFileError` naming that file.
 """
@@ -183,8 +189,38 @@ def reading(path: Path | None, what: str) -> Iterator[None]:
         ) from exc
 
 
+def present_runs(refs: list[int], present) -> list[list[int]]:
+    """A way's node ids cut at the missing ones: the runs of consecutive
+    present nodes with at least two nodes (one segment)."""
+    runs, run = [], []
+    for ref in refs:
+        if ref in present:
+            run.append(ref)
+        else:
+            if len(run) > 1:
+                runs.append(run)
+            run = []
+    if len(run) > 1:
+        runs.append(run)
+    return runs
+
+
+def clipped_warning(source: "Source", n_cut: int) -> tuple[str, ...]:
+    """The one-line warning for a clipped extract (none when nothing was cut)."""
+    if not n_cut:
+        return ()
+    return (f"{source.label}: {n_cut:,} street way{'s' if n_cut != 1 else ''} reference nodes missing "
+            "from the file (a clipped extract): cut at the missing nodes, so streets end at the "
+            "extract's edge (use a larger extract if trips cross it)",)
+
+
 class PbfReader:
-    """An ``.osm.pbf`` file, read with pyrosm."""
+    """An ``.osm.pbf`` file, read with pyrosm.
+
+    pyrosm drops a way's missing nodes and joins the ones around them, which
+    draws a straight street across the gap; :meth:`street_graph` keeps only
+    the segments between consecutive present nodes of such ways.
+    """
 
     FORMAT = "an OSM PBF file"
 
@@ -200,6 +236,8 @@ class PbfReader:
             # 2x faster than out_of_core here, and leaves no result cache in $TMPDIR
             # (ours is enough)
             self._osm = pyrosm.OSM(str(source.path), engine="in_memory", progress=False)
+            self._segments = _clipped_street_segments(source.path)
+        self.warnings = clipped_warning(source, len(self._segments))
 
     def street_graph(self, network: Literal["walk", "drive"],
                      anchors_lonlat: np.ndarray | None = None) -> nx.MultiDiGraph:
@@ -212,6 +250,8 @@ class PbfReader:
                 tags_to_keep=[*EDGE_TAGS, "oneway", "junction"],
             )
             nodes, edges = result if result is not None else (None, None)
+            if edges is not None and self._segments:
+                edges = edges[_present_segments(edges, self._segments)]
             if edges is None or len(edges) == 0:
                 return nx.MultiDiGraph(crs="EPSG:4326")
             nodes = nodes[["id", "lon", "lat", "geometry"]].copy()
@@ -245,33 +285,49 @@ class PbfReader:
 
 
 class XmlReader:
-    """An OSM XML file (``.osm``, optionally ``.gz``/``.bz2``), read with osmnx."""
+    """An OSM XML file (``.osm``, optionally ``.gz``/``.bz2``), read with osmnx.
+
+    The file is parsed once into osmnx's Overpass-style JSON (what
+    ``graph_from_xml`` and ``features_from_xml`` do on every call), with ways
+    cut at missing nodes: osmnx refuses a graph whose ways reference nodes
+    that are not in the file, and a feature with a missing node has no shape.
+    """
 
     FORMAT = "an OSM XML file"
 
     def __init__(self, source: Source) -> None:
+        from osmnx import _osm_xml
+
         self.source = source
         if source.path.stat().st_size == 0:
             raise InputFileError("the file is empty", path=source.path,
                                  fix="pass a complete .osm extract")
+        with reading(source.path, self.FORMAT):
+            elements = _osm_xml._overpass_json_from_xml(source.path, "utf-8")["elements"]
+        self._streets, self._features, n_cut = _cut_at_missing_nodes(elements)
+        self.warnings = clipped_warning(source, n_cut)
 
     def street_graph(self, network: Literal["walk", "drive"],
                      anchors_lonlat: np.ndarray | None = None) -> nx.MultiDiGraph:
         import osmnx as ox
 
         with reading(self.source.path, self.FORMAT), _useful_way_tags():
-            G = ox.graph_from_xml(self.source.path, bidirectional=network == "walk",
-                                  simplify=False, retain_all=True)
+            # what ox.graph_from_xml(simplify=False, retain_all=True) does, on the cut ways
+            G = ox.graph._create_graph([{"elements": self._streets}], bidirectional=network == "walk")
         return _lean(_simplify(keep_mode_edges(G, network), anchors_lonlat))
 
     def features(self, tags: dict[str, bool | list[str]]):
         import osmnx as ox
+        from shapely.geometry import Polygon
 
         with reading(self.source.path, self.FORMAT):
-            try:
-                return ox.features_from_xml(self.source.path, tags=tags)
+            try:  # what ox.features_from_xml does, on the complete ways (it changes the
+                # elements it is given: give it copies)
+                elements = [dict(element) for element in self._features]
+                gdf = ox.features._create_gdf([{"elements": elements}], Polygon(), tags)
             except ox._errors.InsufficientResponseError:
                 return _empty_features(tags)
+        return gdf.drop(columns=list(set(gdf.columns) & {"changeset", "timestamp", "uid", "user", "version"}))
 
     def buildings(self):
         return self.features({"building": True})
@@ -286,6 +342,8 @@ class GraphmlReader:
         import osmnx as ox
 
         self.source = source
+        self.warnings = (f"{source.label}: a GraphML file has no points of interest or buildings; facilities "
+                         "come only from facility files and homes from street length",)
         with reading(source.path, self.FORMAT):
             G = ox.load_graphml(source.path)
             if G.graph.get("crs") and ox.projection.is_projected(G.graph["crs"]):
@@ -311,6 +369,7 @@ class PlaceReader:
 
     def __init__(self, source: Source) -> None:
         self.source = source
+        self.warnings: tuple[str, ...] = ()
 
     def _download(self, what: str, call):
         try:
@@ -344,6 +403,63 @@ class PlaceReader:
 
     def buildings(self):
         return self.features({"building": True})
+
+
+def _clipped_street_segments(path: Path) -> dict[int, set[tuple[int, int]]]:
+    """Way id -> its segments between consecutive present nodes, for every
+    street (``highway=*``) way of a PBF file that references a missing node."""
+    import osmium
+
+    segments = {}
+    ways = (osmium.FileProcessor(str(path)).with_locations()
+            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+            .with_filter(osmium.filter.KeyFilter("highway")))
+    for way in ways:
+        if all(node.location.valid() for node in way.nodes):
+            continue
+        present = {node.ref for node in way.nodes if node.location.valid()}
+        refs = [node.ref for node in way.nodes]
+        segments[way.id] = {pair for run in present_runs(refs, present) for pair in zip(run, run[1:])}
+    return segments
+
+
+def _present_segments(edges, segments: dict[int, set[tuple[int, int]]]) -> np.ndarray:
+    """bool per pyrosm edge: False for an edge of a cut way that is not one
+    of its segments (pyrosm joined the nodes around a missing one)."""
+    keep = np.ones(len(edges), dtype=bool)
+    for i, (way, u, v) in enumerate(zip(edges["id"].tolist(), edges["u"].tolist(), edges["v"].tolist())):
+        pairs = segments.get(int(way))
+        if pairs is not None and (u, v) not in pairs and (v, u) not in pairs:
+            keep[i] = False
+    return keep
+
+
+def _cut_at_missing_nodes(elements: list[dict]) -> tuple[list[dict], list[dict], int]:
+    """Overpass-style elements with ways cut at missing nodes.
+
+    Returns
+    -------
+    streets
+        Every node, and each way split into its runs of present nodes (the
+        first run keeps the way's id, the others get unused negative ids).
+    features
+        Every element but the ways with a missing node (a shape with a hole
+        in its outline is no shape).
+    n_cut
+        Street (``highway``) ways that had a missing node.
+    """
+    present = {e["id"] for e in elements if e.get("type") == "node"}
+    streets, features, n_cut = [], [], 0
+    for element in elements:
+        if element.get("type") != "way" or all(ref in present for ref in element["nodes"]):
+            streets.append(element)
+            features.append(element)
+            continue
+        n_cut += "highway" in element.get("tags", {})
+        for k, run in enumerate(present_runs(element["nodes"], present)):
+            streets.append({**element, "id": element["id"] if k == 0 else -(abs(element["id"]) * 1024 + k),
+                            "nodes": run})
+    return streets, features, n_cut
 
 
 def keep_mode_edges(G: nx.MultiDiGraph, network: Literal["walk", "drive"]) -> nx.MultiDiGraph:
