@@ -3,6 +3,7 @@ line, exit code 2, no traceback, nothing half-written)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -153,3 +154,25 @@ def test_intervention_mistakes_found_at_run_time(tmp_path, intervention, needles
     out = tmp_path / "out"
     assert_user_error(twin("run", scenario, "--residents", "200", "--out", out), "s.yaml", *needles)
     assert not out.exists()
+
+
+def test_warnings_follow_the_simulated_city(tmp_path):
+    """After water points are added, no run or comparison says there is no
+    water facility; a comparison says the baseline has none."""
+    root = BASELINE.parent
+    out = tmp_path / "run"
+    result = twin("run", root / "water_points.yaml", "--residents", "500", "--days", "1", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "no water facility" not in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["city"]["facilities"]["water"] > 0
+    assert not any("no water facility" in w for w in summary["warnings"])
+
+    result = twin("compare", root / "baseline.yaml", root / "water_points.yaml", "--residents", "500",
+                  "--days", "1", "--replications", "1", "--out", tmp_path / "cmp")
+    assert result.exit_code == 0, result.output
+    water = [line for line in result.output.splitlines() if "no water facility" in line]
+    assert water == [line for line in water if line.startswith("warning: baseline: no water facility")]
+    assert len(water) == 1
+    facts = json.loads((tmp_path / "cmp" / "comparison.json").read_text())
+    assert facts["facilities"]["water_points"]["water"] > facts["facilities"]["baseline"]["water"] == 0

@@ -108,3 +108,28 @@ def test_malformed_facility_csv(tmp_path, city_cache, content, error, match):
 def test_missing_facility_file(tmp_path, city_cache):
     with pytest.raises(InputFileError, match="nowhere.csv"):
         load_city("helsinki", facility_files=[tmp_path / "nowhere.csv"], cache_dir=city_cache)
+
+
+def test_a_facility_off_every_street_is_unreachable_not_snapped(tmp_path, city_cache):
+    # the grid city without its clinic, and a clinic ~700 m east of its last street
+    # (inside the facility files' margin, outside the snapping tolerance)
+    from conftest import _grid_city_xml
+    from twin.city.facilities import SNAP_TOLERANCE_M
+    from twin.experiments.run import run_scenario
+    from twin.scenario import load_scenario
+
+    (tmp_path / "town.osm").write_text(_grid_city_xml().replace('<tag k="amenity" v="clinic"/>', ""))
+    _write_csv(tmp_path / "island.csv", service="health", lon=24.9565, lat=60.1710)
+    (tmp_path / "s.yaml").write_text("name: island\ncity: town.osm\nfacility_files: [island.csv]\n"
+                                     "residents: 300\ndays: 7\n")
+    scenario = load_scenario(tmp_path / "s.yaml")
+    city = load_city(scenario.city, facility_files=scenario.facility_files, cache_dir=city_cache)
+    health = city.facilities["health"]
+    assert len(health) == 1
+    assert all(health.node[mode][0] == -1 for mode in MODES)
+    dropped = [w for w in city.warnings if w.startswith("health: dropped")]
+    assert len(dropped) == 1 and "1 of 1 from the walk streets" in dropped[0]
+    assert f"{SNAP_TOLERANCE_M:,.0f} m" in dropped[0]
+    ledger = run_scenario(scenario, city=city).ledger
+    assert ledger["unmet_trips_per_week_health"].sum() > 0  # every health trip is unmet
+    assert ledger["trips_per_week_health"].sum() == 0 and (ledger["travel_min_per_week_health"] == 0).all()

@@ -64,8 +64,15 @@ def access_fields(city: City) -> AccessFields:
         # Search the transpose so costs are *to* the facility where edges are
         # directed (one-way streets; uphill and downhill wheelchair penalties).
         graph = streets.reversed()
-        sources = [city.facilities[purpose].node[mode] for purpose in PURPOSES]
+        nodes = [city.facilities[purpose].node[mode] for purpose in PURPOSES]
+        # facilities off this mode's streets (node -1) are no source; map the
+        # kernel's index into the reachable ones back to the facility's index
+        reachable = [np.flatnonzero(node >= 0).astype(np.int32) for node in nodes]
+        sources = [node[keep] for node, keep in zip(nodes, reachable)]
         cost, facility = nearest_facility_many(graph.indptr, graph.indices, graph.weight, sources)
+        for p, keep in enumerate(reachable):
+            found = facility[p] >= 0
+            facility[p][found] = keep[facility[p][found]]
         fields[mode] = np.ascontiguousarray(cost.T)
         nearest[mode] = np.ascontiguousarray(facility.T)
     return AccessFields(

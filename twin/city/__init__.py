@@ -129,7 +129,7 @@ def _build(source, key: str, facility_files, population_grid) -> City:
         home_weight_source=home.source,
         walk_to_drive=nearest_node(arrays["drive"], walk.x_m, walk.y_m),
         source_hash=key,
-        warnings=(*facilities.missing_service_warnings(sets), *home.warnings, *source_warnings),
+        notes=(*home.warnings, *source_warnings),
     )
     log.info("%s: built in %.1f s", source.name, time.perf_counter() - start)
     return city

@@ -104,7 +104,8 @@ class FacilitySet:
         float64, shape (n,): locations (WGS84 and ``City.crs``).
     node
         mode -> int32 array, shape (n,): index of the nearest node of that
-        mode's street graph.
+        mode's street graph, or -1 where that node is farther than
+        :data:`twin.city.facilities.SNAP_TOLERANCE_M` (unreachable by that mode).
     origin
         str array, shape (n,): ``"osm"`` or the file it came from.
     """
@@ -146,8 +147,9 @@ class City:
         int32, shape (n_walk_nodes,): nearest drive node of each walk node.
     source_hash
         Content hash of the source and options; the cache key.
-    warnings
-        Problems the user should know about (e.g. a service with no facility).
+    notes
+        What the user should know about the source (homes outside the city,
+        a clipped extract, ...); see :attr:`warnings`.
     """
 
     name: str
@@ -159,4 +161,19 @@ class City:
     home_weight_source: str
     walk_to_drive: np.ndarray
     source_hash: str
-    warnings: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def facility_counts(self) -> dict[str, int]:
+        """Service -> number of facilities."""
+        return {service: len(fs) for service, fs in self.facilities.items()}
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Problems the user should know about: services with no facility or
+        with facilities off every street of a mode, from the facilities this
+        city has (so they stay true when an intervention adds some), then
+        :attr:`notes`."""
+        from twin.city.facilities import facility_warnings
+
+        return (*facility_warnings(self.facilities), *self.notes)

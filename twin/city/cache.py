@@ -31,7 +31,7 @@ from twin.city.sources import Source
 
 log = logging.getLogger("twin.city")
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 """Bumped when the file layout changes."""
 
 STALE_TMP_S = 24 * 3600.0
@@ -136,7 +136,7 @@ def _to_arrays(city: City) -> dict[str, np.ndarray]:
         "crs": city.crs,
         "home_weight_source": city.home_weight_source,
         "source_hash": city.source_hash,
-        "warnings": list(city.warnings),
+        "notes": list(city.notes),
     }
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     return arrays
@@ -165,7 +165,7 @@ def _from_arrays(arrays: dict[str, np.ndarray]) -> City:
         facilities=facilities,
         home_weight_source=meta["home_weight_source"],
         source_hash=meta["source_hash"],
-        warnings=tuple(meta["warnings"]),
+        notes=tuple(meta["notes"]),
         **{name: arrays[name] for name in _CITY_FIELDS},
     )
 

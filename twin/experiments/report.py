@@ -435,6 +435,7 @@ def _facts(tables: Tables) -> dict:
         "currency": c.currency,
         "price_year": c.price_year,
         "warnings": list(c.warnings),
+        "facilities": c.facilities,
         "wall_time_s": round(c.wall_time_s, 3),
         "versions": {"twin": twin.__version__, "python": platform.python_version()},
     }

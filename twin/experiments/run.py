@@ -40,7 +40,8 @@ class RunResult:
     daily
         The model's DataCollector table, one row per simulated day.
     summary
-        Run facts: city sizes, warnings, timings, versions.
+        Run facts: city sizes, the facilities and warnings of the city as
+        simulated (after the interventions), timings, versions.
     """
 
     scenario: Scenario
@@ -103,6 +104,7 @@ def run_scenario(
     ledger = timed("ledger", model.ledger_frame)
     expansion = expansion_for(scenario, city, scenario.residents)
     ledger["weight"] = np.float32(expansion.weight)  # people each resident stands for
+    simulated = world.city  # the city as the interventions left it
     summary = {
         "scenario": scenario.model_dump(),
         "scenario_hash": scenario.content_hash(),
@@ -113,13 +115,13 @@ def run_scenario(
             "source_hash": city.source_hash,
             "nodes": {m: s.n_nodes for m, s in city.streets.items()},
             "edges": {m: s.n_edges for m, s in city.streets.items()},
-            "facilities": {s: len(f) for s, f in city.facilities.items()},
+            "facilities": simulated.facility_counts,
             "home_weight_source": city.home_weight_source,
         },
         "population": {"people": expansion.population, "source": expansion.source,
                        "residents": scenario.residents, "weight": expansion.weight,
                        "totals_in": expansion.unit},
-        "warnings": list(city.warnings),
+        "warnings": list(simulated.warnings),
         "timings": timings,
         "versions": {"twin": twin.__version__, "python": platform.python_version()},
     }

@@ -43,6 +43,7 @@ class DigitalAccessCentres(Sited, Intervention):
         for mode in ("walk", "wheelchair"):
             streets = new_city.streets[mode].reversed()
             centres = new_city.facilities["civic"].node[mode][n_old:]
+            centres = centres[centres >= 0]  # a centre off this mode's streets serves no one by it
             length_m, _ = nearest_facility(streets.indptr, streets.indices, streets.weight,
                                            centres, max_cost=self.reach_m.value)
             within[mode] = np.isfinite(length_m)

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.spatial import cKDTree
 
 from twin.city.arrays import MODES, City, FacilitySet
-from twin.city.compile import nearest_node, project
+from twin.city.compile import project
+from twin.city.facilities import snap
 from twin.core.siting import greedy_p_median
 from twin.errors import ConfigError
 
@@ -99,7 +100,8 @@ def sited_by_demand(
 
 
 def with_facilities(city: City, service: str, x_m: np.ndarray, y_m: np.ndarray, origin: str) -> City:
-    """A copy of ``city`` with new facilities of ``service`` snapped to every mode."""
+    """A copy of ``city`` with new facilities of ``service`` snapped to every
+    mode (its warnings follow: they derive from the facilities)."""
     from pyproj import Transformer
 
     lon, lat = Transformer.from_crs(city.crs, "EPSG:4326", always_xy=True).transform(x_m, y_m)
@@ -110,8 +112,7 @@ def with_facilities(city: City, service: str, x_m: np.ndarray, y_m: np.ndarray, 
         lat=np.concatenate([old.lat, np.asarray(lat, float)]),
         x_m=np.concatenate([old.x_m, x_m]),
         y_m=np.concatenate([old.y_m, y_m]),
-        node={m: np.concatenate([old.node[m], nearest_node(city.streets[m], x_m, y_m)]) for m in MODES},
+        node={m: np.concatenate([old.node[m], snap(city.streets[m], x_m, y_m)]) for m in MODES},
         origin=np.concatenate([old.origin, np.full(len(x_m), origin)]),
     )
-    warnings = tuple(w for w in city.warnings if not w.startswith(f"no {service} facility"))
-    return dataclasses.replace(city, facilities={**city.facilities, service: new}, warnings=warnings)
+    return dataclasses.replace(city, facilities={**city.facilities, service: new})
