@@ -39,7 +39,8 @@ def test_run_prints_group_table_and_writes_outputs(small_runs):
     out, stdout = small_runs["a"]
     for group in ("Q1", "Q5", "mobile_only", "broadband", "wheelchair", "no_car", "piped"):
         assert group in stdout
-    assert {p.name for p in out.iterdir()} == {"ledger.parquet", "groups.csv", "daily.csv", "summary.json"}
+    assert {p.name for p in out.iterdir()} == {"ledger.parquet", "groups.csv", "daily.csv", "summary.json",
+                                              ".twin-results"}
     ledger = pd.read_parquet(out / "ledger.parquet")
     assert len(ledger) == 3000
     assert len(pd.read_csv(out / "daily.csv")) == 7
@@ -176,3 +177,61 @@ def test_warnings_follow_the_simulated_city(tmp_path):
     assert len(water) == 1
     facts = json.loads((tmp_path / "cmp" / "comparison.json").read_text())
     assert facts["facilities"]["water_points"]["water"] > facts["facilities"]["baseline"]["water"] == 0
+
+
+@pytest.mark.parametrize("args, needles", [
+    (["run"], ["twin run", "SCENARIO_FILE"]),
+    (["run", BASELINE, "--residents", "abc"], ["--residents"]),
+    (["run", BASELINE, "--bogus"], ["--bogus"]),
+    (["compare", BASELINE, "--replications", "x"], ["--replications"]),
+    (["nosuch"], ["nosuch"]),
+])
+def test_usage_errors_are_one_line(args, needles):
+    line = assert_user_error(twin(*args), "twin: error:", *needles)
+    assert "{" not in line
+
+
+def test_help_still_works():
+    result = twin("run", "--help")
+    assert result.exit_code == 0 and "--residents" in result.stdout
+
+
+@pytest.mark.parametrize("args, needles", [
+    (["run", BASELINE, "--residents", 10**15], ["--residents", "memory", "at most"]),
+    (["run", BASELINE, "--days", 10**9], ["--days", "366"]),
+    (["compare", BASELINE.parent, "--replications", 10**9], ["--replications"]),
+    (["compare", BASELINE.parent, "--residents", 10**12, "--replications", 50], ["--residents", "memory"]),
+])
+def test_astronomical_counts_are_refused_before_any_work(args, needles, tmp_path):
+    assert_user_error(twin(*args, "--out", tmp_path / "out"), *needles)
+    assert not (tmp_path / "out").exists()
+
+
+def test_astronomical_count_in_the_file(tmp_path):
+    big = write(tmp_path / "big.yaml", f"name: big\nresidents: {10**15}\n")
+    assert_user_error(twin("run", big), "big.yaml", "residents", "memory")
+
+
+def test_validate_and_compare_on_a_folder_without_scenarios(tmp_path):
+    (tmp_path / "notes.txt").write_text("no yaml here")
+    for command in ("validate", "compare"):
+        line = assert_user_error(twin(command, tmp_path), str(tmp_path), "no scenario")
+        assert "baseline" not in line
+
+
+def test_output_folders_never_replace_other_runs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    other = tmp_path / "runs" / "other"
+    other.mkdir(parents=True)
+    (other / "ledger.parquet").write_text("someone's results")
+    nameless = write(tmp_path / "nameless.yaml", "name: ''\n")
+    assert_user_error(twin("run", nameless, "--residents", "100", "--days", "1"), "nameless.yaml", "name")
+    named = write(tmp_path / "named.yaml", "name: named\n")
+    assert_user_error(twin("run", named, "--residents", "100", "--days", "1", "--out", "runs"),
+                      "runs", "not twin results", "--out")
+    assert (other / "ledger.parquet").read_text() == "someone's results"
+    # a results folder twin wrote is replaced by the next run into it
+    for _ in range(2):
+        assert twin("run", named, "--residents", "100", "--days", "1").exit_code == 0
+    assert (tmp_path / "runs" / "named" / ".twin-results").is_file()
+    assert (other / "ledger.parquet").read_text() == "someone's results"

@@ -66,3 +66,61 @@ def test_bad_scenarios_fail_in_one_line(tmp_path, text, needles):
 def test_missing_file(tmp_path):
     with pytest.raises(InputFileError, match="nope.yaml"):
         load_scenario(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize("text, needles", [
+    ("name: x\ndays: yes\n", ["days", "yes/no"]),          # YAML 1.1 boolean: ran one day
+    ("name: x\nresidents: \"100\"\n", ["residents", "'100'"]),
+    ("name: x\nseed: 1.5\n", ["seed"]),
+    ("name: x\ninterventions:\n  - type: water_points\n    k: on\n" + COST, ["interventions[0].k", "yes/no"]),
+    ("name: x\ninterventions:\n  - type: water_points\n    sites: [{lon: '24.9', lat: 60.1}]\n" + COST,
+     ["interventions[0].sites[0].lon"]),
+])
+def test_numbers_are_strict(tmp_path, text, needles):
+    path = write(tmp_path / "me.yaml", text)
+    with pytest.raises(ConfigError) as error:
+        load_scenario(path)
+    assert "me.yaml" in str(error.value)
+    for needle in needles:
+        assert needle in str(error.value)
+
+
+@pytest.mark.parametrize("name", ["''", "'.'", "'..'", "../other", "runs/x", ".hidden", "' padded'"])
+def test_a_name_is_a_short_safe_slug(tmp_path, name):
+    with pytest.raises(ConfigError, match="name"):
+        load_scenario(write(tmp_path / "me.yaml", f"name: {name}\n"))
+
+
+def test_a_file_named_like_a_hidden_file_needs_a_name(tmp_path):
+    with pytest.raises(ConfigError, match="name"):
+        load_scenario(write(tmp_path / ".me.yaml", "days: 3\n"))
+
+
+def test_days_have_an_upper_bound(tmp_path):
+    from twin.scenario import MAX_DAYS
+
+    with pytest.raises(ConfigError, match="days"):
+        load_scenario(write(tmp_path / "me.yaml", f"name: x\ndays: {MAX_DAYS + 1}\n"))
+    assert load_scenario(write(tmp_path / "me.yaml", f"name: x\ndays: {MAX_DAYS}\n")).days == MAX_DAYS
+
+
+def test_a_huge_yaml_file_is_refused_before_parsing(tmp_path):
+    from twin._validation import MAX_YAML_BYTES
+
+    path = write(tmp_path / "me.yaml", "name: x\ndescription: '" + "a" * (2 * MAX_YAML_BYTES) + "'\n")
+    with pytest.raises(InputFileError, match="me.yaml.*MB"):
+        load_scenario(path)
+
+
+@pytest.mark.parametrize("text, field", [
+    ("facility_files: [clinics.csv]\n", "facility_files[0]"),
+    ("population_grid: grid.gpkg\n", "population_grid"),
+    ("city: town.osm.pbf\n", "city"),
+    ("resident_model: ../models/town.yaml\n", "resident_model"),
+    ("resident_model: utopia\n", "resident_model"),
+    ("extends: base.yaml\n", "extends"),
+])
+def test_a_missing_file_names_the_scenario_and_the_field(tmp_path, text, field):
+    with pytest.raises((InputFileError, ConfigError)) as error:
+        load_scenario(write(tmp_path / "me.yaml", "name: x\n" + text))
+    assert f"me.yaml: {field}:" in str(error.value)

@@ -20,7 +20,13 @@ from pydantic import BaseModel, ValidationError
 
 from twin.errors import ConfigError, InputFileError
 
+MAX_YAML_BYTES = 1_000_000
+"""Largest scenario or resident-model file read (1 MB): the shipped ones are
+under 20 kB, and a file far larger is not a config someone wrote; it is
+refused before parsing, which would take minutes and gigabytes."""
+
 __all__ = [
+    "MAX_YAML_BYTES",
     "Problem",
     "ProblemsError",
     "config_error_from_validation",
@@ -88,16 +94,24 @@ def config_error_from_validation(
 def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
     """The top-level mapping of a YAML file.
 
+    Read with libyaml's C parser when PyYAML has it (the pure-Python one is
+    about 10x slower), after checking the file is at most :data:`MAX_YAML_BYTES`.
+
     Raises
     ------
     InputFileError
-        The file is missing or unreadable.
+        The file is missing, unreadable or larger than :data:`MAX_YAML_BYTES`.
     ConfigError
         The YAML is malformed (with its line number), has a duplicate key, is
         empty or is not a mapping.
     """
     path = Path(path)
     try:
+        size = path.stat().st_size if path.is_file() else 0
+        if size > MAX_YAML_BYTES:
+            raise InputFileError(
+                f"the file is {size / 1e6:,.1f} MB, larger than any config ({MAX_YAML_BYTES / 1e6:g} MB at most)",
+                path=path, fix="check that this is the scenario or resident-model file you meant")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputFileError("file not found", path=path, fix="check the path") from None
@@ -126,8 +140,9 @@ def read_yaml_mapping(path: str | Path) -> dict[str, Any]:
     return data
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys instead of keeping the last."""
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """The safe loader (libyaml's C parser where available) that rejects
+    duplicate keys instead of keeping the last."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: set = set()
@@ -158,9 +173,15 @@ def _problems(exc: ValidationError, model: type[BaseModel] | None) -> Iterator[P
         elif kind not in ("missing", "extra_forbidden"):
             message = error["msg"].removeprefix("Value error, ")
             value = error.get("input")
-            if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            fix = None
+            if isinstance(value, bool):  # YAML 1.1 reads yes/no/on/off as booleans
+                message += f", got a yes/no value ({str(value).lower()})"
+                fix = "write a number; YAML reads yes, no, on, off, true and false as booleans"
+            elif isinstance(value, (int, float, str)):
                 message += f", got {value!r}"
-            yield Problem(_dotted(loc), message)
+                if isinstance(value, str) and kind in ("int_type", "float_type"):
+                    fix = "write the number without quotes"
+            yield Problem(_dotted(loc), message, fix)
 
 
 def _fix_missing(key: str) -> str:

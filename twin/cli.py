@@ -1,7 +1,8 @@
 """The ``twin`` command line.
 
-User mistakes (:class:`twin.errors.TwinError`) print one line and exit 2,
-with no traceback; anything else is a bug and keeps its traceback.
+User mistakes (:class:`twin.errors.TwinError`, and usage errors such as a
+missing argument or an unknown option) print one line and exit 2, with no
+traceback; anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -11,10 +12,48 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
+
+try:  # typer 0.2x carries its own copy of click
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - older typer uses click itself
+    from click import exceptions as click_errors
 
 from twin.errors import ConfigError, TwinError
 
+
+class _OneLineUsageErrors(TyperGroup):
+    """Click's usage errors (three lines: usage, hint, error) as one
+    ``twin: error: ...`` line with exit code 2, like every user mistake."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click_errors.NoArgsIsHelpError as error:  # `twin` alone: the help
+            if not standalone_mode:
+                raise
+            error.show()
+            sys.exit(error.exit_code)
+        except click_errors.ClickException as error:
+            if not standalone_mode:
+                raise
+            ctx = getattr(error, "ctx", None)
+            command = " ".join(["twin", *ctx.command_path.split()[1:]]) if ctx else "twin"
+            typer.echo(f"twin: error: {command}: {error.format_message().rstrip('.')} "
+                       f"(see '{command} --help')", err=True)
+            sys.exit(2 if isinstance(error, click_errors.UsageError) else error.exit_code)
+        except click_errors.Abort:
+            if not standalone_mode:
+                raise
+            typer.echo("Aborted!", err=True)
+            sys.exit(1)
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
+    cls=_OneLineUsageErrors,
     help="twin: who benefits from an urban intervention, simulated on real OpenStreetMap streets.",
     no_args_is_help=True,
     add_completion=False,
@@ -39,9 +78,17 @@ def _positive(value: int | None, option: str) -> None:
                           fix=f"pass e.g. {option} 1000")
 
 
+def _named(option: str, value, scenario_file: Path) -> dict:
+    """Where a limit error points: the CLI option if it gave the value, else
+    the scenario file's field."""
+    if value is not None:
+        return {"field": option}
+    return {"field": option.removeprefix("--"), "path": scenario_file}
+
+
 @app.command()
 def run(
-    scenario_file: Annotated[Path, typer.Argument(help="Scenario YAML, e.g. scenarios/helsinki/baseline.yaml.")],
+    scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO_FILE", help="Scenario YAML, e.g. scenarios/helsinki/baseline.yaml.")],
     residents: Annotated[Optional[int], typer.Option("--residents", "-n", help="Number of residents (default: the scenario's).")] = None,
     days: Annotated[Optional[int], typer.Option("--days", "-d", help="Days to simulate (default: the scenario's).")] = None,
     seed: Annotated[Optional[int], typer.Option("--seed", "-s", help="Random seed, >= 0 (default: the scenario's).")] = None,
@@ -54,7 +101,9 @@ def run(
     """
     from tqdm import tqdm
 
+    from twin.experiments.limits import check_days, check_fits
     from twin.experiments.run import run_scenario, write_run
+    from twin.experiments.store import check_output_folder
     from twin.scenario import load_scenario
 
     try:
@@ -66,7 +115,9 @@ def run(
         overrides = {k: v for k, v in {"residents": residents, "days": days, "seed": seed}.items()
                      if v is not None}
         spec = spec.model_copy(update=overrides)
-        out_dir = out or Path("runs") / spec.name
+        check_days(spec.days, **_named("--days", days, scenario_file))
+        check_fits(spec.residents, **_named("--residents", residents, scenario_file))
+        out_dir = check_output_folder(out or Path("runs") / spec.name)
         bar = tqdm(total=spec.days, unit="day", desc="simulate", disable=None, file=sys.stderr)
         result = run_scenario(
             spec,
@@ -82,7 +133,7 @@ def run(
 
 @app.command()
 def validate(
-    paths: Annotated[list[Path], typer.Argument(help="Scenario or resident-model YAML files, or folders of them.")],
+    paths: Annotated[list[Path], typer.Argument(metavar="FILES_OR_DIRS", help="Scenario or resident-model YAML files, or folders of them.")],
 ) -> None:
     """Check scenario and resident-model files before anything runs.
 
@@ -124,6 +175,8 @@ def compare(
     """
     from twin.experiments.compare import compare as run_comparison
     from twin.experiments.compare import check_comparable
+    from twin.experiments.limits import check_days, check_fits, check_replications
+    from twin.experiments.store import check_output_folder
     from twin.experiments.report import who_benefits_text, write_report
     from twin.outcomes.suppression import MIN_CELL_RESIDENTS, check_k
     from twin.scenario import load_scenario
@@ -160,7 +213,11 @@ def compare(
         base = load_scenario(baseline_file)
         scenarios = [load_scenario(f) for f in scenario_files]
         check_comparable(base, scenarios, paths=scenario_files)
-        out_dir = out or Path("comparisons") / baseline_file.parent.name
+        check_days(days or base.days, **_named("--days", days, baseline_file))
+        check_replications(replications, field="--replications")
+        check_fits(residents or base.residents, replications=replications, scenarios=len(scenarios),
+                   **_named("--residents", residents, baseline_file))
+        out_dir = check_output_folder(out or Path("comparisons") / baseline_file.parent.name)
         result = run_comparison(base, scenarios, replications=replications, residents=residents,
                                 days=days, seed=seed)
         tables = write_report(result, out_dir, k=k, per_resident=per_resident)

@@ -13,15 +13,37 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SerializeAsAny, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, SerializeAsAny, ValidationError
 
-from twin._validation import config_error_from_validation, read_yaml_mapping
-from twin.errors import ConfigError
+from twin._validation import Problem, ProblemsError, config_error_from_validation, read_yaml_mapping
+from twin.errors import ConfigError, InputFileError
 from twin.interventions import REGISTRY, Intervention
 from twin.residents.model import Positive, Value
+
+MAX_DAYS = 366
+"""Most simulated days in one run: a year (a leap year's). Outcomes are per
+week, and nothing in a run changes with the season, so more days only narrow
+the confidence intervals, which replications do in parallel."""
+
+NAME_PATTERN = re.compile(r"\w[\w.\- ]{0,79}")
+"""A scenario name: a letter, digit or ``_`` first, then up to 79 of those,
+``.``, ``-`` or spaces, no ``..``. It names the default output folder
+``runs/<name>``, so it can never be empty, hidden, or a path."""
+
+
+def _safe_name(name: str) -> str:
+    if not NAME_PATTERN.fullmatch(name) or ".." in name or name != name.strip():
+        raise ProblemsError([Problem(
+            "", f"{name!r} is not a short name (it names the output folder runs/<name>)",
+            "use letters, digits, _, - or . (not first), e.g. 'name: water_points'")])
+    return name
+
+
+Name = Annotated[str, Field(strict=True), AfterValidator(_safe_name)]
 
 
 class Scenario(BaseModel):
@@ -30,7 +52,8 @@ class Scenario(BaseModel):
     Attributes
     ----------
     name
-        Short name used in tables and output folders (default: the file stem).
+        Short name used in tables and output folders (default: the file
+        stem); see :data:`NAME_PATTERN`.
     city
         ``helsinki`` (bundled), an OSM file (.osm.pbf, .osm, .osm.gz,
         .osm.bz2, .graphml) or a place name (needs a network).
@@ -46,14 +69,15 @@ class Scenario(BaseModel):
         every total is in people of the city (:mod:`twin.outcomes.expansion`).
         Default: the population grid's total, else totals per 1,000 residents.
     residents, days, seed
-        Defaults for a run; the CLI options override them.
+        Defaults for a run; the CLI options override them. Numbers are
+        strict: ``days: yes`` or ``residents: "100"`` is an error, not 1 or 100.
     interventions
         What the scenario changes, applied in order; empty for the baseline.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    name: str
+    name: Name
     description: str = ""
     city: str = "helsinki"
     resident_model: str = "helsinki"
@@ -61,7 +85,7 @@ class Scenario(BaseModel):
     population_grid: str | None = None
     population: Value[Positive] | None = None
     residents: int = Field(20_000, gt=0)
-    days: int = Field(7, gt=0)
+    days: int = Field(7, gt=0, le=MAX_DAYS)
     seed: int = Field(1, ge=0)
     interventions: list[SerializeAsAny[Intervention]] = Field(default_factory=list)
     _path: str | None = PrivateAttr(default=None)
@@ -149,9 +173,12 @@ def _read_with_bases(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     base_dir = path.resolve().parent
     for key in ("city", "resident_model", "population_grid"):
         if isinstance(data.get(key), str):
-            data[key] = _resolve(data[key], base_dir)
+            data[key] = _resolve(data[key], base_dir, path, key)
     if isinstance(data.get("facility_files"), list):
-        data["facility_files"] = [str(base_dir / f) for f in data["facility_files"]]
+        data["facility_files"] = [
+            _resolve(f, base_dir, path, f"facility_files[{i}]") if isinstance(f, str) else f
+            for i, f in enumerate(data["facility_files"])
+        ]
     base = data.pop("extends", None)
     if base is None:
         return data
@@ -170,10 +197,37 @@ def _read_with_bases(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     return {**merged, **data}
 
 
-def _resolve(value: str, base: Path) -> str:
-    """A path relative to the scenario file, if it names an existing file."""
-    candidate = base / value
-    return str(candidate) if candidate.exists() else value
+def _resolve(value: str, base: Path, path: Path, field: str) -> str:
+    """``value`` as a path relative to the scenario file ``path`` if it names
+    an existing file there; else as it is, if it names an existing file (from
+    the working folder) or, for ``city`` and ``resident_model``, a name
+    (``helsinki``, a model in ``models/``, a place).
+
+    Raises
+    ------
+    InputFileError
+        ``value`` looks like a file (a suffix or a folder) and is not there,
+        ``field`` only takes files, or no resident model has that name;
+        naming the scenario and the field.
+    """
+    candidate = base / Path(value).expanduser()
+    if candidate.exists():
+        return str(candidate)
+    if Path(value).expanduser().exists():
+        return value
+    looks_like_a_name = not Path(value).suffix and "/" not in value and "\\" not in value
+    if field == "city" and looks_like_a_name:
+        return value
+    if field == "resident_model" and looks_like_a_name:
+        from twin.residents.load import resolve_model_path
+
+        try:
+            resolve_model_path(value)
+        except InputFileError as error:
+            raise InputFileError(error.message, path=path, field=field, fix=error.fix) from None
+        return value
+    raise InputFileError(f"file not found: {value} (looked for {candidate})", path=path, field=field,
+                         fix="check the path; it is relative to this scenario file")
 
 
 def _parse_intervention(item: Any, path: str | Path, index: int) -> Intervention:

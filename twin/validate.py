@@ -15,13 +15,19 @@ def validate_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, TwinErro
 
     A file is a resident model if it has ``age_bands``, observed figures
     (:mod:`twin.experiments.validation`) if it has ``observed``, else a
-    scenario; a scenario's resident model is checked too.
+    scenario; a scenario's resident model is checked too. A folder with no
+    YAML file in it is a problem of its own (nothing would be checked).
     """
     from twin.experiments.validation import load_observed
     from twin.residents import load_resident_model
     from twin.scenario import load_scenario
 
     for path in _yaml_files(paths):
+        if path.is_dir():
+            yield path, InputFileError(
+                "no scenario or resident-model files (*.yaml, *.yml) found in this folder", path=path,
+                fix="pass a folder of scenario files, e.g. scenarios/helsinki")
+            continue
         try:
             if not path.is_file():
                 raise InputFileError("file or folder not found", path=path, fix="check the path")
@@ -41,6 +47,7 @@ def validate_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, TwinErro
 def _yaml_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     for path in map(Path, paths):
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+            found = sorted(p for p in path.rglob("*.y*ml") if p.suffix in (".yaml", ".yml") and p.is_file())
+            yield from found or [path]  # the folder itself: nothing in it
         else:
             yield path

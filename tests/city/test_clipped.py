@@ -11,7 +11,7 @@ import pytest
 from twin.city import load_city
 from twin.city.compile import node_index
 
-from conftest import _grid_city_xml
+from grid_city import grid_city_xml
 
 SUFFIXES = ("osm.pbf", "osm")
 
@@ -43,7 +43,7 @@ def _write(path, source):
 def gap_files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("gap")
     nodes = "".join(f'<node id="{n}" lat="{lat}" lon="24.9455"/>' for n, lat in GAP_NODES.items())
-    xml = _grid_city_xml().replace("</osm>", nodes + GAP_WAY + "\n</osm>")
+    xml = grid_city_xml().replace("</osm>", nodes + GAP_WAY + "\n</osm>")
     (folder / "source.osm").write_text(xml)
     return {suffix: _write(folder / f"gap.{suffix}", folder / "source.osm") for suffix in SUFFIXES}
 

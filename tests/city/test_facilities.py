@@ -113,12 +113,12 @@ def test_missing_facility_file(tmp_path, city_cache):
 def test_a_facility_off_every_street_is_unreachable_not_snapped(tmp_path, city_cache):
     # the grid city without its clinic, and a clinic ~700 m east of its last street
     # (inside the facility files' margin, outside the snapping tolerance)
-    from conftest import _grid_city_xml
+    from grid_city import grid_city_xml
     from twin.city.facilities import SNAP_TOLERANCE_M
     from twin.experiments.run import run_scenario
     from twin.scenario import load_scenario
 
-    (tmp_path / "town.osm").write_text(_grid_city_xml().replace('<tag k="amenity" v="clinic"/>', ""))
+    (tmp_path / "town.osm").write_text(grid_city_xml().replace('<tag k="amenity" v="clinic"/>', ""))
     _write_csv(tmp_path / "island.csv", service="health", lon=24.9565, lat=60.1710)
     (tmp_path / "s.yaml").write_text("name: island\ncity: town.osm\nfacility_files: [island.csv]\n"
                                      "residents: 300\ndays: 7\n")

@@ -25,6 +25,7 @@ from twin.abm.access import access_fields
 from twin.city import load_city
 from twin.city.arrays import City
 from twin.errors import ConfigError
+from twin.experiments.limits import check_days, check_fits, check_replications
 from twin.interventions import World, apply_interventions
 from twin.outcomes.benefits import BENEFITS, group_benefits, mean_ci95, newly_served, paired_benefits
 from twin.outcomes.equity import concentration_index, gini, palma
@@ -373,6 +374,9 @@ def compare(
     replications = _positive(replications, "replications")
     residents = _positive(residents if residents is not None else baseline.residents, "residents")
     days = _positive(days if days is not None else baseline.days, "days")
+    check_days(days)
+    check_replications(replications)
+    check_fits(residents, replications=replications, scenarios=len(scenarios))
     seed = baseline.seed if seed is None else int(seed)
     if seed < 0:
         raise ConfigError(f"must be >= 0, got {seed}", field="seed", fix="pass e.g. seed=1")

@@ -17,6 +17,7 @@ import twin
 from twin.abm import CityModel, TravelParams
 from twin.city import load_city
 from twin.city.arrays import City
+from twin.experiments.limits import check_days, check_fits
 from twin.experiments.store import atomic_folder
 from twin.interventions import World, apply_interventions
 from twin.outcomes.expansion import expansion_for
@@ -68,7 +69,15 @@ def run_scenario(
         The compiled city, if the caller has it; loaded (cached) otherwise.
     on_stage, on_day
         Progress callbacks: a stage name; the day just simulated.
+
+    Raises
+    ------
+    ConfigError
+        More days than a year, or more residents than fit in memory
+        (:mod:`twin.experiments.limits`), before any work.
     """
+    check_days(scenario.days, path=scenario.path)
+    check_fits(scenario.residents, path=scenario.path)
     stage = on_stage or (lambda name: None)
     timings: dict[str, float] = {}
 

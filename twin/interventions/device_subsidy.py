@@ -27,7 +27,7 @@ class DeviceSubsidy(Intervention):
     """
 
     type: Literal["device_subsidy"] = "device_subsidy"
-    quintiles: list[Annotated[int, Field(ge=1, le=5)]] = Field(
+    quintiles: list[Annotated[int, Field(ge=1, le=5, strict=True)]] = Field(
         default_factory=lambda: [1, 2], min_length=1)
     uptake: Value[Probability]
     training_uptake: Value[Probability]

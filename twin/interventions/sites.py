@@ -14,6 +14,7 @@ from twin.city.compile import project
 from twin.city.facilities import snap
 from twin.core.siting import greedy_p_median
 from twin.errors import ConfigError
+from twin.residents.model import Number
 
 MAX_CANDIDATES = 4000
 """Candidate sites for siting: the most populous demand nodes, at most this
@@ -25,14 +26,14 @@ class Site(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    lon: float = Field(ge=-180, le=180)
-    lat: float = Field(ge=-90, le=90)
+    lon: Number = Field(ge=-180, le=180)
+    lat: Number = Field(ge=-90, le=90)
 
 
 class Sited(BaseModel):
     """Mixin for interventions that add facilities: ``k`` to site, or given ``sites``."""
 
-    k: int | None = Field(None, ge=0)
+    k: int | None = Field(None, ge=0, strict=True)
     sites: list[Site] | None = None
 
     @model_validator(mode="after")
