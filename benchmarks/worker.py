@@ -168,6 +168,7 @@ def compile_all(args) -> dict:
     imported = time.perf_counter()
 
     from twin.experiments.run import run_scenario
+    from twin.experiments.sweep import is_sweep_file
     from twin.scenario import load_scenario
 
     libraries = time.perf_counter()
@@ -177,7 +178,8 @@ def compile_all(args) -> dict:
     ran, failed = [], {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        paths = sorted(Path(args["scenarios"]).rglob(args.get("glob", "*.yaml")))
+        paths = [p for p in sorted(Path(args["scenarios"]).rglob(args.get("glob", "*.yaml")))
+                 if not is_sweep_file(p)]
         for path in paths:
             try:
                 scenario = load_scenario(path).model_copy(update={"residents": args["residents"], "days": 1})

@@ -191,7 +191,7 @@ def compare(
         k = check_k(MIN_CELL_RESIDENTS if k is None else k, allow_small=allow_small_k)
         if seed is not None and seed < 0:
             raise ConfigError(f"must be >= 0, got {seed}", field="--seed", fix="pass e.g. --seed 1")
-        checked = list(validate_paths([*paths, *([baseline] if baseline else [])]))
+        checked = list(validate_paths([*paths, *([baseline] if baseline else [])], sweeps=False))
         problems = [error for _, error in checked if error is not None]
         if len(problems) > 1:  # one line: the first problem, and where to see the others
             first = problems[0]
@@ -229,6 +229,61 @@ def compare(
     typer.echo(f"wrote {out_dir}/ (summary.html, benefits_by_group.parquet/.csv, who_benefits.csv, "
                f"equity.csv, costs.csv, charts/{', per_resident.parquet' if per_resident else ''}) "
                f"in {result.wall_time_s:.1f} s of simulation")
+
+
+@app.command()
+def batch(
+    sweep_file: Annotated[Path, typer.Argument(metavar="SWEEP.yaml", help="A sweep file, e.g. scenarios/helsinki/sweep.yaml.")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Results store (default: sweeps/<sweep name>); a sweep resumes where it stopped.")] = None,
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Address of an existing Dask scheduler, e.g. tcp://10.0.0.1:8786 (default: a local cluster).")] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-w", help="Local worker processes (default: one per core; 0: no Dask, run in this process).")] = None,
+    show_status: Annotated[bool, typer.Option("--status", help="Only say which runs are done, failed or still to run.")] = False,
+) -> None:
+    """Run a sweep: scenarios x parameters x seeds, on Dask workers.
+
+    Every run is checked before the first starts. Each finished run is one
+    Parquet file in OUT/runs/ (written atomically), so a stopped sweep
+    resumes where it stopped and never runs a finished run twice; a run that
+    fails is recorded in OUT/failed/ and reported at the end. When all runs
+    are done, OUT/analysis/ holds outcomes.csv, sensitivity.csv (Sobol
+    indices), robustness.csv and sensitivity.png.
+    """
+    from twin.experiments.batch import default_store, read_result, run_sweep, status
+    from twin.experiments.results_store import ResultsStore
+    from twin.experiments.sweep import load_sweep
+
+    try:
+        if workers is not None and workers < 0:
+            raise ConfigError(f"must be >= 0, got {workers}", field="--workers",
+                              fix="pass e.g. --workers 2, or 0 to run without Dask")
+        if workers is not None and scheduler is not None:
+            raise ConfigError("--workers starts a local cluster; --scheduler joins one",
+                              field="--workers", fix="pass only one of them")
+        sweep = load_sweep(sweep_file)
+        store_dir = out or default_store(sweep)
+        if show_status:
+            store = ResultsStore(store_dir)
+            state = status(sweep, store)
+            typer.echo(f"{sweep.name}: {state} (store {store_dir}/)")
+            for key, failure in state.failed.items():
+                typer.echo(f"failed {key}: {failure['error']}")
+            if state.pending == 0:
+                result = read_result(sweep, store)
+                typer.echo(f"{len(result.outcomes)} outcome rows; analysis in {store.analysis_dir}/")
+            return
+        typer.echo(f"{sweep.name}: {len(sweep.runs)} runs ({len(sweep.design)} design points x "
+                   f"seeds), {len(sweep.scenario_names)} scenarios each; store {store_dir}/",
+                   err=True)
+        result = run_sweep(sweep, out=store_dir, workers=workers, scheduler=scheduler)
+    except TwinError as error:
+        _fail(error)
+    state = result.status
+    typer.echo(f"{sweep.name}: {state}; results in {store_dir}/runs/, analysis in {store_dir}/analysis/")
+    for row in result.failures.itertuples():
+        typer.echo(f"failed run {row.run} (point {row.point}, seed {row.seed}): {row.error}")
+    if state.failed:
+        typer.echo("run the same command again to retry the failed runs", err=True)
+        raise typer.Exit(1)
 
 
 def _print_summary(result, out_dir: Path) -> None:

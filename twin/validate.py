@@ -9,24 +9,31 @@ from twin._validation import read_yaml_mapping
 from twin.errors import InputFileError, TwinError
 
 
-def validate_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, TwinError | None]]:
+def validate_paths(
+    paths: Iterable[str | Path], *, sweeps: bool = True,
+) -> Iterator[tuple[Path, TwinError | None]]:
     """Yield ``(file, None)`` for each valid file and ``(file, error)`` for
     each invalid one. Folders are searched for ``*.yaml`` recursively.
 
     A file is a resident model if it has ``age_bands``, observed figures
-    (:mod:`twin.experiments.validation`) if it has ``observed``, else a
-    scenario; a scenario's resident model is checked too. A folder with no
-    YAML file in it is a problem of its own (nothing would be checked).
+    (:mod:`twin.experiments.validation`) if it has ``observed``, a sweep if
+    it has a ``design`` (:mod:`twin.experiments.sweep`), else a scenario; a
+    scenario's resident model is checked too. A folder with no YAML file in
+    it is a problem of its own (nothing would be checked). ``sweeps=False``
+    leaves out the sweeps found in folders (to collect a folder's scenarios).
     """
+    from twin.experiments.sweep import is_sweep_file, load_sweep
     from twin.experiments.validation import load_observed
     from twin.residents import load_resident_model
     from twin.scenario import load_scenario
 
-    for path in _yaml_files(paths):
+    for path, in_folder in _yaml_files(paths):
         if path.is_dir():
             yield path, InputFileError(
                 "no scenario or resident-model files (*.yaml, *.yml) found in this folder", path=path,
                 fix="pass a folder of scenario files, e.g. scenarios/helsinki")
+            continue
+        if in_folder and not sweeps and is_sweep_file(path):
             continue
         try:
             if not path.is_file():
@@ -36,6 +43,8 @@ def validate_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, TwinErro
                 load_resident_model(path)
             elif "observed" in mapping:
                 load_scenario(load_observed(path)[1])
+            elif "design" in mapping:
+                load_sweep(path)
             else:
                 load_resident_model(load_scenario(path).resident_model)
         except TwinError as error:
@@ -44,10 +53,11 @@ def validate_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, TwinErro
             yield path, None
 
 
-def _yaml_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+def _yaml_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, bool]]:
+    """``(file, found in a folder)`` for each file given or found in a folder given."""
     for path in map(Path, paths):
         if path.is_dir():
             found = sorted(p for p in path.rglob("*.y*ml") if p.suffix in (".yaml", ".yml") and p.is_file())
-            yield from found or [path]  # the folder itself: nothing in it
+            yield from ((p, True) for p in found) if found else [(path, False)]  # the folder: nothing in it
         else:
-            yield path
+            yield path, False

@@ -24,6 +24,7 @@ import yaml
 
 import twin
 from twin.errors import TwinError
+from twin.experiments.sweep import is_sweep_file
 from twin.interventions import REGISTRY
 from twin.scenario import Scenario, load_scenario
 
@@ -125,7 +126,8 @@ def load_set(folder: str | Path) -> tuple[Draft, list[Draft]]:
     folder = Path(folder)
     baseline = Draft.from_scenario(load_scenario(folder / BASELINE_FILE), origin=str(folder / BASELINE_FILE))
     others = [Draft.from_scenario(load_scenario(path), origin=str(path))
-              for path in sorted(folder.glob("*.yaml")) if path.name != BASELINE_FILE]
+              for path in sorted(folder.glob("*.yaml"))
+              if path.name != BASELINE_FILE and not is_sweep_file(path)]
     return baseline, sorted(others, key=lambda d: d.name)
 
 
@@ -135,6 +137,8 @@ def templates() -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for folder in scenario_sets().values():
         for path in sorted(folder.glob("*.yaml")):
+            if is_sweep_file(path):
+                continue
             try:
                 scenario = load_scenario(path)
             except TwinError:

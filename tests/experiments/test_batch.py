@@ -1,0 +1,144 @@
+"""`twin batch` on real Dask workers: the same results as one process,
+whatever the number of workers; nothing lost or run twice when the batch
+process or a worker is killed; failures recorded without stopping the rest;
+sensitivity and robustness from the finished store."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cli_runner import twin
+from sweeps import sweep_file
+from twin.experiments.batch import _client, run_sweep
+from twin.experiments.results_store import ResultsStore
+from twin.experiments.sweep import load_sweep
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def stored(store: Path) -> pd.DataFrame:
+    """Every stored row, in a fixed order."""
+    rows = ResultsStore(store).read()
+    return rows.sort_values(["run", "scenario", "dimension", "group", "metric"], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def sweep_path(tmp_path_factory):
+    return sweep_file(tmp_path_factory.mktemp("sweep"), seeds=3)  # 4 points x 3 seeds
+
+
+@pytest.fixture(scope="module")
+def reference(sweep_path, tmp_path_factory):
+    """The sweep run in this process, without Dask."""
+    out = tmp_path_factory.mktemp("reference")
+    result = run_sweep(load_sweep(sweep_path), out=out, workers=0)
+    assert result.status.done == 12 and not result.status.failed
+    return out, result
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A real local cluster: 2 worker processes, as twin batch starts it."""
+    client, cluster = _client(2, None)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def test_two_worker_processes_give_the_in_process_results(sweep_path, reference, client, tmp_path):
+    result = run_sweep(load_sweep(sweep_path), out=tmp_path / "dask", scheduler=client)
+    assert result.status.done == 12
+    assert len(client.scheduler_info()["workers"]) == 2
+    pids = set(client.run(os.getpid).values())
+    assert len(pids) == 2 and os.getpid() not in pids  # separate processes
+    pd.testing.assert_frame_equal(stored(tmp_path / "dask"), stored(reference[0]))
+
+
+def test_a_worker_killed_mid_task_is_retried(tmp_path, client):
+    path = sweep_file(tmp_path, seeds=2, residents=4000, name="heavier")
+    expected = run_sweep(load_sweep(path), out=tmp_path / "expected", workers=0)
+    killed = []
+
+    def kill_a_busy_worker():
+        deadline = time.time() + 120
+        while time.time() < deadline and not killed:
+            busy = [w for w, tasks in client.processing().items() if tasks]
+            if busy and len(list((tmp_path / "dask" / "runs").glob("*.parquet"))) >= 1:
+                pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=kill_a_busy_worker)
+    thread.start()
+    result = run_sweep(load_sweep(path), out=tmp_path / "dask", scheduler=client)
+    thread.join()
+    assert killed, "no worker was busy to kill"
+    assert result.status.done == len(result.sweep.runs) and not result.status.failed
+    assert killed[0] not in set(client.run(os.getpid).values())  # a new worker took over
+    pd.testing.assert_frame_equal(stored(tmp_path / "dask"), stored(tmp_path / "expected"))
+    assert expected.status.done == result.status.done
+
+
+def test_killed_batch_resumes_without_running_a_run_twice(sweep_path, reference, tmp_path):
+    out = tmp_path / "store"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "twin", "batch", str(sweep_path), "--out", str(out)]
+    process = subprocess.Popen([*command, "--workers", "1"], env=env, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 240
+    while time.time() < deadline and not list((out / "runs").glob("*.parquet")):
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGKILL)  # the batch process, its cluster and worker
+    process.wait()
+    before = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("*.parquet")}
+    assert 1 <= len(before) < 12, "the kill should land mid-sweep"
+    status = twin("batch", sweep_path, "--out", out, "--status")
+    assert f"{len(before)} of 12 runs done" in status.stdout, status.output
+    finished = twin("batch", sweep_path, "--out", out, "--workers", "2")
+    assert finished.exit_code == 0, finished.output
+    assert "12 of 12 runs done" in finished.stdout
+    after = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("*.parquet")}
+    assert len(after) == 12 and not list((out / "runs").glob(".*"))  # no partial file
+    assert all(after[name] == mtime for name, mtime in before.items())  # none run again
+    pd.testing.assert_frame_equal(stored(out), stored(reference[0]))
+
+
+def test_sensitivity_and_robustness_of_the_finished_sweep(reference):
+    out, result = reference
+    table = result.sensitivity
+    parking = table[(table["scenario"] == "parking_app") & (table["outcome"] == "minutes_saved_per_week")]
+    by_parameter = parking.set_index("parameter")["S1"]
+    # Parking-app uptake drives the app's time saving; smartphones over 75 hardly do.
+    assert by_parameter["adoption"] > 0.5 > by_parameter["smartphone_75"]
+    robust = result.robustness
+    assert ((robust["p_better"] + robust["p_worse"]) <= 1).all() and (robust["runs"] <= 12).all()
+    poorest = robust.query("dimension == 'income_quintile' and group == 'Q1' and "
+                           "metric == 'minutes_saved_per_week' and scenario == 'parking_app' "
+                           "and other == 'baseline'")
+    assert len(poorest) == 1
+    for name in ("sensitivity.csv", "robustness.csv", "outcomes.csv", "sensitivity.png"):
+        assert (out / "analysis" / name).stat().st_size > 0
+    assert len(result.outcomes) == 12 * 2  # points x seeds x scenarios
+
+
+def test_a_failing_run_is_recorded_and_the_rest_finish(tmp_path):
+    bad_grid = tmp_path / "grid.csv"
+    bad_grid.write_text("lon,lat,population\n")  # fails when the city is built, in the run
+    parameters = "  - path: interventions[parking_app].adoption.value\n    values: [0.2, 0.8]\n"
+    path = sweep_file(tmp_path, seeds=1, parameters=parameters)
+    text = path.read_text().replace("design:", f"fixed: {{population_grid: {bad_grid}}}\ndesign:")
+    path.write_text(text)
+    result = twin("batch", path, "--out", tmp_path / "store", "--workers", "0")
+    assert result.exit_code == 1
+    assert "0 of 2 runs done, 2 failed" in result.stdout and "failed run" in result.stdout
+    assert len(list((tmp_path / "store" / "failed").glob("*.json"))) == 2

@@ -1,0 +1,85 @@
+"""Sweep files: designs, parameters applied where they belong, and every
+mistake caught before anything runs (one line naming the file and field)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cli_runner import assert_user_error, twin
+from sweeps import HELSINKI, sweep_file
+from twin.experiments.sweep import load_sweep
+
+
+def test_grid_applies_each_parameter_where_it_belongs(tmp_path):
+    sweep = load_sweep(sweep_file(tmp_path))
+    assert len(sweep.runs) == 4 * 2 and len(sweep.design) == 4
+    for run in sweep.runs:
+        parking, centres = run.scenarios
+        adoption = next(i for i in parking["interventions"] if i["type"] == "parking_app")
+        assert adoption["adoption"]["value"] == run.values["adoption"]
+        smartphone = run.resident_model["digital"]["smartphone"]["by_age_band"]["values"]["75+"]
+        assert smartphone == run.values["smartphone_75"]
+        assert run.baseline["interventions"] == [] and run.baseline["residents"] == 500
+        assert {run.baseline["seed"], parking["seed"], centres["seed"]} == {run.seed}
+    assert len({run.key for run in sweep.runs}) == 8
+
+
+def test_keys_are_stable_and_change_with_any_input(tmp_path):
+    keys = {run.key for run in load_sweep(sweep_file(tmp_path)).runs}
+    assert keys == {run.key for run in load_sweep(sweep_file(tmp_path)).runs}
+    more = {run.key for run in load_sweep(sweep_file(tmp_path, residents=600)).runs}
+    assert not keys & more
+
+
+def test_sobol_and_lhs_designs_stay_in_range_and_round_integer_fields(tmp_path):
+    parameters = """\
+  - name: adoption
+    path: interventions[parking_app].adoption.value
+    range: [0.2, 0.8]
+  - name: centres
+    path: interventions[digital_access_centres].k
+    range: [1, 4]
+"""
+    sobol = load_sweep(sweep_file(tmp_path, seeds=1, parameters=parameters,
+                                  design="{method: sobol, samples: 8}"))
+    assert len(sobol.design) == 8 * (2 + 2)
+    assert sobol.design["adoption"].between(0.2, 0.8).all()
+    assert set(sobol.design["centres"]) <= {1, 2, 3, 4}
+    assert all(isinstance(r.scenarios[1]["interventions"][0]["k"], int) for r in sobol.runs)
+    lhs = load_sweep(sweep_file(tmp_path, parameters=parameters, design="{method: lhs, samples: 5}"))
+    strata = np.floor((lhs.design["adoption"].to_numpy() - 0.2) / 0.6 * 5)
+    assert sorted(strata) == [0, 1, 2, 3, 4]  # one draw per stratum
+
+
+@pytest.mark.parametrize("parameters, design, needles", [
+    ("  - path: interventions[parking_app].adoptoin.value\n    values: [0.5]\n", "{method: grid}",
+     ["tiny.yaml", "parameters[0].path", "did you mean", "adoption"]),
+    ("  - path: interventions[parking_app].adoption.value\n    values: [0.5, 1.5]\n", "{method: grid}",
+     ["tiny.yaml", "parameters[0]", "design point 1", "1.5"]),
+    ("  - path: resident_model.digital.smartfone.by_age_band.values.75+\n    values: [0.5]\n",
+     "{method: grid}", ["tiny.yaml", "parameters[0].path", "smartphone"]),
+    ("  - path: interventions[parking_app].adoption.value\n    values: [0.5]\n    scenarios: [parking]\n",
+     "{method: grid}", ["tiny.yaml", "parameters[0].scenarios", "parking_app"]),
+    ("  - path: interventions[parking_app].adoption.value\n    values: [0.5]\n", "{method: lhs, samples: 4}",
+     ["tiny.yaml", "parameters[0].range"]),
+    ("  - path: interventions[parking_app].adoption.value\n    range: [0.2, 0.5]\n",
+     "{method: sobol, samples: 6}", ["tiny.yaml", "design.samples", "power of 2"]),
+    ("  - path: city\n    values: [porto]\n", "{method: grid}", ["tiny.yaml", "parameters[0].path"]),
+    ("  - path: interventions[parking_app].adoption.value\n    range: [0.8, 0.2]\n",
+     "{method: lhs, samples: 4}", ["tiny.yaml", "parameters", "rise"]),
+])
+def test_mistakes_are_one_line_naming_file_and_field(tmp_path, parameters, design, needles):
+    path = sweep_file(tmp_path, parameters=parameters, design=design)
+    assert_user_error(twin("batch", path, "--out", tmp_path / "store"), *needles)
+    assert not (tmp_path / "store").exists()  # nothing ran, nothing written
+
+
+def test_validate_checks_sweeps_and_compare_skips_them(tmp_path):
+    result = twin("validate", HELSINKI)
+    assert result.exit_code == 0, result.output
+    assert "ok    " + str(HELSINKI / "sweep.yaml") in result.stdout
+    from twin.api import scenario_set
+
+    _, scenarios, _ = scenario_set(HELSINKI)
+    assert "sweep" not in {s.name for s in scenarios} and len(scenarios) == 7

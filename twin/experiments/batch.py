@@ -1,0 +1,390 @@
+"""Running a sweep: every run once, on Dask workers, streamed to the store.
+
+A run (:class:`~twin.experiments.sweep.RunSpec`) is one design point and one
+seed: the baseline and every scenario on the same residents. :func:`execute`
+runs it and returns what the store keeps of it: per-group benefit rows of
+each scenario (:meth:`Comparison.by_group`, cells under ``k`` residents left
+out) and its scalar outcomes (``dimension == "outcome"``). Per-resident
+rows are never stored.
+
+Workers are Dask processes: a local cluster (one single-threaded process per
+core, numba on one thread each) or an existing cluster (``scheduler=``).
+Each worker keeps the compiled city, its accessibility fields and the
+compiled kernels in memory between runs (:func:`_prepared_city`), so only
+the first run on a worker pays for them.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import pandas as pd
+
+from twin.experiments.results_store import ResultsStore
+from twin.experiments.sweep import RunSpec, Sweep
+
+OUTCOMES = {
+    "minutes_saved_per_week": "mean minutes saved per resident-week",
+    "unmet_trips_avoided_per_week": "mean unmet trips avoided per resident-week",
+    "share_to_bottom_40pct": "share of the minutes saved reaching the poorest 40%",
+    "concentration_index": "concentration index of the minutes saved over income (< 0: pro-poor)",
+    "hours_saved_per_year": "hours saved per year, all residents",
+    "residents_newly_served": "residents newly served",
+    "cost_per_hour_saved": "yearly cost per hour saved",
+}
+"""Scalar who-benefits outcomes stored per run and scenario."""
+
+PARAM_PREFIX = "param:"
+"""Prefix of the parameter columns in stored rows."""
+
+
+def _available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@functools.lru_cache(maxsize=2)
+def _prepared_city(source: str, facility_files: tuple[str, ...], population_grid: str | None):
+    """The compiled city and its accessibility fields, once per process."""
+    from twin.abm.access import access_fields
+    from twin.city import load_city
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # kept in city.warnings
+        city = load_city(source, facility_files=facility_files, population_grid=population_grid)
+    return city, access_fields(city)
+
+
+def _set_threads() -> None:
+    """On a Dask worker, give each of its task threads an equal share of the
+    cores for numba (so worker processes x threads never exceed the cores)."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return
+    import numba
+
+    share = max(1, _available_cores() // max(1, worker.state.nthreads))
+    numba.set_num_threads(min(share, numba.config.NUMBA_NUM_THREADS))
+
+
+def execute(run: RunSpec) -> pd.DataFrame:
+    """Run the baseline and every scenario of ``run`` and summarise them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long rows: ``scenario``, ``dimension``, ``group``, ``metric``,
+        ``residents``, ``mean``, ``share_of_total``, ``residents_benefiting``
+        (group rows of :meth:`Comparison.by_group`, suppressed), then
+        ``dimension == "outcome"`` rows of :data:`OUTCOMES` in ``mean``;
+        with ``run`` (its key), ``seed`` and one ``param:<label>`` column
+        per parameter.
+    """
+    from twin.abm import TravelParams
+    from twin.experiments.compare import (
+        SHARE_TO_BOTTOM,
+        Comparison,
+        _concat_categorical,
+        _ledger,
+        _population_rows,
+    )
+    from twin.interventions import World, apply_interventions
+    from twin.outcomes.benefits import paired_benefits
+    from twin.residents import synthesize_for_city
+    from twin.residents.model import ResidentModel
+    from twin.scenario import scenario_from_mapping
+
+    _set_threads()
+    start = time.perf_counter()
+    base = scenario_from_mapping(run.baseline, where="baseline")
+    scenarios = [scenario_from_mapping(m, where=f"scenario {m['name']!r}") for m in run.scenarios]
+    model = ResidentModel.model_validate(run.resident_model)
+    city, access = _prepared_city(base.city, tuple(base.facility_files), base.population_grid)
+    people = synthesize_for_city(model, city, base.residents, seed=run.seed)
+    world = World.baseline(city, people, TravelParams.from_model(model))
+
+    def ledger(scenario):
+        changed = apply_interventions(scenario.interventions, world, seed=run.seed,
+                                      path=f"scenario '{scenario.name}'")
+        return _ledger(changed, seed=run.seed, days=base.days,
+                       access=access if changed.city is city else None)
+
+    before = ledger(base)
+    benefits = {}
+    for scenario in scenarios:
+        after = ledger(scenario)
+        paired = paired_benefits(before, after)
+        paired["essential_travel_min_per_week"] = after["essential_travel_min_per_week"].to_numpy(np.float32)
+        benefits[scenario.name] = paired
+    comparison = Comparison(
+        baseline=base, scenarios=scenarios, replications=1, residents=base.residents,
+        days=base.days, seed=run.seed, currency=model.currency,
+        population=_concat_categorical([_population_rows(before, replication=0)]),
+        benefits=benefits,
+        yearly_cost={s.name: sum(i.cost.yearly for i in s.interventions
+                                 if i not in base.interventions) for s in scenarios},
+        warnings=tuple(city.warnings), wall_time_s=time.perf_counter() - start,
+    )
+    groups = comparison.by_group(k=run.k)
+    groups = groups.drop(columns=[c for c in groups.columns if c.startswith("ci95")])
+    equity = comparison.equity().query("of == 'minutes_saved_per_week'")
+    equity = equity.set_index(["scenario", "measure"])["mean"]
+    costs = comparison.costs().set_index("scenario")
+    overall = groups[groups["dimension"] == "all"].set_index(["scenario", "metric"])["mean"]
+    outcome_rows = []
+    for name in benefits:
+        values = {
+            "minutes_saved_per_week": overall.get((name, "minutes_saved_per_week"), np.nan),
+            "unmet_trips_avoided_per_week": overall.get((name, "unmet_trips_avoided_per_week"), np.nan),
+            "share_to_bottom_40pct": equity.get((name, SHARE_TO_BOTTOM), np.nan),
+            "concentration_index": equity.get((name, "concentration_index"), np.nan),
+            "hours_saved_per_year": costs.at[name, "hours_saved_per_year"],
+            "residents_newly_served": costs.at[name, "residents_newly_served"],
+            "cost_per_hour_saved": costs.at[name, "cost_per_hour_saved"],
+        }
+        outcome_rows += [{"scenario": name, "dimension": "outcome", "group": "all", "metric": metric,
+                          "mean": float(value)} for metric, value in values.items()]
+    frame = pd.concat([groups, pd.DataFrame(outcome_rows)], ignore_index=True)
+    frame["residents"] = frame["residents"].astype(np.float64)
+    frame.insert(0, "seed", run.seed)
+    frame.insert(0, "run", run.key)
+    for label, value in run.values.items():
+        frame[PARAM_PREFIX + label] = value
+    return frame
+
+
+@dataclass
+class Status:
+    """What a store holds of a sweep."""
+
+    total: int
+    done: int
+    failed: dict[str, dict]
+
+    @property
+    def pending(self) -> int:
+        return self.total - self.done
+
+    def __str__(self) -> str:
+        text = f"{self.done} of {self.total} runs done"
+        if self.failed:
+            text += f", {len(self.failed)} failed"
+        return text + (f", {self.pending - len(self.failed)} not yet run"
+                       if self.pending - len(self.failed) else "")
+
+
+def status(sweep: Sweep, store: ResultsStore) -> Status:
+    """Which of the sweep's runs the store holds, and which failed."""
+    keys = {run.key for run in sweep.runs}
+    failed = {k: v for k, v in store.failed().items() if k in keys}
+    return Status(len(keys), len(keys & store.done()), failed)
+
+
+def default_store(sweep: Sweep) -> Path:
+    """``sweeps/<sweep name>``."""
+    return Path("sweeps") / sweep.name
+
+
+def _manifest(sweep: Sweep) -> dict:
+    import twin
+
+    return {
+        "sweep": sweep.spec.model_dump(mode="json"),
+        "file": str(sweep.path),
+        "code_version": sweep.code_version,
+        "runs": sweep.assignments.to_dict(orient="records"),
+        "scenarios": sweep.scenario_names,
+        "versions": {"twin": twin.__version__},
+    }
+
+
+@dataclass
+class SweepResult:
+    """A sweep's results, read back from its store.
+
+    Attributes
+    ----------
+    sweep
+        The sweep.
+    store
+        Its results store.
+    outcomes
+        One row per design point, seed and scenario: ``point``, ``seed``,
+        ``run``, each parameter and each of :data:`OUTCOMES`.
+    groups
+        Benefit by group per run (suppressed): the stored group rows.
+    failures
+        ``run``, ``point``, ``seed``, ``error`` of each failed run.
+    sensitivity, robustness
+        :mod:`twin.experiments.sensitivity` tables (empty until every run
+        is done).
+    """
+
+    sweep: Sweep
+    store: ResultsStore
+    outcomes: pd.DataFrame
+    groups: pd.DataFrame
+    failures: pd.DataFrame
+    sensitivity: pd.DataFrame
+    robustness: pd.DataFrame
+
+    @property
+    def status(self) -> Status:
+        return status(self.sweep, self.store)
+
+
+def outcome_table(rows: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
+    """Stored rows -> one row per design point, seed and scenario, with each
+    parameter and a column per outcome (points that share a run share its row).
+
+    Parameters
+    ----------
+    rows
+        Stored rows of finished runs.
+    assignments
+        :attr:`Sweep.assignments` (``point``, ``seed``, ``run``).
+    """
+    if rows.empty:
+        return pd.DataFrame()
+    params = [c for c in rows.columns if c.startswith(PARAM_PREFIX)]
+    scalar = rows[rows["dimension"] == "outcome"]
+    table = scalar.pivot(index=["run", "scenario"], columns="metric", values="mean")
+    table = table[[m for m in OUTCOMES if m in table.columns]].reset_index()
+    table.columns.name = None
+    values = rows.groupby("run")[params].first().reset_index()
+    table = assignments.merge(values, on="run").merge(table, on="run")
+    table = table.rename(columns={c: c.removeprefix(PARAM_PREFIX) for c in params})
+    return table.sort_values(["point", "seed", "scenario"], ignore_index=True)
+
+
+def read_result(sweep: Sweep, store: ResultsStore) -> SweepResult:
+    """The sweep's results as stored, with its sensitivity and robustness."""
+    from twin.experiments.sensitivity import robustness, sensitivity
+
+    rows = store.read([run.key for run in sweep.runs])
+    outcomes = outcome_table(rows, sweep.assignments)
+    groups = rows[rows["dimension"] != "outcome"].reset_index(drop=True) if len(rows) else rows
+    runs = {run.key: run for run in sweep.runs}
+    failures = pd.DataFrame(
+        [{"run": key, "point": runs[key].point, "seed": runs[key].seed, "error": f["error"]}
+         for key, f in status(sweep, store).failed.items()],
+        columns=["run", "point", "seed", "error"])
+    complete = status(sweep, store).pending == 0
+    return SweepResult(
+        sweep, store, outcomes, groups, failures,
+        sensitivity(sweep, outcomes) if complete else pd.DataFrame(),
+        robustness(groups, outcomes) if len(rows) else pd.DataFrame(),
+    )
+
+
+def _client(workers: int | None, scheduler: Any):
+    """A Dask client, and the local cluster it made (None if it joined one)."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        return (scheduler if isinstance(scheduler, Client) else Client(scheduler)), None
+    n = workers or _available_cores()
+    cluster = LocalCluster(
+        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+        silence_logs=logging.ERROR,
+        # One numba thread per single-threaded worker process: n processes on n cores.
+        env={"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
+    )
+    return Client(cluster), cluster
+
+
+def _results(runs: list[RunSpec], *, workers: int | None, scheduler: Any) -> Iterator:
+    """``(run, frame or exception)`` as runs finish."""
+    if workers == 0 and scheduler is None:
+        for run in runs:
+            try:
+                yield run, execute(run)
+            except Exception as error:  # recorded per run; the sweep goes on
+                yield run, error
+        return
+    from distributed import Client, as_completed
+
+    client, cluster = _client(workers, scheduler)
+    try:
+        futures = {client.submit(execute, run, key=f"twin-run-{run.key}", pure=False): run
+                   for run in runs}
+        for future in as_completed(futures):
+            run = futures.pop(future)
+            try:
+                yield run, future.result()
+            except Exception as error:
+                yield run, error
+            future.release()  # results go to disk, not into this process's memory
+    finally:
+        if cluster is not None:
+            client.close()
+            cluster.close()
+        elif not isinstance(scheduler, Client):
+            client.close()
+
+
+def run_sweep(
+    sweep: Sweep,
+    *,
+    out: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: Any = None,
+    progress: bool | None = None,
+) -> SweepResult:
+    """Run every run of ``sweep`` not yet in the store, then analyse it.
+
+    Parameters
+    ----------
+    sweep
+        A checked sweep (:func:`twin.experiments.sweep.load_sweep`).
+    out
+        The results store (default :func:`default_store`).
+    workers
+        Local worker processes (default: one per core); 0 runs in this
+        process without Dask.
+    scheduler
+        An existing cluster's address or ``distributed.Client``.
+    progress
+        Progress bar with ETA on stderr: True, False, or None (on a terminal).
+
+    Returns
+    -------
+    SweepResult
+        Read back from the store; a run that raised is in ``failures`` (and
+        is tried again by the next call), the others are not stopped by it.
+    """
+    from tqdm import tqdm
+
+    from twin.experiments.sensitivity import write_analysis
+
+    store = ResultsStore(out if out is not None else default_store(sweep))
+    store.write_manifest(_manifest(sweep), sweep.design)
+    done = store.done()
+    pending = [run for run in sweep.runs if run.key not in done]
+    with tqdm(total=len(sweep.runs), initial=len(sweep.runs) - len(pending), unit="run",
+              desc=sweep.name, file=sys.stderr, smoothing=0.1,
+              disable=None if progress is None else not progress) as bar:
+        for run, outcome in _results(pending, workers=workers, scheduler=scheduler):
+            if isinstance(outcome, BaseException):
+                store.fail(run.key, outcome, point=run.point, seed=run.seed, values=run.values)
+                bar.set_postfix_str(f"{len(store.failed())} failed")
+            else:
+                store.put(run.key, outcome)
+            bar.update(1)
+    result = read_result(sweep, store)
+    write_analysis(result)
+    return result

@@ -1,0 +1,134 @@
+"""A sweep's results store: one Parquet file per finished run.
+
+Layout of the store folder::
+
+    sweep.json              the sweep as run: file, design, run keys, code version
+    design.csv              one row per design point: the value of each parameter
+    runs/<key>.parquet      one finished run (see :func:`twin.experiments.batch.execute`)
+    failed/<key>.json       a run that raised: its error and traceback
+    analysis/               sensitivity and robustness tables and plot
+
+A run's file appears in one ``os.replace`` of a fsynced temporary file, so
+a store killed at any moment holds only whole runs, and a run is done exactly
+when its file exists. Keys hash the run's inputs and twin's code
+(:func:`twin.experiments.sweep.code_version`), so a resumed sweep skips what
+is done and never mixes results of different inputs or code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import traceback
+from pathlib import Path
+
+import pandas as pd
+
+from twin.errors import InputFileError
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a fsynced temporary file and one rename."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # the rename itself survives a power cut
+    finally:
+        os.close(dir_fd)
+
+
+class ResultsStore:
+    """The folder of one or more sweeps' runs.
+
+    Parameters
+    ----------
+    root
+        The store folder (created if absent).
+    """
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        if self.root.exists() and not self.root.is_dir():
+            raise InputFileError("the results store is a file, not a folder", path=self.root,
+                                 fix="choose another --out")
+        try:
+            for folder in (self.runs_dir, self.failed_dir):
+                folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputFileError(f"cannot write the results store: {exc.strerror}",
+                                 path=self.root, fix="choose a writable --out") from None
+        for stale in self.runs_dir.glob(".*.tmp"):  # left by a killed writer
+            stale.unlink(missing_ok=True)
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.root / "runs"
+
+    @property
+    def failed_dir(self) -> Path:
+        return self.root / "failed"
+
+    @property
+    def analysis_dir(self) -> Path:
+        return self.root / "analysis"
+
+    def run_path(self, key: str) -> Path:
+        return self.runs_dir / f"{key}.parquet"
+
+    def done(self) -> set[str]:
+        """Keys of the finished runs."""
+        return {p.stem for p in self.runs_dir.glob("*.parquet")}
+
+    def failed(self) -> dict[str, dict]:
+        """Key -> recorded failure (``error``, ``traceback``, ...) of runs that
+        raised and have not finished since."""
+        done = self.done()
+        failures = {}
+        for path in sorted(self.failed_dir.glob("*.json")):
+            if path.stem not in done:
+                failures[path.stem] = json.loads(path.read_text())
+        return failures
+
+    def put(self, key: str, frame: pd.DataFrame) -> Path:
+        """Store a finished run (atomically) and clear any earlier failure of it."""
+        path = self.run_path(key)
+        atomic_write_bytes(path, frame.to_parquet(index=False))
+        (self.failed_dir / f"{key}.json").unlink(missing_ok=True)
+        return path
+
+    def fail(self, key: str, error: BaseException, **facts) -> None:
+        """Record that a run raised ``error``."""
+        record = {"key": key, **facts, "error": f"{type(error).__name__}: {error}",
+                  "traceback": "".join(traceback.format_exception(error))}
+        atomic_write_bytes(self.failed_dir / f"{key}.json",
+                           json.dumps(record, indent=2, default=str).encode())
+
+    def write_manifest(self, manifest: dict, design: pd.DataFrame) -> None:
+        """Write ``sweep.json`` and ``design.csv`` (replacing earlier ones)."""
+        atomic_write_bytes(self.root / "sweep.json",
+                           json.dumps(manifest, indent=2, default=str).encode())
+        atomic_write_bytes(self.root / "design.csv", design.to_csv(index_label="point").encode())
+
+    def manifest(self) -> dict:
+        path = self.root / "sweep.json"
+        if not path.is_file():
+            raise InputFileError("not a results store (no sweep.json)", path=self.root,
+                                 fix="run 'twin batch SWEEP.yaml --out DIR' first")
+        return json.loads(path.read_text())
+
+    def read(self, keys: list[str] | None = None) -> pd.DataFrame:
+        """The stored rows of the runs ``keys`` (default: every finished run)."""
+        keys = sorted(self.done() if keys is None else set(keys) & self.done())
+        if not keys:
+            return pd.DataFrame()
+        return pd.concat([pd.read_parquet(self.run_path(k)) for k in keys], ignore_index=True)

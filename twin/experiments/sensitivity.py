@@ -1,0 +1,190 @@
+"""Which assumptions drive the conclusion, and how robust it is, from a sweep.
+
+Sensitivity: for each scenario and each who-benefits outcome
+(:data:`twin.experiments.batch.OUTCOMES`), averaged over seeds at each
+design point, the share of its variance due to each swept parameter:
+
+- ``sobol`` designs: first-order and total Sobol indices (SALib, Saltelli
+  estimators) with 95% bootstrap intervals;
+- ``lhs`` designs: first-order indices by RBD-FAST (SALib);
+- ``grid`` designs: first-order indices from the main effects,
+  ``Var(E[Y | X_i]) / Var(Y)`` over the grid.
+
+Robustness: for every group (income quintile, connectivity, ...) and every
+pair of scenarios, the share of runs (design points x seeds) in which one
+gives the group a larger mean benefit than the other, and in which each
+beats the baseline (a benefit > 0).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from twin.experiments.batch import SweepResult
+    from twin.experiments.sweep import Sweep
+
+ROBUSTNESS_METRICS = ("minutes_saved_per_week", "unmet_trips_avoided_per_week")
+"""Benefits whose group means are compared across the sweep."""
+
+_PLOTTED = ("minutes_saved_per_week", "share_to_bottom_40pct", "cost_per_hour_saved")
+
+
+def _main_effects(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """First-order indices of a full grid: variance of the conditional means."""
+    total = y.var()
+    if not np.isfinite(total) or total == 0:
+        return np.full(x.shape[1], np.nan)
+    return np.array([pd.Series(y).groupby(x[:, i]).mean().reindex(x[:, i]).to_numpy().var() / total
+                     for i in range(x.shape[1])])
+
+
+def sensitivity(sweep: "Sweep", outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Sensitivity indices of each outcome of each scenario to each parameter.
+
+    Parameters
+    ----------
+    sweep
+        The sweep (its design and method).
+    outcomes
+        :func:`twin.experiments.batch.outcome_table` of every run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``scenario``, ``outcome``, ``parameter``, ``method``, ``S1``,
+        ``S1_conf``, ``ST``, ``ST_conf`` (NaN where the method gives none, or
+        where the outcome does not vary or is undefined at some point).
+    """
+    from twin.experiments.batch import OUTCOMES
+
+    params = sweep.parameters
+    if not params or outcomes.empty:
+        return pd.DataFrame()
+    labels = [p.label for p in params]
+    method = sweep.spec.design.method
+    x = sweep.design[labels].to_numpy(dtype=np.float64)
+    problem = {"num_vars": len(params), "names": labels,
+               "bounds": [list(p.range) if p.range else [min(p.values), max(p.values)]
+                          for p in params]}
+    rows = []
+    for (scenario, ), table in outcomes.groupby(["scenario"], sort=True):
+        means = table.groupby("point")[list(OUTCOMES)].mean().reindex(range(len(x)))
+        for outcome in OUTCOMES:
+            y = means[outcome].to_numpy(dtype=np.float64)
+            s1 = s1_conf = st = st_conf = np.full(len(params), np.nan)
+            if np.isfinite(y).all() and y.var() > 0:
+                if method == "sobol":
+                    from SALib.analyze import sobol
+
+                    found = sobol.analyze(problem, y, calc_second_order=False,
+                                          seed=sweep.spec.design.seed)
+                    s1, s1_conf, st, st_conf = (found[k] for k in ("S1", "S1_conf", "ST", "ST_conf"))
+                elif method == "lhs":
+                    from SALib.analyze import rbd_fast
+
+                    found = rbd_fast.analyze(problem, x, y, seed=sweep.spec.design.seed)
+                    s1, s1_conf = found["S1"], found["S1_conf"]
+                else:
+                    s1 = _main_effects(x, y)
+            method_name = {"sobol": "sobol", "lhs": "rbd_fast", "grid": "main_effects"}[method]
+            rows += [{"scenario": scenario, "outcome": outcome, "parameter": label,
+                      "method": method_name, "S1": s1[i], "S1_conf": s1_conf[i],
+                      "ST": st[i], "ST_conf": st_conf[i]} for i, label in enumerate(labels)]
+    return pd.DataFrame(rows)
+
+
+def robustness(groups: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """How often one scenario beats another for each group across the sweep.
+
+    Parameters
+    ----------
+    groups
+        Stored group rows (suppressed) of the finished runs.
+    outcomes
+        Unused rows are ignored; kept for the runs' count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``dimension``, ``group``, ``metric``, ``scenario``, ``other``
+        (another scenario, or ``baseline``), ``p_better`` and ``p_worse``
+        (share of the runs where the group's mean benefit under ``scenario``
+        is larger / smaller than under ``other``; the rest are ties) and
+        ``runs`` (runs where both are shown for the group).
+    """
+    if groups.empty:
+        return pd.DataFrame()
+    rows = []
+    kept = groups[groups["metric"].isin(ROBUSTNESS_METRICS)]
+    wide = kept.pivot_table(index=["dimension", "group", "metric", "run"], columns="scenario",
+                            values="mean")
+    scenarios = list(wide.columns)
+    for (dimension, group, metric), table in wide.groupby(level=[0, 1, 2], sort=True):
+        for a in scenarios:
+            others = [(b, table[b]) for b in scenarios if b != a]
+            others.append(("baseline", pd.Series(0.0, index=table.index)))
+            for b, theirs in others:
+                both = table[a].notna() & theirs.notna()
+                n = int(both.sum())
+                if not n:
+                    continue
+                mine, other = table[a][both], theirs[both]
+                rows.append({"dimension": dimension, "group": group, "metric": metric,
+                             "scenario": a, "other": b, "p_better": float((mine > other).mean()),
+                             "p_worse": float((mine < other).mean()), "runs": n})
+    return pd.DataFrame(rows)
+
+
+def sensitivity_plot(table: pd.DataFrame) -> bytes | None:
+    """PNG: one heat map per outcome (scenarios x parameters) of the total
+    index (first-order where the method gives no total)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    if table.empty:
+        return None
+    column = "ST" if table["ST"].notna().any() else "S1"
+    outcomes = [o for o in _PLOTTED if o in set(table["outcome"])]
+    scenarios = sorted(table["scenario"].unique())
+    params = list(dict.fromkeys(table["parameter"]))
+    figure = Figure(figsize=(4.2 * len(outcomes), 0.5 * len(scenarios) + 2.6), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(1, len(outcomes), squeeze=False)[0]
+    for ax, outcome in zip(axes, outcomes):
+        grid = (table[table["outcome"] == outcome]
+                .pivot(index="scenario", columns="parameter", values=column)
+                .reindex(index=scenarios, columns=params))
+        image = ax.imshow(grid.to_numpy(dtype=float).clip(0, 1), vmin=0, vmax=1, cmap="viridis",
+                          aspect="auto")
+        ax.set_xticks(range(len(params)), [p.split(".")[-2] if p.endswith(".value") else
+                                           p.split(".")[-1] for p in params],
+                      rotation=30, ha="right", fontsize=8)
+        ax.set_yticks(range(len(scenarios)), scenarios if ax is axes[0] else [""] * len(scenarios),
+                      fontsize=8)
+        ax.set_title(f"{outcome}\n({column}; blank: no variation)", fontsize=9)
+    figure.colorbar(image, ax=list(axes), shrink=0.8, label=f"Sobol {column} (share of variance)")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    return buffer.getvalue()
+
+
+def write_analysis(result: "SweepResult") -> None:
+    """Write ``analysis/`` beside the runs: outcomes.csv, groups.csv
+    (suppressed), sensitivity.csv, robustness.csv, failures.csv and
+    sensitivity.png; replaced as a whole."""
+    from twin.experiments.store import atomic_folder
+
+    with atomic_folder(result.store.analysis_dir) as tmp:
+        result.outcomes.to_csv(tmp / "outcomes.csv", index=False)
+        result.groups.to_csv(tmp / "groups.csv", index=False)
+        result.sensitivity.to_csv(tmp / "sensitivity.csv", index=False)
+        result.robustness.to_csv(tmp / "robustness.csv", index=False)
+        result.failures.to_csv(tmp / "failures.csv", index=False)
+        png = sensitivity_plot(result.sensitivity)
+        if png is not None:
+            (tmp / "sensitivity.png").write_bytes(png)
