@@ -37,9 +37,9 @@ from harness import (  # noqa: E402
     versions,
 )
 
-CASES = ("routing", "day", "memory", "week", "dispatch", "compile", "scaling")
+CASES = ("routing", "day", "memory", "week", "dispatch", "compile", "scaling", "batch")
 """``bench_<case>.py`` modules, in the order they run (scaling plots what the
-others measured, so it comes last)."""
+cases before it measured; batch, which it does not plot, comes last)."""
 
 
 def main(argv=None) -> int:

@@ -25,6 +25,18 @@ from twin.experiments.sweep import load_sweep
 REPO = Path(__file__).resolve().parents[2]
 
 
+def numba_threads() -> int:
+    import numba
+
+    return numba.config.NUMBA_NUM_THREADS
+
+
+def cities_loaded() -> int:
+    from twin.experiments.batch import _prepared_city
+
+    return _prepared_city.cache_info().misses
+
+
 def stored(store: Path) -> pd.DataFrame:
     """Every stored row, in a fixed order."""
     rows = ResultsStore(store).read()
@@ -60,6 +72,9 @@ def test_two_worker_processes_give_the_in_process_results(sweep_path, reference,
     assert len(client.scheduler_info()["workers"]) == 2
     pids = set(client.run(os.getpid).values())
     assert len(pids) == 2 and os.getpid() not in pids  # separate processes
+    # One numba thread per single-threaded worker; the city loaded once per worker.
+    assert set(client.run(numba_threads).values()) == {1}
+    assert set(client.run(cities_loaded).values()) == {1}
     pd.testing.assert_frame_equal(stored(tmp_path / "dask"), stored(reference[0]))
 
 
@@ -142,3 +157,31 @@ def test_a_failing_run_is_recorded_and_the_rest_finish(tmp_path):
     assert result.exit_code == 1
     assert "0 of 2 runs done, 2 failed" in result.stdout and "failed run" in result.stdout
     assert len(list((tmp_path / "store" / "failed").glob("*.json"))) == 2
+
+
+def test_a_run_stores_what_twin_compare_reports_for_the_same_seed(tmp_path):
+    from twin.experiments.batch import execute
+    from twin.experiments.compare import SHARE_TO_BOTTOM, compare
+    from twin.scenario import load_scenario
+    from sweeps import HELSINKI
+
+    path = sweep_file(tmp_path, seeds=1, parameters="  []\n")
+    (run,) = load_sweep(path).runs
+    stored_rows = execute(run)
+    comparison = compare(load_scenario(HELSINKI / "baseline.yaml"),
+                         [load_scenario(HELSINKI / n) for n in ("parking_app.yaml", "access_centres.yaml")],
+                         replications=1, residents=500, days=1, seed=run.seed, progress=False)
+    groups = comparison.by_group(k=10)
+    shown = stored_rows[stored_rows["dimension"] != "outcome"]
+    pd.testing.assert_frame_equal(
+        shown[["scenario", "dimension", "group", "metric", "mean"]].reset_index(drop=True),
+        groups[["scenario", "dimension", "group", "metric", "mean"]].reset_index(drop=True))
+    outcome = stored_rows[stored_rows["dimension"] == "outcome"].set_index(["scenario", "metric"])["mean"]
+    equity = comparison.equity().query("of == 'minutes_saved_per_week'").set_index(["scenario", "measure"])
+    costs = comparison.costs().set_index("scenario")
+    for name in ("parking_app", "access_centres"):
+        assert outcome[(name, "share_to_bottom_40pct")] == pytest.approx(equity.at[(name, SHARE_TO_BOTTOM), "mean"])
+        assert outcome[(name, "concentration_index")] == pytest.approx(
+            equity.at[(name, "concentration_index"), "mean"], nan_ok=True)
+        assert outcome[(name, "cost_per_hour_saved")] == pytest.approx(
+            costs.at[name, "cost_per_hour_saved"], nan_ok=True)

@@ -1,0 +1,190 @@
+"""Batch sweeps on Dask (``twin batch``): runs per minute on 1 and 2 local
+worker processes, the scheduling overhead per run against a plain loop
+calling the same function, and (size ``large``) the city-scale study: 1M
+residents on Porto, the baseline and the Helsinki scenario set x 10 seeds,
+against ``twin compare`` of the same runs, wall time and peak memory of the
+whole process tree."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from harness import REPO, Context, Row, Timing, fmt_ratio, fmt_s
+
+SECTION = "8. Batch sweeps on Dask"
+TARGET_SPEEDUP = 1.8
+TARGET_OVERHEAD = 0.05
+TARGET_STUDY_S = 120.0
+TARGET_STUDY_BYTES = 4e9
+HELSINKI = REPO / "scenarios" / "helsinki"
+N_RUNS = 12
+"""Runs per timed sweep (12 x 3 simulations of 2,000 residents for 2 days)."""
+
+
+def _sweep_file(folder: Path, *, first_seed: int, seeds: int, residents: int, scenarios: list[str],
+                days: int | None = 2, city: str | None = None) -> Path:
+    path = folder / f"sweep-{first_seed}.yaml"
+    listed = ", ".join(str(HELSINKI / s) for s in scenarios)
+    fixed = f"fixed: {{city: {city}}}\n" if city else ""
+    path.write_text(
+        f"name: bench\nbaseline: {HELSINKI / 'baseline.yaml'}\nscenarios: [{listed}]\n"
+        f"residents: {residents}\n" + (f"days: {days}\n" if days else "")
+        + f"seeds: {list(range(first_seed, first_seed + seeds))}\n{fixed}design: {{method: grid}}\n")
+    return path
+
+
+def _throughput(ctx: Context) -> list[Row]:
+    import numba
+
+    from twin.experiments.batch import _client, _results, execute, run_sweep
+    from twin.experiments.sweep import load_sweep
+
+    rows = []
+    scenarios = ["parking_app.yaml", "access_centres.yaml"]
+    with tempfile.TemporaryDirectory(prefix="twin-bench-batch-") as tmp:
+        folder = Path(tmp)
+        warm = load_sweep(_sweep_file(folder, first_seed=1000, seeds=4, residents=2000, scenarios=scenarios))
+        timed = load_sweep(_sweep_file(folder, first_seed=1, seeds=N_RUNS, residents=2000, scenarios=scenarios))
+        clusters = {n: _client(n, None) for n in (1, 2)}
+        try:
+            for n, (client, _) in clusters.items():  # every worker loads the city and kernels
+                run_sweep(warm, out=folder / f"warm-{n}", scheduler=client, progress=False)
+            threads = numba.get_num_threads()
+            numba.set_num_threads(1)  # as on a worker
+            for run in warm.runs:
+                execute(run)
+            times: dict[str, list[float]] = {"loop": [], "dask 1": [], "1 worker": [], "2 workers": []}
+            for repeat in range(ctx.repeat):  # alternate, so load from other processes hits all alike
+                start = time.perf_counter()
+                for run in timed.runs:
+                    execute(run)
+                times["loop"].append(time.perf_counter() - start)
+                start = time.perf_counter()
+                for _ in _results(list(timed.runs), workers=None, scheduler=clusters[1][0]):
+                    pass
+                times["dask 1"].append(time.perf_counter() - start)
+                for n in (1, 2):
+                    start = time.perf_counter()
+                    run_sweep(timed, out=folder / f"store-{n}-{repeat}", scheduler=clusters[n][0],
+                              progress=False)
+                    times[f"{n} worker{'s' if n > 1 else ''}"].append(time.perf_counter() - start)
+            numba.set_num_threads(threads)
+        finally:
+            for client, cluster in clusters.values():
+                client.close()
+                cluster.close()
+    t = {name: Timing(values) for name, values in times.items()}
+    per_min = {n: N_RUNS / t[n].median * 60 for n in ("1 worker", "2 workers")}
+    speedup = t["1 worker"].median / t["2 workers"].median
+    what = f"{N_RUNS} runs, each the baseline + 2 scenarios, 2,000 Helsinki residents, 2 days"
+    rows.append(Row(SECTION, "runs per minute, 1 local worker process", f"{per_min['1 worker']:.0f} runs/min",
+                    notes=f"{what}; twin batch's run_sweep into a fresh store, cluster warm; sweep {t['1 worker']}"))
+    rows.append(Row(SECTION, "runs per minute, 2 local worker processes", f"{per_min['2 workers']:.0f} runs/min",
+                    f"{per_min['1 worker']:.0f} runs/min (1 worker)", f"{speedup:.2f}x",
+                    target=f">= {TARGET_SPEEDUP}x", met=speedup >= TARGET_SPEEDUP,
+                    notes=f"sweep {t['2 workers']}; ratio = speed-up over 1 worker"))
+    overhead = (t["dask 1"].median - t["loop"].median) / t["loop"].median
+    per_run_ms = (t["dask 1"].median - t["loop"].median) / N_RUNS * 1e3
+    rows.append(Row(SECTION, "scheduling overhead per run (Dask, 1 worker) vs a plain loop",
+                    f"{t['dask 1']}", f"{t['loop']} (plain loop)", fmt_ratio(t["loop"].median, t["dask 1"].median),
+                    target=f"<= {TARGET_OVERHEAD:.0%}", met=overhead <= TARGET_OVERHEAD,
+                    notes=f"overhead {overhead:+.1%} ({per_run_ms:+.0f} ms per run); both call "
+                          f"twin.experiments.batch.execute on the same {N_RUNS} runs, numba on 1 thread, the loop "
+                          "in this process, Dask on a warm 1-worker local cluster (submit, run, send the "
+                          "result back); storing and analysing them (run_sweep) adds "
+                          f"{(t['1 worker'].median - t['dask 1'].median) / N_RUNS * 1e3:.0f} ms per run"))
+    return rows
+
+
+def _peak_tree_rss(process: subprocess.Popen, peak: list[int]) -> None:
+    """Sample the summed RSS of a process and its descendants until it exits."""
+    import psutil
+
+    root = psutil.Process(process.pid)
+    while process.poll() is None:
+        total = 0
+        try:
+            for proc in [root, *root.children(recursive=True)]:
+                try:
+                    total += proc.memory_info().rss
+                except psutil.Error:
+                    pass
+        except psutil.Error:
+            break
+        peak[0] = max(peak[0], total)
+        time.sleep(0.2)
+
+
+def _timed_process(command: list[str]) -> tuple[float, int, float]:
+    """Wall time, peak RSS of the process tree and CPU use (cores) of a command
+    (the CPU time of the process and the descendants it waited for)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = [0]
+    sampler = threading.Thread(target=_peak_tree_rss, args=(process, peak))
+    sampler.start()
+    _, err = process.communicate()
+    wall = time.perf_counter() - start
+    sampler.join()
+    if process.returncode not in (0, None):
+        raise RuntimeError(f"{' '.join(command[:4])} failed: {err[-500:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, peak[0], busy / wall
+
+
+def _city_scale(ctx: Context) -> list[Row]:
+    if not ctx.porto_pbf.is_file():
+        return [Row(SECTION, "city-scale study on Porto", "skipped", notes=f"{ctx.porto_pbf} is absent")]
+    scenarios = sorted(p.name for p in HELSINKI.glob("*.yaml")
+                       if p.name not in ("baseline.yaml", "sweep.yaml"))
+    with tempfile.TemporaryDirectory(prefix="twin-bench-porto-") as tmp:
+        folder = Path(tmp)
+        sweep = _sweep_file(folder, first_seed=1, seeds=10, residents=1_000_000, scenarios=scenarios,
+                            days=None, city=str(ctx.porto_pbf))
+        ctx.log("  warming the caches: the Porto city and the kernels (one run of one seed)")
+        warm = _sweep_file(folder, first_seed=100, seeds=1, residents=1000, scenarios=scenarios,
+                           days=1, city=str(ctx.porto_pbf))
+        subprocess.run([sys.executable, "-m", "twin", "batch", str(warm), "--out", str(folder / "warm"),
+                        "--workers", "1"], env={**os.environ, "PYTHONPATH": str(REPO)}, check=True,
+                       capture_output=True)
+        ctx.log("  twin batch: 80 runs of 1,000,000 residents for 7 days on 2 worker processes")
+        wall, peak, cores = _timed_process([sys.executable, "-m", "twin", "batch", str(sweep),
+                                            "--out", str(folder / "store"), "--workers", "2"])
+        ctx.log("  the reference: twin compare -n 1000000 -r 10 of the same set on Porto")
+        moved = folder / "porto"
+        moved.mkdir()
+        for name in ["baseline.yaml", *scenarios]:
+            text = (HELSINKI / name).read_text().replace("city: helsinki", f"city: {ctx.porto_pbf}")
+            (moved / name).write_text(text)
+        ref_wall, ref_peak, ref_cores = _timed_process(
+            [sys.executable, "-m", "twin", "compare", str(moved), "-n", "1000000", "-r", "10",
+             "--out", str(folder / "compare")])
+    gb = 1e9
+    return [
+        Row(SECTION, "city-scale study: 1M Porto residents, baseline + 7 scenarios x 10 seeds (wall)",
+            fmt_s(wall), f"{fmt_s(ref_wall)} (twin compare)", fmt_ratio(ref_wall, wall),
+            target=f"<= {TARGET_STUDY_S:.0f} s", met=wall <= TARGET_STUDY_S,
+            notes=f"twin batch --workers 2, a fresh process, city and kernels cached on disk; "
+                  f"{cores:.2f} cores busy on average (twin compare: {ref_cores:.2f}); 1 run each"),
+        Row(SECTION, "city-scale study: peak memory of the process tree",
+            f"{peak / gb:.1f} GB", f"{ref_peak / gb:.1f} GB (twin compare)", fmt_ratio(ref_peak, peak),
+            target=f"<= {TARGET_STUDY_BYTES / gb:.0f} GB", met=peak <= TARGET_STUDY_BYTES,
+            notes="summed RSS of the batch process, the Dask scheduler and both workers, sampled every 0.2 s"),
+    ]
+
+
+def run(ctx: Context) -> list[Row]:
+    rows = _throughput(ctx)
+    if "large" in ctx.sizes:
+        rows += _city_scale(ctx)
+    return rows
