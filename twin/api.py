@@ -151,12 +151,15 @@ class ComparisonResult:
 
     Attributes
     ----------
+    ranking
+        Scenarios best first: verdict, mean benefits, share of the gains to
+        the poorest 40%, hours saved, cost per hour saved (with 95% CIs).
     by_group
         Benefit by group (income quintile, connectivity, apps, mobility,
         water supply) per scenario and metric, mean with 95% CI over replications.
     who_benefits
-        One row per scenario: minutes saved by income quintile, share to
-        the poorest 40%, concentration index, cost per hour saved.
+        One row per scenario: minutes saved by income quintile, share of the
+        gains to the poorest 40%, concentration index, cost per hour saved.
     equity
         Concentration index, share to the poorest 40%, Gini and Palma.
     costs
@@ -173,6 +176,7 @@ class ComparisonResult:
         self.city = city
         self.k = k
         self.tables: Tables = Tables(comparison, k=k)
+        self.ranking = self.tables.ranking
         self.by_group = self.tables.groups
         self.who_benefits = self.tables.who_benefits
         self.equity = self.tables.equity
@@ -290,7 +294,7 @@ def compare(
     Examples
     --------
     >>> result = twin.compare("scenarios/helsinki", residents=1000, days=2, replications=3)
-    >>> result.who_benefits[["scenario", "share_to_bottom_40pct"]]
+    >>> result.ranking[["scenario", "verdict", "share_of_gains_to_poorest_40pct"]]
     """
     from twin.experiments.compare import compare as run_comparison
 

@@ -36,13 +36,15 @@ from twin.experiments.sweep import RunSpec, Sweep
 OUTCOMES = {
     "minutes_saved_per_week": "mean minutes saved per resident-week",
     "unmet_trips_avoided_per_week": "mean unmet trips avoided per resident-week",
-    "share_to_bottom_40pct": "share of the minutes saved reaching the poorest 40%",
+    "share_of_gains_to_poorest_40pct": "share of the time gains going to the poorest 40% (Q1, Q2)",
     "concentration_index": "concentration index of the minutes saved over income (< 0: pro-poor)",
-    "hours_saved_per_year": "hours saved per year, all residents",
-    "residents_newly_served": "residents newly served",
-    "cost_per_hour_saved": "yearly cost per hour saved",
+    "hours_saved_per_year": "hours saved per year, in people of the city (or per 1,000 residents)",
+    "people_newly_served": "people newly served, likewise",
+    "cost_per_hour_saved": "yearly cost / hours saved per year (NaN: no saving, or no stated population)",
 }
-"""Scalar who-benefits outcomes stored per run and scenario."""
+"""Scalar who-benefits outcomes stored per run and scenario: one run's point
+estimates of what :meth:`Comparison.equity` and :meth:`Comparison.costs`
+report over replications (a sweep's spread over seeds is its uncertainty)."""
 
 PARAM_PREFIX = "param:"
 """Prefix of the parameter columns in stored rows."""
@@ -97,14 +99,18 @@ def execute(run: RunSpec) -> pd.DataFrame:
     """
     from twin.abm import TravelParams
     from twin.experiments.compare import (
+        POOREST_40PCT,
         Comparison,
         _concat_categorical,
         _ledger,
         _population_rows,
+        _share,
+        cost_currency,
     )
     from twin.interventions import World, apply_interventions
     from twin.outcomes.benefits import paired_benefits
-    from twin.outcomes.equity import concentration_index, share_to_bottom
+    from twin.outcomes.equity import concentration_index
+    from twin.outcomes.expansion import expansion_for
     from twin.residents import synthesize_for_city
     from twin.residents.model import ResidentModel
     from twin.scenario import scenario_from_mapping
@@ -131,10 +137,11 @@ def execute(run: RunSpec) -> pd.DataFrame:
         paired = paired_benefits(before, after)
         paired["essential_travel_min_per_week"] = after["essential_travel_min_per_week"].to_numpy(np.float32)
         benefits[scenario.name] = paired
+    currency, price_year = cost_currency(scenarios)
     comparison = Comparison(
         baseline=base, scenarios=scenarios, replications=1, residents=base.residents,
-        days=base.days, seed=run.seed, currency=model.currency,
-        population=_concat_categorical([_population_rows(before, replication=0)]),
+        days=base.days, seed=run.seed, expansion=expansion_for(base, city, base.residents),
+        currency=currency, price_year=price_year, population=_concat_categorical([_population_rows(before, replication=0)]),
         benefits=benefits,
         yearly_cost={s.name: sum(i.cost.yearly for i in s.interventions
                                  if i not in base.interventions) for s in scenarios},
@@ -144,19 +151,23 @@ def execute(run: RunSpec) -> pd.DataFrame:
     groups = groups.drop(columns=[c for c in groups.columns if c.startswith("ci95")])
     costs = comparison.costs().set_index("scenario")
     income = comparison.population["income_eur"].to_numpy()
+    poorest = comparison.population["income_quintile"].isin(POOREST_40PCT).to_numpy()
     overall = groups[groups["dimension"] == "all"].set_index(["scenario", "metric"])["mean"]
     saved = {name: frame["minutes_saved_per_week"].to_numpy() for name, frame in benefits.items()}
+    hours = costs["hours_saved_per_year"]
     outcome_rows = []
     for name in benefits:
         values = {
             "minutes_saved_per_week": overall.get((name, "minutes_saved_per_week"), np.nan),
             "unmet_trips_avoided_per_week": overall.get((name, "unmet_trips_avoided_per_week"), np.nan),
             # As Comparison.equity() gives them, without its other measures (1M-element sorts).
-            "share_to_bottom_40pct": share_to_bottom(saved[name], income),
+            "share_of_gains_to_poorest_40pct": _share(np.maximum(saved[name], 0.0), poorest),
             "concentration_index": concentration_index(saved[name], income),
-            "hours_saved_per_year": costs.at[name, "hours_saved_per_year"],
-            "residents_newly_served": costs.at[name, "residents_newly_served"],
-            "cost_per_hour_saved": costs.at[name, "cost_per_hour_saved"],
+            "hours_saved_per_year": hours[name],
+            "people_newly_served": costs.at[name, "people_newly_served"],
+            # One run has no CI, so Comparison.costs() gives no ratio: its point estimate.
+            "cost_per_hour_saved": (comparison.yearly_cost[name] / hours[name]
+                                    if hours[name] > 0 and comparison.expansion.stated else np.nan),
         }
         outcome_rows += [{"scenario": name, "dimension": "outcome", "group": "all", "metric": metric,
                           "mean": float(value)} for metric, value in values.items()]

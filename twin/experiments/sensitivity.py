@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 ROBUSTNESS_METRICS = ("minutes_saved_per_week", "unmet_trips_avoided_per_week")
 """Benefits whose group means are compared across the sweep."""
 
-_PLOTTED = ("minutes_saved_per_week", "share_to_bottom_40pct", "cost_per_hour_saved")
+_PLOTTED = ("minutes_saved_per_week", "share_of_gains_to_poorest_40pct", "cost_per_hour_saved")
 
 
 def _main_effects(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -59,7 +59,8 @@ from twin._validation import config_error_from_validation, read_yaml_mapping
 from twin.errors import ConfigError, TwinError
 
 SHARED_FIELDS = ("residents", "days")
-"""Top-level scenario fields a parameter sets for every run, baseline included."""
+"""Top-level scenario fields a parameter sets for every run, baseline
+included (as does ``population.value``, the people the residents stand for)."""
 
 _FILE_FIELDS = ("city", "facility_files", "population_grid")
 _PAIRING_FIELDS = ("city", "resident_model", "facility_files", "population_grid", "seed", "name")
@@ -244,9 +245,10 @@ def load_sweep(path: str | Path) -> Sweep:
     folder = path.resolve().parent
     base = load_scenario(folder / spec.baseline)
     scenarios = [load_scenario(folder / file) for file in spec.scenarios]
-    from twin.experiments.compare import check_comparable
+    from twin.experiments.compare import check_comparable, cost_currency
 
     check_comparable(base, scenarios, paths=[folder / f for f in spec.scenarios])
+    cost_currency(scenarios, paths=[folder / f for f in spec.scenarios])
     model_path = resolve_model_path(base.resident_model)
     mappings = {"baseline": base.model_dump(mode="json"),
                 **{s.name: s.model_dump(mode="json") for s in scenarios}}
@@ -387,7 +389,7 @@ def _targets(parameter: Parameter, mappings: dict, model: dict, *, path: Path, f
         raise ConfigError(f"{steps[0]!r} is the same for the baseline and every scenario and "
                           "cannot be swept", path=path, field=field,
                           fix="sweep resident_model.<field>, residents, days or an intervention field")
-    if steps and steps[0] in SHARED_FIELDS and len(steps) == 1:
+    if steps and (steps[0] in SHARED_FIELDS and len(steps) == 1 or steps[0] == "population"):
         return [(name, steps) for name in mappings]
     compared = [name for name in mappings if name != "baseline"]
     names = parameter.scenarios if parameter.scenarios is not None else compared
