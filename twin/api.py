@@ -182,30 +182,28 @@ class ComparisonResult:
         self.equity = self.tables.equity
         self.costs = self.tables.costs
 
-    def by_area(self, *, cell_m: float | None = None) -> "gpd.GeoDataFrame":
-        """Mean benefit per resident by square grid cell of home, small cells
-        left out (as small groups are).
-
-        Parameters
-        ----------
-        cell_m
-            Cell side in metres (default: about 60 cells over the homes).
+    def by_area(self) -> "gpd.GeoDataFrame":
+        """Mean benefit per resident by cell of the city's fixed square grid
+        (:func:`twin.ui.areas.area_cell_m`), small cells left out as small
+        groups are.
 
         Returns
         -------
         geopandas.GeoDataFrame
             ``scenario``, ``cell``, ``metric``, ``residents``, ``mean``,
-            ``ci95_low``, ``ci95_high``, ``share_of_total``, cell polygons in EPSG:4326.
+            ``ci95_low``, ``ci95_high``, ..., cell polygons in EPSG:4326;
+            ``attrs`` give ``cell_m``, ``k`` and the suppressed cells.
         """
         import geopandas as gpd
         from shapely.geometry import Polygon
 
-        from twin.ui.areas import benefit_by_area, default_cell_m
+        from twin.ui.areas import benefit_by_area
 
-        cell_m = cell_m or default_cell_m(self.city)
-        frame = benefit_by_area(self.comparison, self.city, cell_m=cell_m, k=self.k)
+        frame = benefit_by_area(self.comparison, self.city, k=self.k)
         geometry = [Polygon(ring) for ring in frame.pop("polygon")]
-        return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+        areas = gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+        areas.attrs.update(frame.attrs)
+        return areas
 
     def write(self, out: str | Path, *, per_resident: bool = False) -> Path:
         """Write the folder ``twin compare`` writes (tables, charts, summary.html)."""
@@ -266,6 +264,7 @@ def compare(
     days: int | None = None,
     seed: int | None = None,
     k: int = MIN_CELL_RESIDENTS,
+    allow_small_k: bool = False,
     progress: bool | None = False,
 ) -> ComparisonResult:
     """Compare scenarios with a baseline over replications with common random numbers.
@@ -281,7 +280,8 @@ def compare(
     residents, days, seed
         Default: the baseline's.
     k
-        Suppress group cells under ``k`` residents.
+        Suppress group cells under ``k`` residents (under 10 only with
+        ``allow_small_k=True``).
     progress
         Show a progress bar on stderr (None: only on a terminal).
 
@@ -298,9 +298,9 @@ def compare(
     """
     from twin.experiments.compare import compare as run_comparison
 
-    if k <= 0:
-        raise ConfigError(f"must be a positive whole number, got {k}", field="k",
-                          fix=f"pass e.g. k={MIN_CELL_RESIDENTS}")
+    from twin.outcomes.suppression import check_k
+
+    k = check_k(k, allow_small=allow_small_k, option="k")
     base, scenarios, _ = scenario_set(paths, baseline)
     city = _load_city(base)
     comparison = run_comparison(base, scenarios, replications=replications, residents=residents,

@@ -113,7 +113,7 @@ class SweepFile(BaseModel):
     residents: int | None = Field(None, gt=0)
     days: int | None = Field(None, gt=0)
     seeds: int | list[int] = 1
-    k: int = Field(10, gt=0)
+    k: int = Field(10, ge=10)  # stored group cells under k are left out; never under 10
     fixed: dict[str, Any] = Field(default_factory=dict)
     design: Design
     parameters: list[Parameter] = Field(default_factory=list)
