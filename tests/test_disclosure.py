@@ -21,7 +21,8 @@ from disclosure import Release, atoms, attack, hidden_unions
 from twin.experiments.compare import DIMENSIONS, compare
 from twin.experiments.run import run_scenario
 from twin.scenario import load_scenario
-from twin.ui import areas, data
+from twin.ui import data
+from twin.viz import areas
 
 HELSINKI = Path(__file__).resolve().parents[1] / "scenarios" / "helsinki"
 RESIDENTS, DAYS, SEED = 400, 1, 1

@@ -173,6 +173,9 @@ def compare(
     who_benefits.csv, equity.csv, costs.csv, charts/*.png and summary.html
     (opens offline) into the results folder, replacing it only on success.
     """
+    import warnings
+
+    from twin.city import load_city
     from twin.experiments.compare import compare as run_comparison
     from twin.experiments.compare import check_comparable
     from twin.experiments.limits import check_days, check_fits, check_replications
@@ -218,16 +221,21 @@ def compare(
         check_fits(residents or base.residents, replications=replications, scenarios=len(scenarios),
                    **_named("--residents", residents, baseline_file))
         out_dir = check_output_folder(out or Path("comparisons") / baseline_file.parent.name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # kept in city.warnings, printed once
+            city = load_city(base.city, facility_files=base.facility_files,
+                             population_grid=base.population_grid)
         result = run_comparison(base, scenarios, replications=replications, residents=residents,
-                                days=days, seed=seed)
-        tables = write_report(result, out_dir, k=k, per_resident=per_resident)
+                                days=days, seed=seed, city=city)
+        tables = write_report(result, out_dir, k=k, per_resident=per_resident, city=city)
     except TwinError as error:
         _fail(error)
     for warning in result.warnings:
         typer.echo(f"warning: {warning}")
     typer.echo(who_benefits_text(tables))
     typer.echo(f"wrote {out_dir}/ (summary.html, benefits_by_group.parquet/.csv, who_benefits.csv, "
-               f"equity.csv, costs.csv, charts/{', per_resident.parquet' if per_resident else ''}) "
+               f"equity.csv, costs.csv, benefit_by_area.gpkg/.parquet/.csv, charts/"
+               f"{', per_resident.parquet' if per_resident else ''}) "
                f"in {result.wall_time_s:.1f} s of simulation")
 
 

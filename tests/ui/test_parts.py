@@ -12,7 +12,8 @@ from twin.experiments.compare import compare
 from twin.interventions import REGISTRY
 from twin.outcomes.benefits import group_benefits
 from twin.scenario import load_scenario
-from twin.ui import areas, data
+from twin.ui import data
+from twin.viz import areas
 from twin.ui.fields import describe
 from twin.scenario import check_intervention, scenario_from_mapping
 from twin.ui.scenarios import Draft, load_set, scenario_sets, templates, to_yaml

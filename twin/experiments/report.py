@@ -22,11 +22,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 import twin
+from twin.city import City
 from twin.experiments.compare import Comparison, clear
 from twin.experiments.numbers import money, number, percent, whole, with_ci
 from twin.experiments.store import atomic_folder
 from twin.outcomes.benefits import BENEFITS
 from twin.outcomes.groups import MIN_CELL_RESIDENTS
+from twin.viz.areas import benefit_by_area
+from twin.viz.gis import benefit_by_area_files
 
 QUINTILES = ("Q1", "Q2", "Q3", "Q4", "Q5")
 
@@ -370,6 +373,7 @@ FILES = {
     "equity.csv": "shares of gains and losses to the poorest 40%, concentration index, Gini and Palma",
     "costs.csv": "yearly cost, hours saved a year, people newly served, cost per unit",
     "charts/chart_data.csv": "the data behind every chart",
+    "benefit_by_area.gpkg": "benefit by cell of the city's grid, for QGIS (also .parquet, GeoParquet, and .csv)",
     "comparison.json": "parameters, seeds, population, currency, k, warnings, versions",
 }
 """What a results folder holds besides the charts and this summary."""
@@ -381,11 +385,13 @@ def write_report(
     *,
     k: int = MIN_CELL_RESIDENTS,
     per_resident: bool = False,
+    city: City | None = None,
 ) -> Tables:
     """Write the results folder ``out`` atomically (replaced only on success).
 
     Files: :data:`FILES`, ``benefits_by_group.parquet``, ``charts/*.png``,
-    ``summary.html`` (charts embedded, opens offline) and, with
+    ``summary.html`` (charts embedded, opens offline), with the compared
+    ``city`` benefit by area (:data:`twin.viz.gis.AREA_FILES`) and, with
     ``per_resident``, ``per_resident.parquet`` (microdata, not suppressed).
 
     Returns
@@ -410,6 +416,8 @@ def write_report(
             images[(chart.scenario, chart.metric)] = png
         (tmp / "summary.html").write_text(_html(tables, images), encoding="utf-8")
         (tmp / "comparison.json").write_text(json.dumps(_facts(tables), indent=2, default=str))
+        if city is not None:
+            benefit_by_area_files(benefit_by_area(comparison, city, k=k), city.crs, tmp)
         if per_resident:
             comparison.per_resident().to_parquet(tmp / "per_resident.parquet", index=False)
     return tables

@@ -13,7 +13,7 @@ The rule (also in README.md):
   only grows with ``k`` and with the replications a table pools: a table at a
   larger ``k``, or pooling more replications, shows nothing that the table at
   the smaller ``k`` or from fewer replications hides.
-- Areas are one fixed grid per city (:func:`twin.ui.areas.area_cell_m`), never
+- Areas are one fixed grid per city (:func:`twin.viz.areas.area_cell_m`), never
   a user-chosen cell size, so no published cell is the union of others.
 - A ``k`` under the default needs an explicit option, and every output states
   the ``k`` it used.

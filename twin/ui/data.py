@@ -37,7 +37,7 @@ from twin.experiments.compare import Comparison, compare
 from twin.experiments.report import Tables, write_report
 from twin.outcomes.groups import connectivity_group, mobility_group
 from twin.residents import WATER_SUPPLIES, load_resident_model, synthesize_for_city
-from twin.ui import areas
+from twin.viz import areas, gis
 from twin.scenario import scenario_from_mapping
 from twin.ui.scenarios import templates, to_yaml
 
@@ -229,7 +229,7 @@ def merge(parts: list[Comparison]) -> Comparison:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def area_table(source: str, _comparison: Comparison, key: str, *, k: int) -> pd.DataFrame:
-    """:func:`twin.ui.areas.benefit_by_area`, cached by the run's ``key``."""
+    """:func:`twin.viz.areas.benefit_by_area`, cached by the run's ``key``."""
     return areas.benefit_by_area(_comparison, city(source), k=k)
 
 
@@ -254,14 +254,14 @@ def report_zip(_comparison: Comparison, key: str, *, k: int, extra: dict[str, by
 
 
 def export_files(source: str, c: Comparison, key: str, *, k: int, scenario_city: str) -> dict[str, bytes]:
-    """Every file the Export page offers: :func:`report_zip` with
-    ``benefit_by_area.csv`` (the city's grid) and the scenarios as YAML."""
-    area = area_table(source, c, key, k=k)
-    extra = {
-        "benefit_by_area.csv": area.assign(polygon=area["polygon"].map(json.dumps)).to_csv(index=False).encode(),
-        **{f"scenarios/{scenario.name}.yaml": to_yaml(scenario, city=scenario_city).encode()
-           for scenario in [c.baseline, *c.scenarios]},
-    }
+    """Every file the Export page offers: :func:`report_zip` with benefit by
+    area on the city's grid (:data:`twin.viz.gis.AREA_FILES`) and the
+    scenarios as YAML."""
+    with tempfile.TemporaryDirectory(prefix="twin-areas-") as tmp:
+        areas_written = gis.benefit_by_area_files(area_table(source, c, key, k=k), city(source).crs, tmp)
+        extra = {name: path.read_bytes() for name, path in areas_written.items()}
+    extra.update({f"scenarios/{scenario.name}.yaml": to_yaml(scenario, city=scenario_city).encode()
+                  for scenario in [c.baseline, *c.scenarios]})
     return report_zip(c, key, k=k, extra=extra)
 
 

@@ -37,10 +37,13 @@ DESCRIPTIONS = {
     "equity.csv": "concentration index, share to the poorest 40%, Gini and Palma",
     "costs.csv": "yearly cost, hours saved, residents newly served, cost per unit",
     "benefit_by_area.csv": f"benefit by {cell_m} m cell of the city's grid, of home (the map)",
+    "benefit_by_area.gpkg": "the same as a GeoPackage for QGIS (squares in the city's CRS)",
+    "benefit_by_area.parquet": "the same as GeoParquet",
     "comparison.json": "settings, seeds, scenario hashes and versions",
     "charts/chart_data.csv": "the data of every chart",
 }
 MIME = {".html": "text/html", ".csv": "text/csv", ".json": "application/json", ".png": "image/png",
+        ".gpkg": "application/geopackage+sqlite3",
         ".parquet": "application/octet-stream", ".yaml": "application/x-yaml"}
 
 st.subheader("Files")

@@ -49,10 +49,15 @@ def cell_labels(x_m: np.ndarray, y_m: np.ndarray, cell_m: float) -> np.ndarray:
     return np.char.add(np.char.add(ix.astype(str), "_"), iy.astype(str))
 
 
+def cell_origins_m(labels, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Lower-left corner (x, y in the projected CRS) of each cell label."""
+    parts = np.array([str(label).split("_") for label in labels], dtype=np.int64).reshape(-1, 2)
+    return parts[:, 0] * float(cell_m), parts[:, 1] * float(cell_m)
+
+
 def cell_polygons(labels, cell_m: float, crs: str) -> list[list[list[float]]]:
     """WGS84 ring ``[[lon, lat], ...]`` of each cell label."""
-    parts = np.array([str(label).split("_") for label in labels], dtype=np.int64).reshape(-1, 2)
-    x0, y0 = parts[:, 0] * cell_m, parts[:, 1] * cell_m
+    x0, y0 = cell_origins_m(labels, cell_m)
     corners_x = np.stack([x0, x0 + cell_m, x0 + cell_m, x0], axis=1)
     corners_y = np.stack([y0, y0, y0 + cell_m, y0 + cell_m], axis=1)
     to_wgs84 = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
