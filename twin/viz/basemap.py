@@ -9,6 +9,7 @@ GeoParquet beside the compiled city in the cache.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import warnings
@@ -35,7 +36,7 @@ STREET_CLASSES = {
 
 WATER_TAGS = {"natural": ["water"], "waterway": ["riverbank"]}
 PARK_TAGS = {"leisure": ["park", "garden", "playground"], "landuse": ["grass", "forest", "recreation_ground"]}
-PLACE_TAGS = {"place": ["city", "town", "suburb", "quarter", "neighbourhood", "square"]}
+PLACE_TAGS = {"place": ["city", "town", "suburb", "quarter", "neighbourhood"]}
 
 STOREY_M = 3.0
 """Height per storey where a building maps ``building:levels`` (assumption:
@@ -118,7 +119,7 @@ def _labels(places: gpd.GeoDataFrame, streets: gpd.GeoDataFrame) -> gpd.GeoDataF
     place_points = places[names.notna()].geometry.representative_point()
     rows = [gpd.GeoDataFrame({"name": names[names.notna()].to_numpy(), "kind": "place"},
                              geometry=place_points.to_numpy(), crs="EPSG:4326")]
-    major = streets[streets["highway"].isin(STREET_CLASSES["major"] + ("tertiary",)) & streets["name"].notna()]
+    major = streets[streets["highway"].isin(STREET_CLASSES["major"]) & streets["name"].notna()]
     if len(major):
         metres = major.to_crs(major.estimate_utm_crs())
         longest = metres.assign(length_m=metres.length).sort_values("length_m").groupby("name").tail(1)
@@ -135,7 +136,8 @@ def load_basemap(source: str | Path, *, cache_dir: str | Path | None = None) -> 
     gives empty layers; the map then shows what there is.
     """
     resolved = resolve_source(source)
-    folder = cache.cache_root(cache_dir) / "basemaps" / cache.cache_key(resolved)[:32]
+    code = cache.code_version() + hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    folder = cache.cache_root(cache_dir) / "basemaps" / cache.cache_key(resolved, code=code)[:32]
     if all((folder / f"{name}.parquet").is_file() for name in LAYERS):
         try:
             return Basemap(**{name: gpd.read_parquet(folder / f"{name}.parquet") for name in LAYERS})
