@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,7 +93,8 @@ def _extruded(geometries, heights) -> pv.PolyData:
             if len(ring) >= 3:
                 base = pv.PolyData(np.column_stack([ring, np.zeros(len(ring))]),
                                    faces=[len(ring), *range(len(ring))]).triangulate()
-                pieces.append(base.extrude((0.0, 0.0, float(height)), capping=True))
+                if base.n_cells:  # a degenerate outline has nothing to extrude
+                    pieces.append(base.extrude((0.0, 0.0, float(height)), capping=True))
     return pv.merge(pieces).triangulate() if pieces else pv.PolyData()
 
 
@@ -170,6 +172,8 @@ def city_scene(
 
 def plotter(scene: Scene, *, size: tuple[int, int] = (1400, 1000)) -> pv.Plotter:
     """An offscreen PyVista plotter showing ``scene`` from the south-west, above."""
+    if not os.environ.get("DISPLAY"):  # no X server: render through EGL (e.g. Mesa's llvmpipe)
+        os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
     plot = pv.Plotter(off_screen=True, window_size=list(size))
     plot.set_background("white")
     for name, (mesh, opacity) in scene.meshes.items():
