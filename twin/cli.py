@@ -294,6 +294,30 @@ def batch(
         raise typer.Exit(1)
 
 
+@app.command()
+def workshop(
+    comparison_dir: Annotated[Path, typer.Argument(metavar="COMPARISON_DIR", help="A folder written by 'twin compare', e.g. comparisons/helsinki.")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Pack folder (default: <COMPARISON_DIR>/workshop).")] = None,
+) -> None:
+    """Build a workshop pack from a finished comparison: a large-type page per
+    scenario in plain language, story cards (no car, no smartphone,
+    wheelchair users, no piped water), a 3D scene and a map of the streets,
+    as HTML and PDF that work offline. Only suppressed figures are used.
+    """
+    import time
+
+    from twin.viz.workshop import build_workshop
+
+    start = time.perf_counter()
+    out_dir = out or comparison_dir / "workshop"
+    try:
+        build_workshop(comparison_dir, out_dir)
+    except TwinError as error:
+        _fail(error)
+    typer.echo(f"wrote {out_dir}/ (index.html, a page, a 3D scene and a map per scenario, workshop.pdf) "
+               f"in {time.perf_counter() - start:.1f} s")
+
+
 def _print_summary(result, out_dir: Path) -> None:
     import pandas as pd
 

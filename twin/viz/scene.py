@@ -210,7 +210,7 @@ def _payload(scene: Scene) -> list[dict]:
     (uint8 RGB), and triangle or line indices (uint32)."""
     meshes = []
     for name, (mesh, opacity) in scene.meshes.items():
-        lines = mesh.n_lines > 0 and mesh.n_faces_strict == 0
+        lines = mesh.n_lines > 0 and mesh.faces.size == 0
         if lines:
             cells = mesh.lines.reshape(-1)
             segments, i = [], 0
