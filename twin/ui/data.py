@@ -37,9 +37,7 @@ from twin.experiments.compare import Comparison, compare
 from twin.experiments.report import Tables, write_report
 from twin.outcomes.groups import connectivity_group, mobility_group
 from twin.residents import WATER_SUPPLIES, load_resident_model, synthesize_for_city
-from twin.ui import maps
 from twin.viz import areas, gis
-from twin.viz.basemap import load_basemap
 from twin.scenario import scenario_from_mapping
 from twin.ui.scenarios import templates, to_yaml
 
@@ -121,12 +119,6 @@ def street_segments(source: str, mode: str) -> pd.DataFrame:
         frame = frame.iloc[:: int(np.ceil(len(frame) / MAX_MAP_EDGES))]
     frame.attrs["thinned"] = thinned
     return frame.reset_index(drop=True)
-
-
-@st.cache_data(show_spinner="Drawing the basemap from the city's own map data (once)...", max_entries=8)
-def basemap(source: str) -> dict[str, pd.DataFrame]:
-    """The basemap of ``source`` for the app's maps (:func:`twin.ui.maps.basemap_frames`)."""
-    return maps.basemap_frames(load_basemap(source))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

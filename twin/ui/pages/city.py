@@ -106,8 +106,7 @@ shown = middle.multiselect("Facilities shown", [n for n in SERVICES if counts[n]
 segments = data.street_segments(s.city.source, mode)
 walk = city.streets["walk"]
 deck = maps.city_deck(segments, data.facilities(s.city.source), data.home_density(s.city.source),
-                      maps.view_of(walk.lon, walk.lat), services=shown,
-                      basemap=data.basemap(s.city.source))
+                      maps.view_of(walk.lon, walk.lat), services=shown)
 st.pydeck_chart(deck, height=560, key="city_map")
 st.markdown(maps.legend_html({name: maps.SERVICE_COLOURS[name] for name in shown}
                              | {"homes (darker: more)": (90, 60, 160)}), unsafe_allow_html=True)

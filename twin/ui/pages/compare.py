@@ -143,8 +143,7 @@ cells = area[(area["scenario"] == area_scenario) & (area["metric"] == metric)]
 walk = city.streets["walk"]
 with st.container(key="benefit_area"):
     st.pydeck_chart(maps.benefit_deck(cells, data.street_segments(run.source, "walk"),
-                                      maps.view_of(walk.lon, walk.lat), metric_unit=BENEFITS[metric],
-                                      basemap=data.basemap(run.source)),
+                                      maps.view_of(walk.lon, walk.lat), metric_unit=BENEFITS[metric]),
                     height=520, key="benefit_map")
 st.markdown(maps.scale_html(maps.scale_of(cells["mean"]), BENEFITS[metric]), unsafe_allow_html=True)
 hidden = area.attrs.get("suppressed_cells", 0)
