@@ -184,7 +184,7 @@ class ComparisonResult:
 
     def by_area(self) -> "gpd.GeoDataFrame":
         """Mean benefit per resident by cell of the city's fixed square grid
-        (:func:`twin.ui.areas.area_cell_m`), small cells left out as small
+        (:func:`twin.viz.areas.area_cell_m`), small cells left out as small
         groups are.
 
         Returns
@@ -197,7 +197,7 @@ class ComparisonResult:
         import geopandas as gpd
         from shapely.geometry import Polygon
 
-        from twin.ui.areas import benefit_by_area
+        from twin.viz.areas import benefit_by_area
 
         frame = benefit_by_area(self.comparison, self.city, k=self.k)
         geometry = [Polygon(ring) for ring in frame.pop("polygon")]
