@@ -1,6 +1,6 @@
 """One simulated day: ``CityModel.step()`` for 1,000,000 residents (trips,
 mode choice, facility look-ups, unmet accounting; one kernel call) against
-the per-resident Mesa reference (:class:`twin.abm.reference.ReferenceCityModel`,
+the per-resident Mesa reference (``ReferenceCityModel`` of tests/reference_model.py,
 plain Python in each agent's ``step``) at 10k and 100k residents, per
 resident-day; and 1M plain Mesa agents with a trivial step against the same
 update over an array in numba (in a fresh process).
@@ -39,8 +39,9 @@ def access_for(ctx: Context, spec):
 
 
 def city_model(ctx: Context, spec, n: int, *, reference: bool = False):
+    from reference_model import ReferenceCityModel  # tests/ is on the path (harness.TESTS_DIR)
+
     from twin.abm import CityModel, TravelParams
-    from twin.abm.reference import ReferenceCityModel
     from twin.interventions.base import World
     from twin.residents import load_resident_model
 

@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from harness import REPO, Context, Row, Timing, fmt_ratio, fmt_s, time_calls
+from harness import Context, Row, Timing, fmt_ratio, fmt_s, time_calls
 
 SECTION = "5. Paratransit dispatch"
 N_REQUESTS = 10_000
@@ -123,7 +123,7 @@ def run(ctx: Context) -> list[Row]:
     fleet = Fleet(n_vehicles=N_VEHICLES, depot=central_depot(zones, drive.x_m, drive.y_m), **FLEET)
     for kind in ("day-before", "same-day", "multi-stop"):
         requests = bookings(city, zones, kind=kind)
-        ctx.log(f"  {kind}: {len(requests):,} requests, {len(requests.pickup_node):,} legs")
+        ctx.log(f"  {kind}: {requests.n_requests:,} requests, {len(requests.pickup_node):,} legs")
         start = time.perf_counter()
         result = dispatch(requests, fleet, zones)
         first_s = time.perf_counter() - start
@@ -147,12 +147,9 @@ def run(ctx: Context) -> list[Row]:
 def reference_row(ctx: Context, city, zones, depot: int, where: str) -> Row:
     """twin's dispatch against the plain-Python dispatcher of the tests, on
     the same small day (one-leg requests booked the day before)."""
-    import sys
+    from naive import naive_dispatch  # tests/ is on the path (harness.TESTS_DIR)
 
     from twin.core.dispatch import Fleet, dispatch
-
-    sys.path.insert(0, str(REPO / "tests"))
-    from naive import naive_dispatch
 
     fleet = Fleet(n_vehicles=REFERENCE_VEHICLES, depot=depot, **FLEET)
     requests = bookings(city, zones, kind="day-before", n_requests=REFERENCE_REQUESTS)

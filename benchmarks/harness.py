@@ -29,6 +29,11 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 if str(REPO) not in sys.path:  # benchmark this checkout's twin, whatever is installed
     sys.path.insert(1, str(REPO))
+TESTS_DIR = REPO / "tests"
+"""The plain references (tests/naive.py, tests/reference_model.py) live here,
+not in the package; cases that compare against them import from it."""
+if str(TESTS_DIR) not in sys.path:
+    sys.path.append(str(TESTS_DIR))
 DEFAULT_DATA_DIR = REPO.parent / "shared" / "data"
 """``../shared/data`` beside the checkout (see its SOURCES.md); never copied in."""
 

@@ -61,7 +61,8 @@ def model_memory(args) -> dict:
 
     from twin.abm import CityModel, TravelParams
     from twin.abm.access import access_fields
-    from twin.abm.reference import ReferenceCityModel
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from reference_model import ReferenceCityModel
     from twin.city import load_city
     from twin.interventions.base import World
     from twin.residents import load_resident_model, synthesize_for_city

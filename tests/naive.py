@@ -144,7 +144,7 @@ def naive_dispatch(requests: Requests, fleet: Fleet, zones: ZoneTimes):
         drop["late"] = drop["time"] if hold else pickup["time"] + f.max_ride_s
         return new, j + 1
 
-    n_requests = len(requests)
+    n_requests = requests.n_requests
     ready = [float(r) for r in requests.ready_s]
     vehicle = [-1] * n_requests
     schedules = [[] for _ in range(f.n_vehicles)]

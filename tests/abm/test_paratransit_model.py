@@ -56,7 +56,7 @@ def test_vehicles_are_agents_whose_tour_can_be_read(busy):
     assert [v.index for v in vehicles] == [0, 1]
     d = busy.paratransit.dispatched
     capacity = busy.world.paratransit.vehicle_capacity
-    riders = set(busy.paratransit.rider_resident.tolist())
+    riders = set(busy.paratransit.riders.resident.tolist())
     city = busy.world.city.streets["drive"]
     for vehicle in vehicles:
         tour = vehicle.tour
@@ -99,7 +99,7 @@ def test_without_riders_the_day_is_the_baseline_day(helsinki, access):
     nobody = service(eligibility={"wheelchair": False, "reduced_mobility": False})
     with_service = run(nobody.apply(world, seed=3), access=access, days=3)
     without = run(world, access=access, days=3)
-    assert len(with_service.paratransit.rider_resident) == 0
+    assert len(with_service.paratransit.riders.resident) == 0
     for name in ("travel_time_s", "trips_made", "unmet_trips"):
         np.testing.assert_array_equal(getattr(with_service.ledger, name), getattr(without.ledger, name))
 

@@ -108,7 +108,7 @@ def test_kernel_equals_reference(seed, n_requests, n_vehicles, chains, same_day)
 def assert_feasible(requests: Requests, f: Fleet, zones: ZoneTimes, out) -> None:
     """Every schedule is drivable and keeps every window, capacity and ride time."""
     first, n_legs = requests.first_leg, requests.n_legs
-    leg_request = np.repeat(np.arange(len(requests)), n_legs)
+    leg_request = np.repeat(np.arange(requests.n_requests), n_legs)
     served_legs = np.flatnonzero(out.request_vehicle[leg_request] >= 0)
     assert len(out.stop_node) == 2 * len(served_legs)
     seen = np.zeros(len(leg_request), dtype=int)

@@ -139,3 +139,25 @@ def test_access_centres_give_assisted_booking_within_reach(world):
 def test_bad_siting_parameters(fields, needle):
     with pytest.raises(Exception, match=needle):
         make("water_points", **fields)
+
+
+def test_two_interventions_of_one_type_draw_different_numbers():
+    """Each instance in a scenario has streams of its own: a second parking
+    app adopts among other residents than the first (not the same ones again)."""
+    from twin.interventions.parking_app import ParkingApp
+
+    app = ParkingApp.model_validate({
+        "adoption": {"value": 0.5, "source": "test"},
+        "search_time_cut": {"value": 1.0, "source": "test"},
+        "cruising_relief": {"value": 0.0, "source": "test"},
+        "cost": {name: {"value": 1, "source": "test"} for name in
+                 ("capital", "yearly_operating", "lifetime_years")},
+    })
+    n = 4000
+    first = app.uniforms("adoption", n, seed=9, instance=0)
+    second = app.uniforms("adoption", n, seed=9, instance=1)
+    assert not np.array_equal(first, second)
+    # independent: about a quarter adopt in both
+    both = ((first < 0.5) & (second < 0.5)).mean()
+    assert 0.2 < both < 0.3
+    assert np.array_equal(first, app.uniforms("adoption", n, seed=9, instance=0))

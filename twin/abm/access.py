@@ -13,7 +13,6 @@ import inspect
 import logging
 import os
 import tempfile
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,7 +155,7 @@ def drive_zone_times(city: City, *, n_zones: int = MAX_ZONES,
     if path.is_file():
         try:
             with np.load(path, allow_pickle=False) as npz:
-                return ZoneTimes(**{f.name: npz[f.name] for f in dataclasses.fields(ZoneTimes)})
+                return ZoneTimes(**{name: npz[name] for name in ZoneTimes._fields})
         except Exception as exc:  # a truncated or foreign file: rebuild it
             log.warning("zone cache entry %s is unreadable (%s); rebuilding it", path, exc)
     reverse = drive.reversed()
@@ -167,7 +166,7 @@ def drive_zone_times(city: City, *, n_zones: int = MAX_ZONES,
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".zones-", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as file:
-            np.savez(file, **{f.name: getattr(zones, f.name) for f in dataclasses.fields(ZoneTimes)})
+            np.savez(file, **zones._asdict())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

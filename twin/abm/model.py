@@ -20,15 +20,11 @@ from typing import Literal
 import mesa
 import numpy as np
 
+from twin.abm import inputs
 from twin.abm.access import AccessFields, access_fields, water_queue_time_s
 from twin.abm.agent import Agent
 from twin.abm.vehicle import ParatransitService, Vehicle
-from twin.core.daily import (
-    MODE_NAMES,
-    _best_one_way_times,
-    _simulate_day,
-    _simulate_day_paratransit,
-)
+from twin.core.daily import MODE_NAMES, best_one_way_times, simulate_day
 from twin.core.dispatch import ZoneTimes
 from twin.interventions.base import World
 from twin.outcomes.ledger import Ledger, ledger_frame
@@ -165,7 +161,6 @@ class CityModel(mesa.Model):
         self.access = access if access is not None else access_fields(world.city)
         r, n = self.residents, len(self.residents)
         self.ledger = Ledger.empty(n)
-        self.home_drive_node = self.access.walk_to_drive
         self.water_queue_time_s = water_queue_time_s(
             self.access, r.home_node, r.wheelchair,
             r.water_supply == WATER_SUPPLIES.index("off_premises"),
@@ -173,6 +168,9 @@ class CityModel(mesa.Model):
             base_s=self.travel.water_queue_time_s,
             per_user_s=self.travel.water_queue_s_per_user,
         )
+        self.day_residents = inputs.day_residents(world, self.water_queue_time_s)
+        self.day_city = inputs.day_city(self.access)
+        self.day_params = inputs.day_params(world)
         self.mode_trips = dict.fromkeys(MODE_NAMES, 0)
         self.unmet_today = 0
         self.paratransit_today = {"requests": 0, "refused": 0, "trips": 0}
@@ -204,42 +202,21 @@ class CityModel(mesa.Model):
     def step(self) -> None:
         """One day for every resident: one kernel call, or three with paratransit."""
         day = self.steps - 1  # Mesa counts steps from 1 as step() is entered
-        r, a, t = self.residents, self.access, self.travel
-        shared = (
-            day,
-            self.seed,
-            r.home_node,
-            self.home_drive_node,
-            r.wheelchair,
-            r.has_car,
-            r.speed_mps,
-            r.max_trip_time_s,
-            self.world.parking_search_time_s,
-            r.trips_per_week,
-            r.water_supply,
-            r.outage_days_per_week,
-            a.walk_length_m,
-            a.wheelchair_length_m,
-            a.drive_time_s,
-            PURPOSES.index("water"),
-            PURPOSES.index("transit"),
-            t.parking_walk_m,
-            t.water_trips_per_day,
-            self.water_queue_time_s,
-        )
-        ledger = (self.ledger.travel_time_s, self.ledger.trips_made, self.ledger.unmet_trips)
+        inputs_today = (self.day_residents, self.day_city, self.day_params)
+        ledger = inputs.ledger_arrays(self.ledger)
         svc = self.paratransit
         refused_trips = 0
         if svc is None:
-            counts = _simulate_day(*shared, *ledger)
+            counts = simulate_day(day, self.seed, *inputs_today, ledger)
         else:
-            counts = _simulate_day_paratransit(*shared, *svc.day_kernel_args(), *ledger)
-            dispatched = svc.dispatch_day(day, self.seed, r.home_node, self.home_drive_node)
-            made, refused_trips = svc.account(self.ledger)
+            counts = simulate_day(day, self.seed, *inputs_today, ledger,
+                                  riders=svc.riders, rules=svc.rules)
+            dispatched = svc.dispatch_day(day, self.seed, self.day_residents, self.day_city)
+            made, refused_trips = svc.account(ledger)
             self.paratransit_today = {"requests": len(dispatched.request_vehicle),
                                       "refused": int(dispatched.refused.sum()), "trips": made}
-        self.mode_trips = dict(zip(MODE_NAMES, (int(c) for c in counts[:3])))
-        self.unmet_today = int(counts[3]) + refused_trips
+        self.mode_trips = {"walk": counts.walk, "wheelchair": counts.wheelchair, "car": counts.car}
+        self.unmet_today = counts.unmet + refused_trips
         self.ledger.days += 1
         self.datacollector.collect(self)
 
@@ -253,14 +230,7 @@ class CityModel(mesa.Model):
     def one_way_time_s(self) -> np.ndarray:
         """Best one-way time (s) to each purpose's nearest facility by the
         modes each resident has; inf where none reaches. Shape (n, purposes)."""
-        r, a = self.residents, self.access
-        out = np.empty((len(r), len(PURPOSES)), dtype=np.float64)
-        _best_one_way_times(
-            r.home_node, self.home_drive_node, r.wheelchair, r.has_car, r.speed_mps,
-            self.world.parking_search_time_s, a.walk_length_m, a.wheelchair_length_m,
-            a.drive_time_s, PURPOSES.index("transit"), self.travel.parking_walk_m, out,
-        )
-        return out
+        return best_one_way_times(self.day_residents, self.day_city, self.day_params)
 
     def ledger_frame(self):
         """Per resident per week outcomes with resident attributes (pandas)."""

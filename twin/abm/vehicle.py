@@ -12,17 +12,16 @@ A day is (a) the day kernel, where riders book trips, (b)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
+from twin.abm import inputs
 from twin.abm.access import AccessFields, drive_facility_node, drive_zone_times
 from twin.abm.agent import Agent
-from twin.core.daily import _account_paratransit, _paratransit_requests
-from twin.core.dispatch import PICKUP, Dispatched, Fleet, Requests, ZoneTimes, dispatch
+from twin.core.bookings import Trips, account_paratransit, paratransit_requests
+from twin.core.daily import DayCity, DayResidents, LedgerArrays, Riders
+from twin.core.dispatch import PICKUP, Dispatched, Requests, ZoneTimes, dispatch
 from twin.interventions.base import World
-from twin.outcomes.ledger import Ledger
 from twin.residents.population import PURPOSES
 
 CIRCUITY = 1.3
@@ -33,33 +32,6 @@ factors are commonly 1.2-1.4)."""
 
 TOUR_COLUMNS = ("node", "lon", "lat", "time_s", "kind", "resident", "load")
 """Columns of :attr:`Vehicle.tour`."""
-
-
-@dataclass(frozen=True)
-class Trips:
-    """The booked trips of a day (see :func:`twin.core.daily._paratransit_requests`).
-
-    Attributes
-    ----------
-    resident, purpose
-        int32 per trip.
-    first_leg, n_legs
-        int32 per trip: the legs it owns (contiguous; every leg is owned by
-        exactly one trip, in order).
-    leg_request
-        int32 per leg: the request it belongs to.
-    """
-
-    resident: np.ndarray
-    purpose: np.ndarray
-    first_leg: np.ndarray
-    n_legs: np.ndarray
-    leg_request: np.ndarray
-
-    @property
-    def leg_resident(self) -> np.ndarray:
-        """int32 per leg: the rider."""
-        return np.repeat(self.resident, self.n_legs)
 
 
 def central_depot(zones: ZoneTimes, x_m: np.ndarray, y_m: np.ndarray) -> int:
@@ -86,87 +58,31 @@ class ParatransitService:
     """
 
     def __init__(self, world: World, access: AccessFields, *, zones: ZoneTimes | None = None) -> None:
-        service = world.paratransit
-        self.service = service
-        by_app, at_office = service.booking_access(world)
-        self.rider_resident = np.flatnonzero(by_app | at_office).astype(np.int32)
-        self.rider_of = np.full(len(world.residents), -1, dtype=np.int32)
-        self.rider_of[self.rider_resident] = np.arange(len(self.rider_resident), dtype=np.int32)
-        self.by_app = by_app[self.rider_resident]
+        self.service = world.paratransit
+        by_app, at_office = self.service.booking_access(world)
+        rider_resident = np.flatnonzero(by_app | at_office)
+        self.riders = Riders.of(len(world.residents), rider_resident, by_app[rider_resident],
+                                len(PURPOSES))
+        self.rules = inputs.service_rules(world)
         self.zones = zones if zones is not None else drive_zone_times(world.city)
         self.facility_node = drive_facility_node(world.city, access)
-        drive = world.city.streets["drive"]
-        self.drive = drive
-        self.fleet = Fleet(
-            n_vehicles=service.fleet_size,
-            capacity=service.vehicle_capacity,
-            depot=central_depot(self.zones, drive.x_m, drive.y_m),
-            start_s=service.service_start_s,
-            end_s=service.service_end_s,
-            pickup_window_s=service.pickup_window_s,
-            chained_window_s=service.chained_pickup_window_min.value * 60.0,
-            dwell_s=float(service.dwell_time_s.value),
-            max_ride_s=service.max_ride_time_min.value * 60.0,
-            activity_s=service.activity_time_s,
-        )
-        shape = (len(self.rider_resident), len(PURPOSES))
-        self.trips_today = np.zeros(shape, dtype=np.int32)
-        self.booked = np.zeros(shape, dtype=np.int32)
+        self.drive = world.city.streets["drive"]
+        self.fleet = inputs.fleet(world, central_depot(self.zones, self.drive.x_m, self.drive.y_m))
         self.requests: Requests | None = None
         self.trips: Trips | None = None
         self.dispatched: Dispatched | None = None
 
-    @property
-    def same_day(self) -> bool:
-        return self.service.booking == "same_day"
-
-    @property
-    def lead_s(self) -> float:
-        return self.service.same_day_lead_min.value * 60.0
-
-    @property
-    def office_hours_s(self) -> tuple[float, float]:
-        start_h, end_h = self.service.phone_office_hours
-        return start_h * 3600.0, end_h * 3600.0
-
-    def day_kernel_args(self) -> tuple:
-        """Arguments of :func:`twin.core.daily._simulate_day_paratransit`
-        after the ones it shares with ``_simulate_day``, before the ledger;
-        clears today's booking counts."""
-        self.trips_today.fill(0)
-        self.booked.fill(0)
-        s = self.service
-        return (self.rider_of, self.by_app, self.same_day, 0.5 * s.pickup_window_s,
-                s.service_start_s, s.trip_span_s, self.lead_s, self.office_hours_s[0],
-                self.trips_today, self.booked)
-
-    def dispatch_day(self, day: int, seed: int, home_node: np.ndarray,
-                     home_drive_node: np.ndarray) -> Dispatched:
+    def dispatch_day(self, day: int, seed: int, residents: DayResidents, city: DayCity) -> Dispatched:
         """(b): build today's requests from the riders' bookings and dispatch them."""
-        s = self.service
-        out = _paratransit_requests(
-            day, seed, self.rider_resident, self.by_app, self.trips_today, self.booked,
-            home_node, home_drive_node, self.facility_node, s.multi_stop, self.same_day,
-            s.service_start_s, s.service_end_s, s.trip_span_s, self.lead_s,
-            self.office_hours_s[1], s.pickup_window_s, self.fleet.dwell_s, s.activity_time_s,
-            *self.zones.arrays(),
-        )
-        self.requests = Requests(*out[:6])
-        self.trips = Trips(*out[7:], leg_request=out[6])
+        self.requests, self.trips = paratransit_requests(
+            day, seed, residents, city, self.riders, self.rules, self.facility_node, self.zones)
         self.dispatched = dispatch(self.requests, self.fleet, self.zones)
         return self.dispatched
 
-    def account(self, ledger: Ledger) -> tuple[int, int]:
+    def account(self, ledger: LedgerArrays) -> tuple[int, int]:
         """(c): add today's dispatched trips to ``ledger``; returns (trips
         made, trips refused)."""
-        t, d = self.trips, self.dispatched
-        made, refused = _account_paratransit(
-            t.resident, t.purpose, t.first_leg, t.n_legs, t.leg_request, d.request_vehicle,
-            d.leg_ready_s, d.leg_dropoff_s, float(self.service.fare.value),
-            ledger.travel_time_s, ledger.trips_made, ledger.unmet_trips,
-            ledger.paratransit_trips, ledger.paratransit_refused, ledger.paratransit_fare,
-        )
-        return int(made), int(refused)
+        return account_paratransit(self.trips, self.dispatched, self.rules, ledger)
 
 
 class Vehicle(Agent):

@@ -59,10 +59,12 @@ through the two centres (up to a zone's diameter at each end).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
+from twin.core._checks import Problems, length
 from twin.core.routing import nearest_facility, nearest_facility_many
 
 MAX_ZONES = 2048
@@ -84,9 +86,9 @@ _N_FLOAT, _N_INT = 5, 4
 _INITIAL_STOPS = 16
 
 
-@dataclass(frozen=True)
-class ZoneTimes:
-    """Approximate drive times between any two drive nodes.
+class ZoneTimes(NamedTuple):
+    """Approximate drive times between any two drive nodes (a kernel bundle:
+    the kernels take it whole).
 
     Attributes
     ----------
@@ -114,10 +116,6 @@ class ZoneTimes:
         t = self.to_centre_s[a] + self.between_s[za, zb] + self.from_centre_s[b]
         t = np.where((za < 0) | (zb < 0), np.inf, t)
         return np.where(a == b, 0.0, t)
-
-    def arrays(self) -> tuple[np.ndarray, ...]:
-        """The arrays the kernels take, in order."""
-        return self.zone, self.to_centre_s, self.from_centre_s, self.between_s
 
 
 def zone_times(
@@ -169,9 +167,8 @@ def zone_times(
                      from_centre_s=from_centre_s, between_s=between_s)
 
 
-@dataclass(frozen=True)
-class Fleet:
-    """The vehicles and the service's rules.
+class Fleet(NamedTuple):
+    """The vehicles and the service's rules (a kernel bundle).
 
     Attributes
     ----------
@@ -203,9 +200,8 @@ class Fleet:
     activity_s: float
 
 
-@dataclass(frozen=True)
-class Requests:
-    """One day's bookings. Legs of a request are contiguous.
+class Requests(NamedTuple):
+    """One day's bookings (a kernel bundle). Legs of a request are contiguous.
 
     Attributes
     ----------
@@ -228,13 +224,14 @@ class Requests:
     dropoff_node: np.ndarray
     ready_s: np.ndarray
 
-    def __len__(self) -> int:
+    @property
+    def n_requests(self) -> int:
         return len(self.first_leg)
 
     def order(self) -> np.ndarray:
         """Processing order: release, then first ready time, then index."""
-        ready = self.ready_s[self.first_leg] if len(self) else np.empty(0)
-        return np.lexsort((np.arange(len(self)), ready, self.release_s))
+        ready = self.ready_s[self.first_leg] if self.n_requests else np.empty(0)
+        return np.lexsort((np.arange(self.n_requests), ready, self.release_s))
 
 
 @dataclass(frozen=True)
@@ -288,18 +285,15 @@ def dispatch(requests: Requests, fleet: Fleet, zones: ZoneTimes) -> Dispatched:
         Vehicles and service rules.
     zones
         Travel times of the drive graph.
+
+    Raises
+    ------
+    ValueError
+        Naming every problem with the inputs' dtypes, shapes, node indices,
+        legs or fleet rules.
     """
-    r = requests
-    # depot as int32, like every node in the kernels: one signature per helper.
-    request_vehicle, ready, fl, it, n_stops = _dispatch(
-        r.order(), r.first_leg.astype(np.int32), r.n_legs.astype(np.int32),
-        r.release_s.astype(np.float64), r.pickup_node.astype(np.int32),
-        r.dropoff_node.astype(np.int32), r.ready_s.astype(np.float64),
-        int(fleet.n_vehicles), int(fleet.capacity), np.int32(fleet.depot),
-        float(fleet.start_s), float(fleet.end_s), float(fleet.pickup_window_s),
-        float(fleet.chained_window_s), float(fleet.dwell_s), float(fleet.max_ride_s),
-        float(fleet.activity_s), *zones.arrays(),
-    )
+    r, fleet = requests, _checked_dispatch(requests, fleet, zones)
+    request_vehicle, ready, fl, it, n_stops = _dispatch(r.order(), r, fleet, zones)
     # The stop tables, vehicle by vehicle in time order (in numpy: compiling
     # this in the kernel added to its compile time).
     n_vehicles = len(n_stops)
@@ -322,16 +316,66 @@ def dispatch(requests: Requests, fleet: Fleet, zones: ZoneTimes) -> Dispatched:
                       stop_leg, stop_load, stop_kind, stop_time_s)
 
 
+def _checked_zones(zones: ZoneTimes, problems: Problems) -> int:
+    """Check ``zones``; its number of nodes."""
+    n = length(zones.zone)
+    k = length(zones.centre)
+    if problems.array("zones.zone", zones.zone, np.int32, (n,)):
+        problems.indices("zones.zone", zones.zone, k, missing=-1)
+    if problems.array("zones.centre", zones.centre, np.int32, (k,)):
+        problems.indices("zones.centre", zones.centre, n)
+    problems.array("zones.to_centre_s", zones.to_centre_s, np.float64, (n,))
+    problems.array("zones.from_centre_s", zones.from_centre_s, np.float64, (n,))
+    problems.array("zones.between_s", zones.between_s, np.float64, (k, k))
+    return n
+
+
+def _checked_dispatch(requests: Requests, fleet: Fleet, zones: ZoneTimes) -> Fleet:
+    """Check the inputs of :func:`dispatch` (one ValueError naming every
+    problem); the fleet with the scalar types the kernel is compiled for."""
+    problems = Problems("dispatch")
+    n_nodes = _checked_zones(zones, problems)
+    r = requests
+    n_req = length(r.first_leg)
+    n_legs = length(r.pickup_node)
+    legs_ok = problems.array("requests.first_leg", r.first_leg, np.int32, (n_req,))
+    legs_ok &= problems.array("requests.n_legs", r.n_legs, np.int32, (n_req,))
+    problems.array("requests.release_s", r.release_s, np.float64, (n_req,))
+    for name in ("pickup_node", "dropoff_node"):
+        if problems.array(f"requests.{name}", getattr(r, name), np.int32, (n_legs,)):
+            problems.indices(f"requests.{name}", getattr(r, name), n_nodes)
+    problems.array("requests.ready_s", r.ready_s, np.float64, (n_legs,))
+    if legs_ok and n_req:
+        end = r.first_leg.astype(np.int64) + r.n_legs
+        if r.n_legs.min() < 1 or r.first_leg.min() < 0 or end.max() > n_legs:
+            problems.add(f"every request needs legs first_leg .. first_leg + n_legs - 1 "
+                         f"(n_legs >= 1) within the {n_legs} legs")
+    f = fleet
+    problems.scalar("fleet.n_vehicles", f.n_vehicles, int(f.n_vehicles) >= 0, ">= 0")
+    problems.scalar("fleet.capacity", f.capacity, int(f.capacity) >= 1, ">= 1")
+    problems.scalar("fleet.depot", f.depot, 0 <= int(f.depot) < n_nodes,
+                    f"a drive node (0 .. {n_nodes - 1})")
+    problems.scalar("fleet.end_s", f.end_s, float(f.start_s) <= float(f.end_s),
+                    f"at or after start_s ({f.start_s})")
+    for name in ("pickup_window_s", "chained_window_s", "dwell_s", "max_ride_s", "activity_s"):
+        value = float(getattr(f, name))
+        problems.scalar(f"fleet.{name}", value, value >= 0, ">= 0")
+    problems.raise_any()
+    # depot as int32, like every node in the kernels: one signature per helper.
+    return Fleet(int(f.n_vehicles), int(f.capacity), np.int32(f.depot),
+                 *(float(getattr(f, name)) for name in Fleet._fields[3:]))
+
+
 @njit(cache=True)
-def zone_travel_s(a, b, zone, to_centre_s, from_centre_s, between_s):
+def zone_travel_s(a, b, zones):
     """Zone-matrix drive time from node ``a`` to node ``b`` (0 if the same)."""
     if a == b:
         return 0.0
-    za = zone[a]
-    zb = zone[b]
+    za = zones.zone[a]
+    zb = zones.zone[b]
     if za < 0 or zb < 0:
         return np.inf
-    return to_centre_s[a] + between_s[za, zb] + from_centre_s[b]
+    return zones.to_centre_s[a] + zones.between_s[za, zb] + zones.from_centre_s[b]
 
 
 @njit(cache=True)
@@ -347,15 +391,15 @@ def _first_at_least(fl, column, lo, hi, value):
 
 
 @njit(cache=True)
-def _best_insertion(fl, it, n_stops, p, d, early_p, late_p, min_pos, release,
-                    capacity, depot, start_s, end_s, dwell_s, max_ride_s,
-                    zone, to_c, from_c, between):
+def _best_insertion(fl, it, n_stops, p, d, early_p, late_p, min_pos, release, fleet, zones):
     """Cheapest feasible (pickup position, drop-off position) for one leg.
 
     Positions index the current stops: the pickup goes before stop ``i``
     and the drop-off before stop ``j`` (``i <= j <= n_stops``). Returns
     ``(i, j)``, or ``(-1, -1)`` if no position is feasible.
     """
+    capacity, depot, start_s, end_s = fleet.capacity, fleet.depot, fleet.start_s, fleet.end_s
+    dwell_s, max_ride_s = fleet.dwell_s, fleet.max_ride_s
     lo = max(min_pos, _first_at_least(fl, np.int64(_TIME), np.int64(0), n_stops, release))
     # Before stop i the pickup delays it to >= early_p + dwell: positions
     # whose latest feasible time is earlier cannot work (latest is non-decreasing).
@@ -375,7 +419,7 @@ def _best_insertion(fl, it, n_stops, p, d, early_p, late_p, min_pos, release,
         dep_prev = max(dep_prev, release)
         if dep_prev > late_p:
             break  # departures only get later along the schedule
-        to_p = zone_travel_s(prev, p, zone, to_c, from_c, between)
+        to_p = zone_travel_s(prev, p, zones)
         arr_p = dep_prev + to_p
         if arr_p > late_p or load_before + 1 > capacity:
             continue
@@ -387,7 +431,7 @@ def _best_insertion(fl, it, n_stops, p, d, early_p, late_p, min_pos, release,
             if j > i:  # stop j - 1 is now between pickup and drop-off
                 k = j - 1
                 node_k = it[k, _NODE]
-                arr_k = max(t_dep, fl[k, _RELEASE]) + zone_travel_s(last, node_k, zone, to_c, from_c, between)
+                arr_k = max(t_dep, fl[k, _RELEASE]) + zone_travel_s(last, node_k, zones)
                 srv_k = max(arr_k, fl[k, _EARLY])
                 if srv_k > fl[k, _LATEST] or it[k, _LOAD] + 1 > capacity:
                     break
@@ -395,18 +439,18 @@ def _best_insertion(fl, it, n_stops, p, d, early_p, late_p, min_pos, release,
                 last = node_k
             if t_dep > late_d:
                 break
-            srv_d = t_dep + zone_travel_s(last, d, zone, to_c, from_c, between)
+            srv_d = t_dep + zone_travel_s(last, d, zones)
             if srv_d > late_d:
                 continue
             dep_d = srv_d + dwell_s
             if j < n_stops:
                 node_j = it[j, _NODE]
-                arr_j = max(dep_d, fl[j, _RELEASE]) + zone_travel_s(d, node_j, zone, to_c, from_c, between)
+                arr_j = max(dep_d, fl[j, _RELEASE]) + zone_travel_s(d, node_j, zones)
                 if max(arr_j, fl[j, _EARLY]) > fl[j, _LATEST]:
                     continue
-            elif dep_d + zone_travel_s(d, depot, zone, to_c, from_c, between) > end_s:
+            elif dep_d + zone_travel_s(d, depot, zones) > end_s:
                 continue
-            cost = _detour_s(fl, it, n_stops, i, j, prev, p, d, to_p, zone, to_c, from_c, between)
+            cost = _detour_s(fl, it, n_stops, i, j, prev, p, d, to_p, zones)
             if cost < best_cost:
                 best_cost = cost
                 best_i = i
@@ -415,33 +459,34 @@ def _best_insertion(fl, it, n_stops, p, d, early_p, late_p, min_pos, release,
 
 
 @njit(cache=True)
-def _detour_s(fl, it, n_stops, i, j, prev, p, d, to_p, zone, to_c, from_c, between):
+def _detour_s(fl, it, n_stops, i, j, prev, p, d, to_p, zones):
     """Driving time added by a pickup before stop i and a drop-off before stop j."""
     if j == i:
-        cost = to_p + zone_travel_s(p, d, zone, to_c, from_c, between)
+        cost = to_p + zone_travel_s(p, d, zones)
         if i < n_stops:
             nxt = it[i, _NODE]
-            cost = (cost + zone_travel_s(d, nxt, zone, to_c, from_c, between)
-                    - zone_travel_s(prev, nxt, zone, to_c, from_c, between))
+            cost = (cost + zone_travel_s(d, nxt, zones)
+                    - zone_travel_s(prev, nxt, zones))
         return cost
     first = it[i, _NODE]
-    cost = (to_p + zone_travel_s(p, first, zone, to_c, from_c, between)
-            - zone_travel_s(prev, first, zone, to_c, from_c, between))
+    cost = (to_p + zone_travel_s(p, first, zones)
+            - zone_travel_s(prev, first, zones))
     before = it[j - 1, _NODE]
-    cost = cost + zone_travel_s(before, d, zone, to_c, from_c, between)
+    cost = cost + zone_travel_s(before, d, zones)
     if j < n_stops:
         after = it[j, _NODE]
-        cost = (cost + zone_travel_s(d, after, zone, to_c, from_c, between)
-                - zone_travel_s(before, after, zone, to_c, from_c, between))
+        cost = (cost + zone_travel_s(d, after, zones)
+                - zone_travel_s(before, after, zones))
     return cost
 
 
 @njit(cache=True)
-def _insert(fl, it, n_stops, i, j, p, d, leg, early_p, late_p, release, hold_dropoff,
-            depot, start_s, end_s, dwell_s, max_ride_s, zone, to_c, from_c, between):
+def _insert(fl, it, n_stops, i, j, p, d, leg, early_p, late_p, release, hold_dropoff, fleet, zones):
     """Insert a leg at ``(i, j)`` (see :func:`_best_insertion`), re-time the
     schedule and its latest feasible times; returns the new number of stops.
     The drop-off lands at ``j + 1``."""
+    depot, start_s, end_s = fleet.depot, fleet.start_s, fleet.end_s
+    dwell_s, max_ride_s = fleet.dwell_s, fleet.max_ride_s
     # Explicit column loops: numba compiles row copies (fl[a] = fl[b]) slowly.
     for k in range(n_stops - 1, j - 1, -1):
         for c in range(_N_FLOAT):
@@ -475,7 +520,7 @@ def _insert(fl, it, n_stops, i, j, p, d, leg, early_p, late_p, release, hold_dro
             prev = it[k - 1, _NODE]
             dep = fl[k - 1, _TIME] + dwell_s
             load = it[k - 1, _LOAD]
-        srv = max(max(dep, fl[k, _RELEASE]) + zone_travel_s(prev, it[k, _NODE], zone, to_c, from_c, between),
+        srv = max(max(dep, fl[k, _RELEASE]) + zone_travel_s(prev, it[k, _NODE], zones),
                   fl[k, _EARLY])
         if k > drop and srv == fl[k, _TIME]:
             break  # the rest of the schedule is unchanged
@@ -486,10 +531,10 @@ def _insert(fl, it, n_stops, i, j, p, d, leg, early_p, late_p, release, hold_dro
             fl[k, _LATE] = srv if hold_dropoff else fl[i, _TIME] + max_ride_s
     for k in range(drop, -1, -1):
         if k == n_stops - 1:
-            latest = end_s - dwell_s - zone_travel_s(it[k, _NODE], depot, zone, to_c, from_c, between)
+            latest = end_s - dwell_s - zone_travel_s(it[k, _NODE], depot, zones)
         else:
             latest = (fl[k + 1, _LATEST] - dwell_s
-                      - zone_travel_s(it[k, _NODE], it[k + 1, _NODE], zone, to_c, from_c, between))
+                      - zone_travel_s(it[k, _NODE], it[k + 1, _NODE], zones))
         latest = min(fl[k, _LATE], latest)
         if k < i and latest == fl[k, _LATEST]:
             break  # unchanged here, so unchanged before
@@ -522,10 +567,10 @@ def _grow(fl, it, n_vehicles, size):
 
 
 @njit(cache=True)
-def _dispatch(order, req_first_leg, req_n_legs, req_release_s, leg_pickup, leg_dropoff,
-              leg_ready_s, n_vehicles, capacity, depot, start_s, end_s, pickup_window_s,
-              chained_window_s, dwell_s, max_ride_s, activity_s,
-              zone, to_c, from_c, between):
+def _dispatch(order, requests, fleet, zones):
+    n_vehicles = fleet.n_vehicles
+    req_first_leg, req_n_legs, req_release_s = requests.first_leg, requests.n_legs, requests.release_s
+    leg_pickup, leg_dropoff = requests.pickup_node, requests.dropoff_node
     n_requests = len(req_first_leg)
     size = _INITIAL_STOPS
     fl = np.empty((n_vehicles, size, _N_FLOAT), dtype=np.float64)
@@ -535,7 +580,7 @@ def _dispatch(order, req_first_leg, req_n_legs, req_release_s, leg_pickup, leg_d
     n_stops = np.zeros(n_vehicles, dtype=np.int64)
     most_stops = 0
     request_vehicle = np.full(n_requests, -1, dtype=np.int32)
-    ready = leg_ready_s.copy()
+    ready = requests.ready_s.copy()
     for q in order:
         first = req_first_leg[q]
         m = req_n_legs[q]
@@ -546,41 +591,35 @@ def _dispatch(order, req_first_leg, req_n_legs, req_release_s, leg_pickup, leg_d
             scratch_fl = np.empty((size, _N_FLOAT), dtype=np.float64)
             scratch_it = np.empty((size, _N_INT), dtype=np.int32)
         early = ready[first]
-        late = early + pickup_window_s
+        late = early + fleet.pickup_window_s
         for v in range(n_vehicles):
             s = n_stops[v]
             i, j = _best_insertion(fl[v], it[v], s, leg_pickup[first], leg_dropoff[first],
-                                   early, late, np.int64(0), release, capacity, depot, start_s, end_s,
-                                   dwell_s, max_ride_s, zone, to_c, from_c, between)
+                                   early, late, np.int64(0), release, fleet, zones)
             if i < 0:
                 continue
             if m == 1:
                 n_stops[v] = _insert(fl[v], it[v], s, i, j, leg_pickup[first], leg_dropoff[first],
-                                     np.int64(first), early, late, release, m > 1, depot, start_s, end_s,
-                                     dwell_s, max_ride_s, zone, to_c, from_c, between)
+                                     np.int64(first), early, late, release, m > 1, fleet, zones)
                 request_vehicle[q] = v
                 break
             # A chain: try it on a copy, keep it only if every leg fits.
             _copy_stops(fl[v], it[v], scratch_fl, scratch_it, s)
             s = _insert(scratch_fl, scratch_it, s, i, j, leg_pickup[first], leg_dropoff[first],
-                        np.int64(first), early, late, release, m > 1, depot, start_s, end_s,
-                        dwell_s, max_ride_s, zone, to_c, from_c, between)
+                        np.int64(first), early, late, release, m > 1, fleet, zones)
             drop = j + 1
             fits = True
             for leg in range(first + 1, first + m):
-                chained_early = scratch_fl[drop, _TIME] + dwell_s + activity_s
-                chained_late = chained_early + chained_window_s
+                chained_early = scratch_fl[drop, _TIME] + fleet.dwell_s + fleet.activity_s
+                chained_late = chained_early + fleet.chained_window_s
                 i, j = _best_insertion(scratch_fl, scratch_it, s, leg_pickup[leg], leg_dropoff[leg],
-                                       chained_early, chained_late, drop + 1, release, capacity,
-                                       depot, start_s, end_s, dwell_s, max_ride_s,
-                                       zone, to_c, from_c, between)
+                                       chained_early, chained_late, drop + 1, release, fleet, zones)
                 if i < 0:
                     fits = False
                     break
                 s = _insert(scratch_fl, scratch_it, s, i, j, leg_pickup[leg], leg_dropoff[leg],
                             leg, chained_early, chained_late, release, leg < first + m - 1,
-                            depot, start_s, end_s, dwell_s, max_ride_s,
-                            zone, to_c, from_c, between)
+                            fleet, zones)
                 ready[leg] = chained_early
                 drop = j + 1
             if fits:

@@ -1,10 +1,20 @@
-"""Counter-based random streams.
+"""Counter-based random streams, and the registry of their channels.
 
 A uniform number is a pure function of ``(seed, day, resident, channel)``
 (splitmix64 finaliser over a mixed key), so a resident's draws do not depend
 on how many residents there are, how they are chunked, or in which order they
 are processed. Baseline and scenario runs with the same seed see the same
 draws: this is what makes benefits paired (common random numbers).
+
+Every kind of draw has its own channel, declared once in :data:`CHANNELS`,
+which hands out consecutive blocks of channel ids and refuses a name declared
+twice, so two kinds of draw can never share a channel (ActivitySim's
+per-component offsets). Draws per purpose get a block of
+:data:`MAX_PURPOSES` channels (the day kernel refuses more purposes), and
+interventions get an open-ended block after all others: instance ``k`` of a
+scenario's interventions owns :data:`DRAWS_PER_INTERVENTION` channels of its
+own (:func:`intervention_channel`), so two interventions of the same type in
+one scenario draw different numbers.
 """
 
 from __future__ import annotations
@@ -21,11 +31,71 @@ _KEY_DAY = np.uint64(0xD1B54A32D192ED03)
 _KEY_RESIDENT = np.uint64(0xABC98388FB8FAC03)
 _KEY_CHANNEL = np.uint64(0x8CB92BA72F3D8DD7)
 
-# Channels: one independent stream per kind of draw.
-CHANNEL_TRIP_PHASE = 0  # + purpose index: when in the week a purpose's trips fall
-CHANNEL_WATER_TRIPS = 16  # fractional daily water trips
-CHANNEL_OUTAGE = 17  # piped-water outage today
+
+class ChannelRegistry:
+    """Channel ids, one block per declared kind of draw.
+
+    Blocks are consecutive and disjoint by construction; a name declared
+    twice, or anything declared after the open-ended block, is refused.
+    """
+
+    def __init__(self) -> None:
+        self._start: dict[str, int] = {}
+        self._size: dict[str, int | None] = {}
+        self._next = 0
+
+    def declare(self, name: str, size: int = 1) -> int:
+        """Reserve ``size`` channels for ``name``; the first one's id."""
+        if size < 1:
+            raise ValueError(f"stream {name!r} needs at least one channel, got {size}")
+        return self._reserve(name, size)
+
+    def declare_open(self, name: str) -> int:
+        """Reserve every channel from here on for ``name`` (the last block)."""
+        return self._reserve(name, None)
+
+    def _reserve(self, name: str, size: int | None) -> int:
+        if name in self._start:
+            raise ValueError(f"stream {name!r} is already declared (channel {self._start[name]})")
+        if self._next is None:
+            raise ValueError(f"cannot declare stream {name!r} after the open-ended block")
+        start = self._start[name] = self._next
+        self._size[name] = size
+        self._next = None if size is None else start + size
+        return start
+
+    def blocks(self) -> dict[str, range | None]:
+        """Each declared name's channels (``None`` for the open-ended block's end)."""
+        return {name: None if self._size[name] is None else
+                range(start, start + self._size[name]) for name, start in self._start.items()}
+
+
+CHANNELS = ChannelRegistry()
+"""Every random channel of twin, declared here once."""
+
+MAX_PURPOSES = 16
+"""Channels in a per-purpose block: the most purposes a resident model may have."""
+
+DRAWS_PER_INTERVENTION = 8
+"""Channels each intervention instance owns (distinct kinds of draw it may make)."""
+
+CHANNEL_TRIP_PHASE = CHANNELS.declare("trip_phase", MAX_PURPOSES)  # + purpose: when in the week trips fall
+CHANNEL_WATER_TRIPS = CHANNELS.declare("water_trips")  # fractional daily water trips
+CHANNEL_OUTAGE = CHANNELS.declare("outage")  # piped-water outage today
+CHANNEL_TRIP_TIME = CHANNELS.declare("trip_time", MAX_PURPOSES)  # + purpose: time of day (paratransit)
+_CHANNEL_INTERVENTIONS = CHANNELS.declare_open("interventions")
+
 PHASE_DAY = 0xFFFF  # the "day" used for draws fixed over the whole run
+
+
+def intervention_channel(instance: int, draw: int) -> int:
+    """Channel of draw kind ``draw`` of the scenario's ``instance``-th
+    intervention (its index in the scenario's list)."""
+    if instance < 0:
+        raise ValueError(f"intervention instance must be >= 0, got {instance}")
+    if not 0 <= draw < DRAWS_PER_INTERVENTION:
+        raise ValueError(f"an intervention has draws 0 .. {DRAWS_PER_INTERVENTION - 1}, got {draw}")
+    return _CHANNEL_INTERVENTIONS + instance * DRAWS_PER_INTERVENTION + draw
 
 
 @njit(cache=True, inline="always")  # inlined: one compile per caller, not per argument type
@@ -55,14 +125,17 @@ def uniform_py(seed: int, day: int, resident: int, channel: int) -> float:
     z ^= z >> 31
     return (z >> 11) * (1.0 / 9007199254740992.0)
 
-CHANNEL_ADOPTION = 32  # + an intervention's own offset: who takes up an offer
-CHANNEL_TRIP_TIME = 48  # + purpose index: time of day of today's trips (paratransit)
+
+def uniforms(seed: int, day: int, channel: int, n: int) -> np.ndarray:
+    """:func:`uniform` for residents ``0 .. n-1`` (float64 array)."""
+    if seed < 0 or day < 0 or channel < 0 or n < 0:
+        raise ValueError(f"seed, day, channel and n must be >= 0, got {seed}, {day}, {channel}, {n}")
+    out = np.empty(n, dtype=np.float64)
+    _uniforms(np.int64(seed), np.int64(day), np.int64(channel), out)
+    return out
 
 
 @njit(cache=True)
-def uniforms(seed, day, channel, n):
-    """:func:`uniform` for residents ``0 .. n-1`` (float64 array)."""
-    out = np.empty(n, dtype=np.float64)
-    for i in range(n):
+def _uniforms(seed, day, channel, out):
+    for i in range(len(out)):
         out[i] = uniform(seed, day, i, channel)
-    return out

@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from twin.city.arrays import City
+from twin.core.streams import DRAWS_PER_INTERVENTION, PHASE_DAY, intervention_channel, uniforms
 from twin.residents.model import NonNegative, Positive, Value
 from twin.residents.population import Residents
 
@@ -109,11 +110,23 @@ class Intervention(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: ClassVar[str]
+    draws: ClassVar[tuple[str, ...]] = ()
+    """Kinds of random draw the intervention makes: each gets a stream of
+    its own, per instance (at most ``DRAWS_PER_INTERVENTION``)."""
     cost: Cost
 
-    def apply(self, world: World, *, seed: int) -> World:  # pragma: no cover - abstract
-        """A changed copy of ``world``; never mutate the one given."""
+    def apply(self, world: World, *, seed: int, instance: int = 0) -> World:  # pragma: no cover - abstract
+        """A changed copy of ``world``; never mutate the one given.
+
+        ``instance`` is the intervention's place in its scenario's list:
+        draws go to that instance's own streams (:meth:`uniforms`).
+        """
         raise NotImplementedError
+
+    def uniforms(self, draw: str, n: int, *, seed: int, instance: int) -> np.ndarray:
+        """A uniform number per resident ``0 .. n-1`` for ``draw`` (one of
+        :attr:`draws`) of this instance, fixed over the run."""
+        return uniforms(seed, PHASE_DAY, intervention_channel(instance, self.draws.index(draw)), n)
 
 
 REGISTRY: dict[str, type[Intervention]] = {}
@@ -123,6 +136,9 @@ REGISTRY: dict[str, type[Intervention]] = {}
 def register(cls: type[Intervention]) -> type[Intervention]:
     """Class decorator: make an intervention kind available by its ``type``."""
     kind = cls.model_fields["type"].default
+    if len(cls.draws) > DRAWS_PER_INTERVENTION or len(set(cls.draws)) != len(cls.draws):
+        raise ValueError(f"{cls.__name__}.draws must be at most {DRAWS_PER_INTERVENTION} "
+                         f"distinct names, got {cls.draws}")
     cls.kind = kind
     REGISTRY[kind] = cls
     return cls

@@ -9,7 +9,6 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from twin.core.streams import CHANNEL_ADOPTION, PHASE_DAY, uniforms
 from twin.interventions.base import Intervention, World, register
 from twin.residents.model import Probability, Value
 
@@ -27,19 +26,20 @@ class DeviceSubsidy(Intervention):
     """
 
     type: Literal["device_subsidy"] = "device_subsidy"
+    draws = ("device", "training")
     quintiles: list[Annotated[int, Field(ge=1, le=5, strict=True)]] = Field(
         default_factory=lambda: [1, 2], min_length=1)
     uptake: Value[Probability]
     training_uptake: Value[Probability]
 
-    def apply(self, world: World, *, seed: int) -> World:
+    def apply(self, world: World, *, seed: int, instance: int = 0) -> World:
         r = world.residents.copy()
         n = len(r)
         offered = (r.income_quintile[:, None] == self.quintiles).any(axis=1) & ~r.can_use_apps
         takes = offered & ~r.smartphone & (
-            uniforms(seed, PHASE_DAY, CHANNEL_ADOPTION + 2, n) < self.uptake.value)
+            self.uniforms("device", n, seed=seed, instance=instance) < self.uptake.value)
         trained = offered & ~r.digital_skills & (
-            uniforms(seed, PHASE_DAY, CHANNEL_ADOPTION + 3, n) < self.training_uptake.value)
+            self.uniforms("training", n, seed=seed, instance=instance) < self.training_uptake.value)
         r.smartphone = r.smartphone | takes
         r.phone = r.phone | takes
         r.digital_skills = r.digital_skills | trained

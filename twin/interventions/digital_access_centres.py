@@ -34,7 +34,7 @@ class DigitalAccessCentres(Sited, Intervention):
     type: Literal["digital_access_centres"] = "digital_access_centres"
     reach_m: Value[Positive]
 
-    def apply(self, world: World, *, seed: int) -> World:
+    def apply(self, world: World, *, seed: int, instance: int = 0) -> World:
         city, r = world.city, world.residents
         x_m, y_m = self.locations(city, r.home_node[~r.can_use_apps], None)
         new_city = with_facilities(city, "civic", x_m, y_m, "digital_access_centres")

@@ -204,5 +204,5 @@ class Paratransit(Intervention):
             office |= world.assisted_booking
         return by_app, eligible & office
 
-    def apply(self, world: World, *, seed: int) -> World:
+    def apply(self, world: World, *, seed: int, instance: int = 0) -> World:
         return world.replace(paratransit=self)

@@ -11,7 +11,6 @@ from typing import Literal
 
 import numpy as np
 
-from twin.core.streams import CHANNEL_ADOPTION, PHASE_DAY, uniforms
 from twin.interventions.base import Intervention, World, register
 from twin.residents.model import Probability, Value
 
@@ -29,13 +28,14 @@ class ParkingApp(Intervention):
     """
 
     type: Literal["parking_app"] = "parking_app"
+    draws = ("adoption",)
     adoption: Value[Probability]
     search_time_cut: Value[Probability]
     cruising_relief: Value[Probability]
 
-    def apply(self, world: World, *, seed: int) -> World:
+    def apply(self, world: World, *, seed: int, instance: int = 0) -> World:
         r = world.residents
-        draw = uniforms(seed, PHASE_DAY, CHANNEL_ADOPTION + 0, len(r))
+        draw = self.uniforms("adoption", len(r), seed=seed, instance=instance)
         adopters = r.has_car & r.can_use_apps & (draw < self.adoption.value)
         search_s = world.parking_search_time_s * (1.0 - self.cruising_relief.value)
         search_s = np.where(adopters, search_s * (1.0 - self.search_time_cut.value), search_s)

@@ -7,7 +7,6 @@ from typing import Literal
 
 import numpy as np
 
-from twin.core.streams import CHANNEL_ADOPTION, PHASE_DAY, uniforms
 from twin.interventions.base import Intervention, World, register
 from twin.residents.model import Probability, Value
 from twin.residents.population import WATER_SUPPLIES
@@ -24,12 +23,13 @@ class SmartWaterMeters(Intervention):
     """
 
     type: Literal["smart_water_meters"] = "smart_water_meters"
+    draws = ("coverage",)
     coverage: Value[Probability]
     outage_reduction: Value[Probability]
 
-    def apply(self, world: World, *, seed: int) -> World:
+    def apply(self, world: World, *, seed: int, instance: int = 0) -> World:
         r = world.residents.copy()
-        draw = uniforms(seed, PHASE_DAY, CHANNEL_ADOPTION + 1, len(r))
+        draw = self.uniforms("coverage", len(r), seed=seed, instance=instance)
         metered = (r.water_supply == WATER_SUPPLIES.index("piped")) & (draw < self.coverage.value)
         r.outage_days_per_week = np.where(
             metered, r.outage_days_per_week * (1.0 - self.outage_reduction.value),

@@ -26,7 +26,7 @@ class WaterPoints(Sited, Intervention):
 
     type: Literal["water_points"] = "water_points"
 
-    def apply(self, world: World, *, seed: int) -> World:
+    def apply(self, world: World, *, seed: int, instance: int = 0) -> World:
         city, r = world.city, world.residents
         served = r.water_supply == WATER_SUPPLIES.index("off_premises")
         if not served.any():  # all piped: the points serve outage days

@@ -1,14 +1,20 @@
 """The per-resident reference: the same day as ``CityModel``, written as
 plain Python in each Mesa agent's ``step``.
 
-It is the slow, obvious version of ``twin.core.daily``: tests require both to
-give identical per-resident ledgers, and the benchmarks measure the kernel
-against it. Do not use it for real runs.
+It is the slow, obvious version of ``twin.core.daily`` and
+``twin.core.bookings``: tests require both to give identical per-resident
+ledgers, and the benchmarks measure the kernel against it.
 
-With paratransit, each agent decides which trips it books and what it
-requests (the day kernel and request building), the model dispatches all
-requests with the same :func:`twin.core.dispatch.dispatch`, and each agent
-then adds its dispatched trips to the ledger (the accounting kernel).
+It shares only the accessibility fields with ``CityModel`` (the routing
+kernel is tested against scipy and a plain Dijkstra in tests/core) and
+computes everything else itself, from the city and the residents: each water
+point's users and queue, the drive node of each destination, exact drive
+times between drive nodes (scipy's Dijkstra, all pairs: on graphs of at most
+``MAX_ZONES`` nodes the kernels' zone matrix must equal them), the depot,
+who rides and by which channel. With paratransit, each agent decides which
+trips it books and what it requests, the model dispatches all requests with
+the plain-Python dispatcher of ``tests/naive.py``, and each agent then adds
+its dispatched trips to the ledger.
 """
 
 from __future__ import annotations
@@ -17,11 +23,13 @@ import math
 
 import mesa
 import numpy as np
+from naive import naive_dispatch
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
 from twin.abm.access import AccessFields, access_fields
 from twin.abm.agent import Agent
-from twin.abm.model import CityModel
-from twin.core.dispatch import Requests, ZoneTimes, dispatch
+from twin.core.dispatch import MAX_ZONES, Fleet, Requests, ZoneTimes
 from twin.core.streams import (
     CHANNEL_OUTAGE,
     CHANNEL_TRIP_PHASE,
@@ -34,9 +42,12 @@ from twin.interventions.base import World
 from twin.outcomes.ledger import Ledger
 from twin.residents.population import PURPOSES, WATER_SUPPLIES
 
+DAYS_PER_WEEK = 7.0
+
 WATER = PURPOSES.index("water")
 TRANSIT = PURPOSES.index("transit")
 PIPED = WATER_SUPPLIES.index("piped")
+OFF_PREMISES = WATER_SUPPLIES.index("off_premises")
 
 
 class ReferenceResident(Agent):
@@ -47,6 +58,7 @@ class ReferenceResident(Agent):
         r = model.residents
         self.index = int(index)
         self.home_node = int(r.home_node[index])
+        self.drive_node = int(model.access.walk_to_drive[self.home_node])
         self.wheelchair = bool(r.wheelchair[index])
         self.has_car = bool(r.has_car[index])
         self.speed_mps = float(r.speed_mps[index])
@@ -73,12 +85,12 @@ class ReferenceResident(Agent):
     def trips_today(self, day: int, purpose: int) -> int:
         m, i = self.model, self.index
         if purpose == WATER:
-            if self.piped and uniform_py(m.seed, day, i, CHANNEL_OUTAGE) >= self.outage_days_per_week / 7.0:
+            if self.piped and uniform_py(m.seed, day, i, CHANNEL_OUTAGE) >= self.outage_days_per_week / DAYS_PER_WEEK:
                 return 0
             whole = math.floor(m.travel.water_trips_per_day)
             extra = uniform_py(m.seed, day, i, CHANNEL_WATER_TRIPS) < m.travel.water_trips_per_day - whole
             return whole + int(extra)
-        per_day = self.trips_per_week[purpose] / 7.0
+        per_day = self.trips_per_week[purpose] / DAYS_PER_WEEK
         phase = uniform_py(m.seed, PHASE_DAY, i, CHANNEL_TRIP_PHASE + purpose)
         return math.floor((day + 1) * per_day + phase) - math.floor(day * per_day + phase)
 
@@ -89,7 +101,7 @@ class ReferenceResident(Agent):
         else:
             best = float(a.walk_length_m[self.home_node, purpose]) / self.speed_mps
         if self.has_car and purpose != TRANSIT:
-            drive_node = int(a.walk_to_drive[self.home_node])
+            drive_node = self.drive_node
             car = (
                 float(a.drive_time_s[drive_node, purpose])
                 + float(self.model.parking_search_time_s[self.index])
@@ -106,7 +118,7 @@ class ReferenceResident(Agent):
     def booked(self, day: int, purpose: int, k: int, t: float) -> int:
         """How many of today's ``k`` trips for ``purpose`` this rider books."""
         m, service = self.model, self.model.world.paratransit
-        drive_node = int(m.access.walk_to_drive[self.home_node])
+        drive_node = self.drive_node
         paratransit_s = 0.5 * service.pickup_window_s + float(m.access.drive_time_s[drive_node, purpose])
         if not (paratransit_s <= self.max_trip_time_s and paratransit_s < t):
             return 0
@@ -147,8 +159,8 @@ class ReferenceResident(Agent):
             return
         m, service = self.model, self.model.world.paratransit
         bookings = sorted(self.bookings, key=lambda booking: booking[0])  # stable: purpose order on ties
-        home = int(m.access.walk_to_drive[self.home_node])
-        facility = [int(m.facility_node[home, p]) for _, p in bookings]
+        home = self.drive_node
+        facility = [m.facility_drive_node(home, p) for _, p in bookings]
         dwell_s = float(service.dwell_time_s.value)
         window_s = service.pickup_window_s
         if service.multi_stop:
@@ -202,8 +214,7 @@ class ReferenceResident(Agent):
 class ReferenceCityModel(mesa.Model):
     """Same inputs and ledger as :class:`twin.abm.CityModel`, one agent step at a time."""
 
-    def __init__(self, world: World, *, seed: int, access: AccessFields | None = None,
-                 zones: ZoneTimes | None = None) -> None:
+    def __init__(self, world: World, *, seed: int, access: AccessFields | None = None) -> None:
         super().__init__(seed=seed)
         self.seed = int(seed)
         self.world = world
@@ -212,30 +223,59 @@ class ReferenceCityModel(mesa.Model):
         self.parking_search_time_s = world.parking_search_time_s
         self.access = access if access is not None else access_fields(world.city)
         self.ledger = Ledger.empty(len(residents))
-        # The queue model, destinations, travel times and fleet are shared
-        # input, like the accessibility fields.
-        fast = CityModel(world, seed=seed, agents="none", access=self.access, zones=zones)
-        self.water_queue_time_s = fast.water_queue_time_s
-        self.service = fast.paratransit
-        if self.service is not None:
-            self.facility_node = self.service.facility_node
-            self.zones = self.service.zones
+        self.water_queue_time_s = self._water_queues()
         self.dispatched = None
+        if world.paratransit is not None:
+            self._prepare_paratransit()
         ReferenceResident.create_agents(self, len(residents), np.arange(len(residents)))
 
+    def _water_queues(self) -> list[float]:
+        """Each resident's queue per fetch: ``base + per_user * users`` of
+        the water point nearest their home (on foot or by wheelchair), whose
+        users are the off-premises residents it is nearest to; the base
+        where no point is reachable. Stored as float32, as the model does."""
+        r, a, t = self.residents, self.access, self.travel
+        point = []
+        for i in range(len(r)):
+            field = a.wheelchair_facility if r.wheelchair[i] else a.walk_facility
+            point.append(int(field[int(r.home_node[i]), WATER]))
+        users: dict[int, int] = {}
+        for i, p in enumerate(point):
+            if p >= 0 and int(r.water_supply[i]) == OFF_PREMISES:
+                users[p] = users.get(p, 0) + 1
+        return [float(np.float32(t.water_queue_time_s + t.water_queue_s_per_user * users.get(p, 0)
+                                 if p >= 0 else t.water_queue_time_s)) for p in point]
+
+    def _prepare_paratransit(self) -> None:
+        """Exact drive times between all drive nodes, and the fleet at the
+        drive node nearest the nodes' mean position."""
+        drive = self.world.city.streets["drive"]
+        assert drive.n_nodes <= MAX_ZONES, "the reference needs a graph whose zone times are exact"
+        graph = csr_matrix((drive.weight, drive.indices, drive.indptr), shape=(drive.n_nodes,) * 2)
+        self.drive_s = dijkstra(graph, directed=True)
+        x, y = drive.x_m, drive.y_m
+        depot = int(np.argmin((x - x.mean()) ** 2 + (y - y.mean()) ** 2))
+        s = self.world.paratransit
+        self.fleet = Fleet(
+            n_vehicles=s.fleet_size, capacity=s.vehicle_capacity, depot=depot,
+            start_s=s.service_start_s, end_s=s.service_end_s, pickup_window_s=s.pickup_window_s,
+            chained_window_s=s.chained_pickup_window_min.value * 60.0,
+            dwell_s=float(s.dwell_time_s.value), max_ride_s=s.max_ride_time_min.value * 60.0,
+            activity_s=s.activity_time_s,
+        )
+
+    def facility_drive_node(self, home: int, purpose: int) -> int:
+        """Drive node of the facility of ``purpose`` nearest ``home`` by drive."""
+        nearest = int(self.access.drive_facility[home, purpose])
+        return int(self.world.city.facilities[PURPOSES[purpose]].node["drive"][nearest])
+
     def travel_s(self, a: int, b: int) -> float:
-        """Zone-matrix drive time (as ``twin.core.dispatch.zone_travel_s``)."""
-        z = self.zones
-        if a == b:
-            return 0.0
-        za, zb = int(z.zone[a]), int(z.zone[b])
-        if za < 0 or zb < 0:
-            return math.inf
-        return float(z.to_centre_s[a]) + float(z.between_s[za, zb]) + float(z.from_centre_s[b])
+        """Exact drive time from drive node ``a`` to ``b``."""
+        return float(self.drive_s[a, b])
 
     def step(self) -> None:
         self.agents.do("step")
-        if self.service is not None:
+        if self.world.paratransit is not None:
             self._paratransit_day()
         self.ledger.days += 1
 
@@ -260,7 +300,18 @@ class ReferenceCityModel(mesa.Model):
             dropoff_node=np.array([leg[1] for leg in legs], dtype=np.int32),
             ready_s=np.array([leg[2] for leg in legs], dtype=np.float64),
         )
-        self.dispatched = dispatch(requests, self.service.fleet, self.zones)
-        served = np.repeat(self.dispatched.request_vehicle >= 0, requests.n_legs)
+        zones = _exact_zones(self.drive_s)
+        vehicle, ready_s, _, dropoff_s = naive_dispatch(requests, self.fleet, zones)
+        self.dispatched = np.array(vehicle, dtype=np.int32)
+        served = np.repeat(self.dispatched >= 0, requests.n_legs)
         for agent in riders:
-            agent.account(served, self.dispatched.leg_ready_s, self.dispatched.leg_dropoff_s)
+            agent.account(served, ready_s, dropoff_s)
+
+
+def _exact_zones(drive_s: np.ndarray) -> ZoneTimes:
+    """Every node its own zone: ``naive_dispatch``'s travel times are then
+    the exact ``drive_s``."""
+    n = len(drive_s)
+    nodes = np.arange(n, dtype=np.int32)
+    return ZoneTimes(zone=nodes, centre=nodes, to_centre_s=np.zeros(n), from_centre_s=np.zeros(n),
+                     between_s=drive_s)

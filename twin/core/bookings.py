@@ -1,0 +1,312 @@
+"""Paratransit bookings: riders' booked trips -> dispatch requests, and the
+dispatched trips -> the ledger.
+
+A paratransit day has three steps: :func:`twin.core.daily.simulate_day`
+with riders (who book some trips instead of making them),
+:func:`paratransit_requests` and :func:`twin.core.dispatch.dispatch`, then
+:func:`account_paratransit`, which adds the served trips' waits and rides and
+counts refused ones unmet.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from twin.core._checks import Problems, length
+from twin.core.daily import (
+    DayCity,
+    DayResidents,
+    LedgerArrays,
+    Riders,
+    ServiceRules,
+    _check_ledger,
+    _check_riders,
+    trip_time_s,
+)
+from twin.core.dispatch import Dispatched, Requests, ZoneTimes, _checked_zones, zone_travel_s
+from twin.core.streams import CHANNEL_TRIP_TIME, uniform
+
+
+class Trips(NamedTuple):
+    """The booked trips of a day.
+
+    Attributes
+    ----------
+    resident, purpose
+        int32 per trip.
+    first_leg, n_legs
+        int32 per trip: the legs it owns (contiguous; every leg is owned by
+        exactly one trip, in order).
+    leg_request
+        int32 per leg: the request it belongs to.
+    """
+
+    resident: np.ndarray
+    purpose: np.ndarray
+    first_leg: np.ndarray
+    n_legs: np.ndarray
+    leg_request: np.ndarray
+
+    @property
+    def leg_resident(self) -> np.ndarray:
+        """int32 per leg: the rider."""
+        return np.repeat(self.resident, self.n_legs)
+
+
+def paratransit_requests(
+    day: int,
+    seed: int,
+    residents: DayResidents,
+    city: DayCity,
+    riders: Riders,
+    rules: ServiceRules,
+    facility_drive_node: np.ndarray,
+    zones: ZoneTimes,
+) -> tuple[Requests, Trips]:
+    """Riders' booked trips -> dispatch requests, legs and trips.
+
+    Each rider's booked trips are taken in order of requested time (ties:
+    purpose order), each to the nearest facility by drive. Without
+    multi-stop, a trip is two requests of one leg each, booked together: out
+    at its requested time, back when the activity should end if the pickup
+    came at the expected time (``half window + drive + 2 dwells + activity``
+    later). With multi-stop, the rider's trips form one request home -> f1
+    -> ... -> home, starting at the first requested time, or earlier if its
+    planned duration (drives, dwells, activities) and a pickup window would
+    not end by the end of service (never before the start).
+
+    Release: ``-inf`` (booked the day before), or on the same day ``lead_s``
+    before the first pickup; by phone or assisted no later than the office
+    closes.
+
+    The requests do not depend on the fleet (that keeps "a bigger fleet never
+    refuses more" exact, :mod:`twin.core.dispatch`), so there are no
+    cancellations: a single-stop trip whose way out is refused keeps its
+    way back booked, and the vehicle makes that run empty.
+
+    Parameters
+    ----------
+    day, seed
+        As :func:`twin.core.daily.simulate_day`'s, which filled ``riders``.
+    residents, city
+        The day's inputs (homes and the drive node a car starts from).
+    riders, rules
+        The riders, with today's bookings, and the service's rules.
+    facility_drive_node
+        int32, shape (n_drive_nodes, n_purposes): the drive node of the
+        nearest facility by drive (-1 where none).
+    zones
+        Travel times of the drive graph.
+
+    Returns
+    -------
+    The requests, and the trips (a multi-stop journey's last trip also owns
+    the leg home).
+    """
+    problems = Problems("paratransit_requests")
+    n = len(residents.home_node)
+    n_purposes = length(riders.booked, 1)
+    _check_riders(problems, riders, n, n_purposes)
+    n_drive = _checked_zones(zones, problems)
+    if problems.array("facility_drive_node", facility_drive_node, np.int32, (n_drive, n_purposes)):
+        booked_p = np.flatnonzero(riders.booked.sum(axis=0) > 0) if riders.booked.size else []
+        problems.indices("facility_drive_node (of booked purposes)",
+                         facility_drive_node[:, booked_p], n_drive)
+    problems.indices("city.walk_to_drive", city.walk_to_drive, n_drive)
+    problems.raise_any()
+    # Sized and allocated here; the kernel fills them (returning eleven
+    # arrays from a kernel took about 0.2 s more to compile).
+    rider_trips = riders.booked.sum(axis=1, dtype=np.int64)
+    n_trips = int(rider_trips.sum())
+    n_journeys = int(np.count_nonzero(rider_trips > 0))
+    n_legs = n_trips + n_journeys if rules.multi_stop else 2 * n_trips
+    n_requests = n_journeys if rules.multi_stop else 2 * n_trips
+    requests = Requests(
+        first_leg=np.empty(n_requests, dtype=np.int32),
+        n_legs=np.empty(n_requests, dtype=np.int32),
+        release_s=np.empty(n_requests, dtype=np.float64),
+        pickup_node=np.empty(n_legs, dtype=np.int32),
+        dropoff_node=np.empty(n_legs, dtype=np.int32),
+        ready_s=np.empty(n_legs, dtype=np.float64),
+    )
+    trips = Trips(*(np.empty(n_trips, dtype=np.int32) for _ in range(4)),
+                  leg_request=np.empty(n_legs, dtype=np.int32))
+    _fill_paratransit_requests(np.int64(day), np.int64(seed), residents, city, riders,
+                               rules.normalized(), facility_drive_node, zones, requests, trips)
+    return requests, trips
+
+
+def account_paratransit(trips: Trips, dispatched: Dispatched, rules: ServiceRules,
+                        ledger: LedgerArrays) -> tuple[int, int]:
+    """Add dispatched trips to the ledger; returns (trips made, trips refused).
+
+    A trip is made when every leg it owns was served; its time is, per leg,
+    from the ready time (the start of the pickup window: the wait) to the
+    drop-off (the ride), and its fare one per leg. A trip with a refused leg
+    is unmet (so is one whose return leg alone was refused) and adds no time.
+    """
+    problems = Problems("account_paratransit")
+    n, n_purposes = ledger.travel_time_s.shape
+    _check_ledger(problems, ledger, n, n_purposes)
+    n_legs = len(trips.leg_request)
+    if len(dispatched.leg_ready_s) != n_legs or len(dispatched.leg_dropoff_s) != n_legs:
+        problems.add(f"dispatched legs ({len(dispatched.leg_ready_s)}) must match the trips' ({n_legs})")
+    problems.indices("trips.resident", trips.resident, n)
+    problems.indices("trips.purpose", trips.purpose, n_purposes)
+    problems.indices("trips.leg_request", trips.leg_request, len(dispatched.request_vehicle))
+    problems.raise_any()
+    made, refused = _account_paratransit(trips, dispatched.request_vehicle, dispatched.leg_ready_s,
+                                         dispatched.leg_dropoff_s, float(rules.fare), ledger)
+    return int(made), int(refused)
+
+
+@njit(cache=True)
+def _fill_paratransit_requests(day, seed, residents, city, riders, rules, facility_drive_node,
+                               zones, requests, trips):
+    """The work of :func:`paratransit_requests`, into its preallocated outputs."""
+    start_s, end_s, span_s = rules.start_s, rules.end_s, rules.span_s
+    pickup_window_s, dwell_s, activity_s = rules.pickup_window_s, rules.dwell_s, rules.activity_s
+    booked, trips_today, by_app = riders.booked, riders.trips_today, riders.by_app
+    req_first_leg, req_n_legs, req_release_s = requests.first_leg, requests.n_legs, requests.release_s
+    leg_pickup, leg_dropoff, leg_ready_s = requests.pickup_node, requests.dropoff_node, requests.ready_s
+    leg_request = trips.leg_request
+    n_riders, n_purposes = booked.shape
+    times = np.empty(8, dtype=np.float64)
+    purposes = np.empty(8, dtype=np.int32)
+    q = 0
+    leg = 0
+    trip = 0
+    for r in range(n_riders):
+        i = riders.resident[r]
+        m = 0
+        for p in range(n_purposes):
+            m += booked[r, p]
+        if m == 0:
+            continue
+        if m > len(times):
+            times = np.empty(2 * m, dtype=np.float64)
+            purposes = np.empty(2 * m, dtype=np.int32)
+        m = 0
+        for p in range(n_purposes):
+            k = trips_today[r, p]
+            u = uniform(seed, day, i, CHANNEL_TRIP_TIME + p)
+            for j in range(k - booked[r, p], k):
+                times[m] = trip_time_s(start_s, span_s, j, k, u)
+                purposes[m] = p
+                m += 1
+        order = _stable_order(times, np.int64(m))
+        home = city.walk_to_drive[residents.home_node[i]]
+        if rules.multi_stop:
+            planned_s = 0.0
+            here = home
+            for n in range(m + 1):
+                there = home if n == m else facility_drive_node[home, purposes[order[n]]]
+                planned_s += zone_travel_s(here, there, zones) + 2.0 * dwell_s
+                here = there
+            planned_s += m * activity_s
+            first_s = max(start_s, min(times[order[0]], end_s - pickup_window_s - planned_s))
+            req_first_leg[q] = leg
+            req_n_legs[q] = m + 1
+            req_release_s[q] = _release_s(first_s, by_app[r], rules)
+            here = home
+            for n in range(m + 1):
+                there = home if n == m else facility_drive_node[home, purposes[order[n]]]
+                leg_pickup[leg + n] = here
+                leg_dropoff[leg + n] = there
+                leg_ready_s[leg + n] = first_s if n == 0 else np.nan
+                leg_request[leg + n] = q
+                if n < m:
+                    trips.resident[trip + n] = i
+                    trips.purpose[trip + n] = purposes[order[n]]
+                    trips.first_leg[trip + n] = leg + n
+                    trips.n_legs[trip + n] = 2 if n == m - 1 else 1
+                here = there
+            q += 1
+            leg += m + 1
+            trip += m
+        else:
+            for n in range(m):
+                p = purposes[order[n]]
+                out_s = times[order[n]]
+                there = facility_drive_node[home, p]
+                ahead_s = (0.5 * pickup_window_s
+                           + zone_travel_s(home, there, zones)
+                           + 2.0 * dwell_s + activity_s)
+                release = _release_s(out_s, by_app[r], rules)
+                for back in range(2):
+                    req_first_leg[q] = leg
+                    req_n_legs[q] = 1
+                    req_release_s[q] = release
+                    leg_pickup[leg] = there if back else home
+                    leg_dropoff[leg] = home if back else there
+                    leg_ready_s[leg] = out_s + ahead_s if back else out_s
+                    leg_request[leg] = q
+                    q += 1
+                    leg += 1
+                trips.resident[trip] = i
+                trips.purpose[trip] = p
+                trips.first_leg[trip] = leg - 2
+                trips.n_legs[trip] = 2
+                trip += 1
+
+
+@njit(cache=True)
+def _stable_order(values, m):
+    """Indices sorting ``values[:m]`` ascending, ties in index order (as a
+    stable argsort; an insertion sort: a rider has few trips a day, and
+    numba's argsort takes about a second to compile)."""
+    order = np.empty(m, dtype=np.int64)
+    for a in range(m):
+        v = values[a]
+        b = a
+        while b > 0 and values[order[b - 1]] > v:
+            order[b] = order[b - 1]
+            b -= 1
+        order[b] = a
+    return order
+
+
+@njit(cache=True)
+def _release_s(first_pickup_s, by_app, rules):
+    """When a booking reaches the dispatcher (see :func:`paratransit_requests`)."""
+    if not rules.same_day:
+        return -np.inf
+    release = first_pickup_s - rules.lead_s
+    if not by_app:
+        release = min(release, rules.office_end_s)
+    return release
+
+
+@njit(cache=True)
+def _account_paratransit(trips, request_vehicle, leg_ready_s, leg_dropoff_s, fare, ledger):
+    """The work of :func:`account_paratransit`."""
+    trip_resident, trip_purpose = trips.resident, trips.purpose
+    trip_first_leg, trip_n_legs, leg_request = trips.first_leg, trips.n_legs, trips.leg_request
+    travel_time_s, trips_made, unmet_trips = ledger.travel_time_s, ledger.trips_made, ledger.unmet_trips
+    made = 0
+    refused = 0
+    for t in range(len(trip_resident)):
+        i = trip_resident[t]
+        p = trip_purpose[t]
+        first = trip_first_leg[t]
+        served = True
+        for leg in range(first, first + trip_n_legs[t]):
+            if request_vehicle[leg_request[leg]] < 0:
+                served = False
+        if not served:
+            unmet_trips[i, p] += 1
+            ledger.paratransit_refused[i] += 1
+            refused += 1
+            continue
+        total_s = 0.0
+        for leg in range(first, first + trip_n_legs[t]):
+            total_s += leg_dropoff_s[leg] - leg_ready_s[leg]
+        travel_time_s[i, p] += total_s
+        trips_made[i, p] += 1
+        ledger.paratransit_trips[i] += 1
+        ledger.paratransit_fare[i] += fare * trip_n_legs[t]
+        made += 1
+    return made, refused
