@@ -41,8 +41,8 @@ def access_for(ctx: Context, spec):
 def city_model(ctx: Context, spec, n: int, *, reference: bool = False):
     from reference_model import ReferenceCityModel  # tests/ is on the path (harness.TESTS_DIR)
 
-    from twin.abm import CityModel, TravelParams
-    from twin.interventions.base import World
+    from twin.abm import CityModel
+    from twin.world import TravelParams, World
     from twin.residents import load_resident_model
 
     travel = TravelParams.from_model(load_resident_model(RESIDENT_MODEL))

@@ -21,7 +21,6 @@ import tempfile
 import time
 
 import numpy as np
-
 from harness import Context, Row, Timing, fmt_ratio, fmt_s, time_calls
 
 SECTION = "5. Paratransit dispatch"

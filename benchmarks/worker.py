@@ -59,12 +59,12 @@ def model_memory(args) -> dict:
     import gc
     import tracemalloc
 
-    from twin.abm import CityModel, TravelParams
+    from twin.abm import CityModel
     from twin.abm.access import access_fields
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from reference_model import ReferenceCityModel
     from twin.city import load_city
-    from twin.interventions.base import World
+    from twin.world import TravelParams, World
     from twin.residents import load_resident_model, synthesize_for_city
 
     n = args["residents"]

@@ -38,9 +38,9 @@ from twin.core.streams import (
     PHASE_DAY,
     uniform_py,
 )
-from twin.interventions.base import World
 from twin.outcomes.ledger import Ledger
 from twin.residents.population import PURPOSES, WATER_SUPPLIES
+from twin.world import World
 
 DAYS_PER_WEEK = 7.0
 

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from reference_model import ReferenceCityModel
 
-from twin.abm import CityModel, TravelParams
+from twin.abm import CityModel
 from twin.abm.access import AccessFields
 from twin.core.threads import chunk_bounds
-from twin.interventions.base import World
 from twin.residents.population import PURPOSES, Residents
+from twin.world import TravelParams, World
 
 
 def random_residents(rng, n, n_walk):

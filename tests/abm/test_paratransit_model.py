@@ -7,12 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from twin.abm import CityModel, TravelParams
+from twin.abm import CityModel
 from twin.abm.access import access_fields
 from twin.abm.vehicle import TOUR_COLUMNS, Vehicle
-from twin.interventions import World, apply_interventions
+from twin.interventions import apply_interventions
 from twin.residents import load_resident_model, synthesize_for_city
 from twin.scenario import load_scenario
+from twin.world import TravelParams, World
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios" / "helsinki"
 MODEL_NAMES = ("helsinki", "nairobi_informal")

@@ -6,11 +6,11 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from twin.abm import TravelParams
 from twin.errors import ConfigError
-from twin.interventions import REGISTRY, World, apply_interventions
+from twin.interventions import REGISTRY, apply_interventions
 from twin.residents import load_resident_model, synthesize_for_city
 from twin.residents.population import WATER_SUPPLIES
+from twin.world import TravelParams, World
 
 COST = {
     "currency": "EUR",

@@ -7,12 +7,11 @@ import numpy as np
 import pytest
 import yaml
 
-from twin.abm import TravelParams
 from twin.errors import ConfigError
-from twin.interventions import World
 from twin.interventions.paratransit import Paratransit
 from twin.residents import load_resident_model, synthesize_for_city
 from twin.scenario import load_scenario
+from twin.world import TravelParams, World
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios" / "helsinki"
 

@@ -13,9 +13,9 @@ import numpy as np
 from twin.abm.access import AccessFields
 from twin.core.daily import DayCity, DayParams, DayResidents, LedgerArrays, ServiceRules
 from twin.core.dispatch import Fleet
-from twin.interventions.base import World
 from twin.outcomes.ledger import Ledger
 from twin.residents.population import PURPOSES
+from twin.world import World
 
 
 def day_residents(world: World, water_queue_time_s: np.ndarray) -> DayResidents:

@@ -14,7 +14,7 @@ kernel, where riders book trips; dispatch; accounting of the booked trips
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import Literal
 
 import mesa
@@ -26,50 +26,12 @@ from twin.abm.agent import Agent
 from twin.abm.vehicle import ParatransitService, Vehicle
 from twin.core.daily import MODE_NAMES, best_one_way_times, simulate_day
 from twin.core.dispatch import ZoneTimes
-from twin.interventions.base import World
 from twin.outcomes.ledger import Ledger, ledger_frame
-from twin.residents.model import ResidentModel
 from twin.residents.population import PURPOSES, WATER_SUPPLIES, Residents
+from twin.world import World
 
 AUTO_AGENTS_MAX = 50_000
 """Largest population for which ``agents="auto"`` makes a Mesa agent per resident."""
-
-
-@dataclass(frozen=True)
-class TravelParams:
-    """Travel assumptions shared by all residents (from the resident model).
-
-    Attributes
-    ----------
-    parking_search_time_s
-        Search for a parking place per car trip.
-    parking_walk_m
-        Walk from the parking place to the destination.
-    water_trips_per_day
-        Water fetching trips per resident per day without piped water
-        (and with piped water on outage days).
-    water_queue_time_s
-        Queue per fetch at an uncrowded water point.
-    water_queue_s_per_user
-        Extra queue per fetch for each daily user of the point.
-    """
-
-    parking_search_time_s: float
-    parking_walk_m: float
-    water_trips_per_day: float
-    water_queue_time_s: float
-    water_queue_s_per_user: float
-
-    @classmethod
-    def from_model(cls, model: ResidentModel) -> "TravelParams":
-        """The travel assumptions of a resident model."""
-        return cls(
-            parking_search_time_s=float(model.travel.parking_search_time_s.value),
-            parking_walk_m=float(model.travel.parking_walk_m.value),
-            water_trips_per_day=float(model.water.trips_per_day.value),
-            water_queue_time_s=float(model.travel.water_queue_time_s.value),
-            water_queue_s_per_user=float(model.water.queue_time_s_per_user.value),
-        )
 
 
 def _row_property(name: str) -> property:

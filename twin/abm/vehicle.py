@@ -21,8 +21,8 @@ from twin.abm.agent import Agent
 from twin.core.bookings import Trips, account_paratransit, paratransit_requests
 from twin.core.daily import DayCity, DayResidents, LedgerArrays, Riders
 from twin.core.dispatch import PICKUP, Dispatched, Requests, ZoneTimes, dispatch
-from twin.interventions.base import World
 from twin.residents.population import PURPOSES
+from twin.world import World
 
 CIRCUITY = 1.3
 """Network distance over straight-line distance, for ``Vehicle.km_today``

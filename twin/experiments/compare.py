@@ -20,13 +20,13 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 from tqdm import tqdm
 
-from twin.abm import CityModel, TravelParams
+from twin.abm import CityModel
 from twin.abm.access import access_fields
 from twin.city import load_city
 from twin.city.arrays import City
 from twin.errors import ConfigError
 from twin.experiments.limits import check_days, check_fits, check_replications
-from twin.interventions import World, apply_interventions
+from twin.interventions import apply_interventions
 from twin.outcomes.benefits import BENEFITS, group_benefits, mean_ci95, newly_served, paired_benefits
 from twin.outcomes.equity import concentration_index, gini, palma
 from twin.outcomes.expansion import Expansion, expansion_for
@@ -34,6 +34,7 @@ from twin.outcomes.groups import MIN_CELL_RESIDENTS, group_columns
 from twin.residents import load_resident_model, synthesize_for_city
 from twin.residents.load import resolve_model_path
 from twin.scenario import Scenario
+from twin.world import TravelParams, World
 
 WEEKS_PER_YEAR = 52
 """Weekly savings are annualised over 52 weeks (no holidays taken out)."""

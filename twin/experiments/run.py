@@ -14,16 +14,17 @@ import numpy as np
 import pandas as pd
 
 import twin
-from twin.abm import CityModel, TravelParams
+from twin.abm import CityModel
 from twin.city import load_city
 from twin.city.arrays import City
 from twin.experiments.limits import check_days, check_fits
 from twin.experiments.store import atomic_folder
-from twin.interventions import World, apply_interventions
+from twin.interventions import apply_interventions
 from twin.outcomes.expansion import expansion_for
 from twin.outcomes.groups import group_table
 from twin.residents import load_resident_model, synthesize_for_city
 from twin.scenario import Scenario
+from twin.world import TravelParams, World
 
 
 @dataclass

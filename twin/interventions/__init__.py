@@ -2,7 +2,6 @@
 :data:`REGISTRY`. Importing this package registers every built-in kind."""
 
 from twin.errors import TwinError
-from twin.interventions.base import REGISTRY, Cost, Intervention, World, register
 from twin.interventions import (  # noqa: F401  (registers the kinds)
     device_subsidy,
     digital_access_centres,
@@ -11,6 +10,8 @@ from twin.interventions import (  # noqa: F401  (registers the kinds)
     smart_water_meters,
     water_points,
 )
+from twin.interventions.base import REGISTRY, Cost, Intervention, register
+from twin.world import World
 
 
 def apply_interventions(interventions, world: World, *, seed: int, path=None) -> World:
@@ -32,4 +33,4 @@ def apply_interventions(interventions, world: World, *, seed: int, path=None) ->
     return world
 
 
-__all__ = ["REGISTRY", "Cost", "Intervention", "World", "apply_interventions", "register"]
+__all__ = ["REGISTRY", "Cost", "Intervention", "apply_interventions", "register"]

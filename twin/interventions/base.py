@@ -11,65 +11,14 @@ the core.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+from typing import Annotated, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from twin.city.arrays import City
+from twin.config import NonNegative, Positive, Value
 from twin.core.streams import DRAWS_PER_INTERVENTION, PHASE_DAY, intervention_channel, uniforms
-from twin.residents.model import NonNegative, Positive, Value
-from twin.residents.population import Residents
-
-if TYPE_CHECKING:
-    from twin.abm.model import TravelParams
-    from twin.interventions.paratransit import Paratransit
-
-
-@dataclass(frozen=True)
-class World:
-    """Everything a run consumes: one scenario's city, residents and services.
-
-    Attributes
-    ----------
-    city
-        The compiled city (interventions may add facilities).
-    residents
-        The residents (interventions change a copy).
-    travel
-        Shared travel assumptions of the resident model.
-    parking_search_time_s
-        float32 per resident: parking search per car trip.
-    assisted_booking
-        bool per resident: can book services in person at an access centre.
-    paratransit
-        The paratransit service on offer, if any.
-    """
-
-    city: City
-    residents: Residents
-    travel: "TravelParams"
-    parking_search_time_s: np.ndarray
-    assisted_booking: np.ndarray
-    paratransit: "Paratransit | None" = None
-
-    @classmethod
-    def baseline(cls, city: City, residents: Residents, travel: "TravelParams") -> "World":
-        """The world with no intervention."""
-        n = len(residents)
-        return cls(
-            city=city,
-            residents=residents,
-            travel=travel,
-            parking_search_time_s=np.full(n, travel.parking_search_time_s, dtype=np.float32),
-            assisted_booking=np.zeros(n, dtype=bool),
-        )
-
-    def replace(self, **changes: Any) -> "World":
-        """A copy with ``changes``; arrays not named are shared, not copied."""
-        return dataclasses.replace(self, **changes)
+from twin.world import World
 
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]

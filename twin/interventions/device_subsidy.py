@@ -9,8 +9,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from twin.interventions.base import Intervention, World, register
+from twin.interventions.base import Intervention, register
 from twin.residents.model import Probability, Value
+from twin.world import World
 
 
 @register

@@ -14,9 +14,10 @@ from typing import Literal
 import numpy as np
 
 from twin.core.routing import nearest_facility
-from twin.interventions.base import Intervention, World, register
+from twin.interventions.base import Intervention, register
 from twin.interventions.sites import Sited, with_facilities
 from twin.residents.model import Positive, Value
+from twin.world import World
 
 
 @register

@@ -35,8 +35,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from twin._validation import Problem, ProblemsError
-from twin.interventions.base import Intervention, World, register
+from twin.interventions.base import Intervention, register
 from twin.residents.model import NonNegative, Number, Positive, Value
+from twin.world import World
 
 Hour = Annotated[Number, Field(ge=0, le=24)]
 """A clock hour of the simulated day, 0-24 (fractions allowed: 7.5 = 07:30)."""

@@ -11,8 +11,9 @@ from typing import Literal
 
 import numpy as np
 
-from twin.interventions.base import Intervention, World, register
+from twin.interventions.base import Intervention, register
 from twin.residents.model import Probability, Value
+from twin.world import World
 
 
 @register

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from twin.interventions.base import Intervention, World, register
+from twin.interventions.base import Intervention, register
 from twin.interventions.sites import Sited, with_facilities
 from twin.residents.population import WATER_SUPPLIES
+from twin.world import World
 
 
 @register

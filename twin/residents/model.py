@@ -13,13 +13,23 @@ and over, who make essential trips on their own.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from scipy.special import expit, logit, ndtri
 
 from twin._validation import Problem, ProblemsError
+from twin.config import (
+    NonNegative,
+    Number,
+    OpenUnit,
+    Positive,
+    Probability,
+    Strict,
+    Table,
+    Value,
+)
 from twin.residents.population import PURPOSES, WATER_SUPPLIES
 
 T = TypeVar("T")
@@ -30,67 +40,10 @@ SHARE_TOLERANCE = 1e-6
 N_QUINTILES = 5
 
 
-def _check_source(text: str) -> str:
-    text = text.strip()
-    if not text:
-        raise ValueError('empty source: cite where the number comes from, or write "assumption: ..."')
-    return text
-
-
-# Strict floats: ints are accepted, strings and booleans are not.
-Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
-Probability = Annotated[Number, Field(ge=0, le=1)]
-Positive = Annotated[Number, Field(gt=0)]
-NonNegative = Annotated[Number, Field(ge=0)]
-OpenUnit = Annotated[Number, Field(gt=0, lt=1)]
-Source = Annotated[str, AfterValidator(_check_source)]
 Quintiles = Annotated[list[T], Field(min_length=N_QUINTILES, max_length=N_QUINTILES)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _require_mapping(data: Any, key: str) -> Any:
-    if isinstance(data, (dict, BaseModel)):
-        return data
-    example = "0.5" if key == "value" else "..."
-    raise ProblemsError(
-        [
-            Problem(
-                "",
-                f"{data!r} has no source",
-                f'write {{{key}: {example}, source: "..."}}, with "assumption: ..." if nothing is sourced',
-            )
-        ]
-    )
-
-
-class Value(_Strict, Generic[T]):
-    """A sourced scalar: ``{value: ..., source: "..."}``."""
-
-    value: T
-    source: Source
-
-    @model_validator(mode="before")
-    @classmethod
-    def _sourced(cls, data: Any) -> Any:
-        return _require_mapping(data, "value")
-
-
-class Table(_Strict, Generic[T]):
-    """A sourced table: ``{values: {...} or [...], source: "..."}``."""
-
-    values: T
-    source: Source
-
-    @model_validator(mode="before")
-    @classmethod
-    def _sourced(cls, data: Any) -> Any:
-        return _require_mapping(data, "values")
-
-
-class Income(_Strict):
+class Income(Strict):
     """Yearly disposable income in the model's currency: a lognormal from
     ``median`` and ``gini``, or a ``quantiles`` table ``{probability: income}``
     (log income interpolated linearly in the normal score, lognormal tails)."""
@@ -155,7 +108,7 @@ class Income(_Strict):
         return np.exp(log_q)
 
 
-class ByAgeAndIncome(_Strict):
+class ByAgeAndIncome(Strict):
     """Share of residents with an attribute, by age band, tilted by income.
 
     ``income_odds_ratio`` multiplies the odds by income quintile; within each
@@ -185,7 +138,7 @@ class ByAgeAndIncome(_Strict):
         return table
 
 
-class Digital(_Strict):
+class Digital(Strict):
     """Smartphone, home internet and digital skills (``can_use_apps`` =
     smartphone and skills). ``correlation`` is the correlation of the three
     latent propensities in one person (0 = independent).
@@ -220,7 +173,7 @@ class Digital(_Strict):
         return self
 
 
-class Mobility(_Strict):
+class Mobility(Strict):
     """Reduced mobility by age band; wheelchair users are a share of all
     residents, drawn among those with reduced mobility."""
 
@@ -228,7 +181,7 @@ class Mobility(_Strict):
     wheelchair_share: Value[Probability]
 
 
-class Water(_Strict):
+class Water(Strict):
     """Household water supply (shares of :data:`WATER_SUPPLIES` by income
     quintile), outages of piped supply, trips on a day of fetching, and how
     the queue at a water point grows with its daily users (on top of
@@ -240,7 +193,7 @@ class Water(_Strict):
     queue_time_s_per_user: Value[NonNegative]
 
 
-class Speeds(_Strict):
+class Speeds(Strict):
     """Mean speeds by group; each resident's speed is the group mean times
     ``1 + sd_fraction * z`` (z standard normal, clipped to +/- 2)."""
 
@@ -250,7 +203,7 @@ class Speeds(_Strict):
     sd_fraction: Value[Annotated[Number, Field(ge=0, lt=0.5)]]
 
 
-class MaxTripMinutes(_Strict):
+class MaxTripMinutes(Strict):
     """Longest one-way trip a resident will make; a slower trip is unmet.
     ``reduced_mobility`` applies to wheelchair users too."""
 
@@ -258,7 +211,7 @@ class MaxTripMinutes(_Strict):
     reduced_mobility: Value[Positive]
 
 
-class Segregation(_Strict):
+class Segregation(Strict):
     """Spatial clustering of income: ``income_rho`` is the correlation of a
     resident's latent income rank with a smooth random field over home
     locations (0 = no clustering, 1 = fully sorted), ``length_scale_m`` the
@@ -268,7 +221,7 @@ class Segregation(_Strict):
     length_scale_m: Value[Positive]
 
 
-class Travel(_Strict):
+class Travel(Strict):
     """Costs of a trip beyond walking the network."""
 
     parking_search_time_s: Value[NonNegative]
@@ -277,7 +230,7 @@ class Travel(_Strict):
     value_of_time_per_hour: Value[NonNegative]
 
 
-class ResidentModel(_Strict):
+class ResidentModel(Strict):
     """Who lives in a city and how they travel (``models/<name>.yaml``).
 
     ``trips_per_week`` gives, for each purpose except water (which follows

@@ -1,0 +1,102 @@
+"""What a run consumes, below both the Mesa layer (:mod:`twin.abm`) and the
+interventions (:mod:`twin.interventions`): the :class:`World` of one
+scenario and the :class:`TravelParams` shared by all its residents.
+Interventions change a world; ``CityModel`` runs it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from twin.city.arrays import City
+from twin.residents.model import ResidentModel
+from twin.residents.population import Residents
+
+if TYPE_CHECKING:  # annotation only: interventions import this module
+    from twin.interventions.paratransit import Paratransit
+
+
+@dataclass(frozen=True)
+class TravelParams:
+    """Travel assumptions shared by all residents (from the resident model).
+
+    Attributes
+    ----------
+    parking_search_time_s
+        Search for a parking place per car trip.
+    parking_walk_m
+        Walk from the parking place to the destination.
+    water_trips_per_day
+        Water fetching trips per resident per day without piped water
+        (and with piped water on outage days).
+    water_queue_time_s
+        Queue per fetch at an uncrowded water point.
+    water_queue_s_per_user
+        Extra queue per fetch for each daily user of the point.
+    """
+
+    parking_search_time_s: float
+    parking_walk_m: float
+    water_trips_per_day: float
+    water_queue_time_s: float
+    water_queue_s_per_user: float
+
+    @classmethod
+    def from_model(cls, model: ResidentModel) -> "TravelParams":
+        """The travel assumptions of a resident model."""
+        return cls(
+            parking_search_time_s=float(model.travel.parking_search_time_s.value),
+            parking_walk_m=float(model.travel.parking_walk_m.value),
+            water_trips_per_day=float(model.water.trips_per_day.value),
+            water_queue_time_s=float(model.travel.water_queue_time_s.value),
+            water_queue_s_per_user=float(model.water.queue_time_s_per_user.value),
+        )
+
+
+
+@dataclass(frozen=True)
+class World:
+    """Everything a run consumes: one scenario's city, residents and services.
+
+    Attributes
+    ----------
+    city
+        The compiled city (interventions may add facilities).
+    residents
+        The residents (interventions change a copy).
+    travel
+        Shared travel assumptions of the resident model.
+    parking_search_time_s
+        float32 per resident: parking search per car trip.
+    assisted_booking
+        bool per resident: can book services in person at an access centre.
+    paratransit
+        The paratransit service on offer, if any.
+    """
+
+    city: City
+    residents: Residents
+    travel: TravelParams
+    parking_search_time_s: np.ndarray
+    assisted_booking: np.ndarray
+    paratransit: "Paratransit | None" = None
+
+    @classmethod
+    def baseline(cls, city: City, residents: Residents, travel: TravelParams) -> "World":
+        """The world with no intervention."""
+        n = len(residents)
+        return cls(
+            city=city,
+            residents=residents,
+            travel=travel,
+            parking_search_time_s=np.full(n, travel.parking_search_time_s, dtype=np.float32),
+            assisted_booking=np.zeros(n, dtype=bool),
+        )
+
+    def replace(self, **changes: Any) -> "World":
+        """A copy with ``changes``; arrays not named are shared, not copied."""
+        return dataclasses.replace(self, **changes)
