@@ -9,17 +9,19 @@ on disk beside the compiled cities)."""
 from __future__ import annotations
 
 import hashlib
-import inspect
 import logging
-import os
-import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numba
 import numpy as np
 
+from twin.atomic import atomic_file, files_digest
 from twin.city.arrays import City
 from twin.city.cache import cache_root
+from twin.core import dispatch as dispatch_module
+from twin.core import routing as routing_module
 from twin.core.dispatch import MAX_ZONES, ZoneTimes, zone_times
 from twin.core.routing import nearest_facility_many
 from twin.residents.population import PURPOSES
@@ -132,9 +134,11 @@ def drive_zone_times(city: City, *, n_zones: int = MAX_ZONES,
 
     The cache key hashes the drive graph itself (not ``City.source_hash``:
     interventions may add facilities to a city but never change its streets,
-    and a hash of the arrays, about 1 ms, cannot go stale), ``n_zones`` and
-    the source of :func:`twin.core.dispatch.zone_times`. Entries are written
-    to a temporary file and renamed into place; an unreadable one is rebuilt.
+    and a hash of the arrays, about 1 ms, cannot go stale), ``n_zones``, and
+    the full source of the code that builds the matrix
+    (:mod:`twin.core.dispatch`, :mod:`twin.core.routing`) with the numpy and
+    numba versions. Entries are written whole or not at all
+    (:func:`twin.atomic.atomic_file`); an unreadable one is rebuilt.
 
     Parameters
     ----------
@@ -147,28 +151,23 @@ def drive_zone_times(city: City, *, n_zones: int = MAX_ZONES,
         entries go to its ``paratransit-zones`` subfolder.
     """
     drive = city.streets["drive"]
-    digest = hashlib.sha256(f"{n_zones}:{inspect.getsource(zone_times)}".encode())
+    code = files_digest([dispatch_module.__file__, routing_module.__file__],
+                        f"n_zones={n_zones}", f"numpy={np.__version__}", f"numba={numba.__version__}")
+    digest = hashlib.sha256(code.encode())
     for array in (drive.indptr, drive.indices, drive.weight, drive.x_m, drive.y_m):
         digest.update(np.ascontiguousarray(array).tobytes())
-    folder = cache_root(cache_dir) / "paratransit-zones"
-    path = folder / f"{digest.hexdigest()[:32]}.npz"
+    path = cache_root(cache_dir) / "paratransit-zones" / f"{digest.hexdigest()[:32]}.npz"
     if path.is_file():
         try:
             with np.load(path, allow_pickle=False) as npz:
                 return ZoneTimes(**{name: npz[name] for name in ZoneTimes._fields})
-        except Exception as exc:  # a truncated or foreign file: rebuild it
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            # a truncated or foreign file: rebuild it
             log.warning("zone cache entry %s is unreadable (%s); rebuilding it", path, exc)
     reverse = drive.reversed()
     zones = zone_times((drive.indptr, drive.indices, drive.weight),
                        (reverse.indptr, reverse.indices, reverse.weight),
                        drive.x_m, drive.y_m, n_zones=n_zones)
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".zones-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            np.savez(file, **zones._asdict())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as file:
+        np.savez(file, **zones._asdict())
     return zones
