@@ -22,7 +22,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, 
 from twin._validation import Problem, ProblemsError, config_error_from_validation, read_yaml_mapping
 from twin.errors import ConfigError, InputFileError
 from twin.interventions import REGISTRY, Intervention
-from twin.residents.model import Positive, Value
+from twin.config import Positive, Value
 
 MAX_DAYS = 366
 """Most simulated days in one run: a year (a leap year's). Outcomes are per

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from twin.interventions.base import Intervention, register
-from twin.residents.model import Probability, Value
+from twin.config import Probability, Value
 from twin.world import World
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from twin.core.routing import nearest_facility
 from twin.interventions.base import Intervention, register
 from twin.interventions.sites import Sited, with_facilities
-from twin.residents.model import Positive, Value
+from twin.config import Positive, Value
 from twin.world import World
 
 

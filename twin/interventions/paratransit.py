@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from twin._validation import Problem, ProblemsError
 from twin.interventions.base import Intervention, register
-from twin.residents.model import NonNegative, Number, Positive, Value
+from twin.config import NonNegative, Number, Positive, Value
 from twin.world import World
 
 Hour = Annotated[Number, Field(ge=0, le=24)]

@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 
 from twin.interventions.base import Intervention, register
-from twin.residents.model import Probability, Value
+from twin.config import Probability, Value
 from twin.world import World
 
 

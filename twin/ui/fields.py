@@ -22,7 +22,7 @@ import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from twin.residents.model import Value
+from twin.config import Value
 
 Kind = Literal["bool", "int", "float", "choice", "choices", "int_choices", "range", "model", "readonly"]
 
