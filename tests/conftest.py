@@ -42,3 +42,19 @@ def helsinki():
     with warnings.catch_warnings():  # it has no water point: expected, tested in tests/city
         warnings.simplefilter("ignore", UserWarning)
         return load_city("helsinki")
+
+
+def pytest_collection_modifyitems(config, items):
+    """With ``NUMBA_DISABLE_JIT=1`` (CI's second pass over tests/core and
+    tests/abm, which checks the kernels give the same bits as plain Python),
+    skip the tests marked ``needs_jit``: whole real cities and populations
+    of tens of thousands, minutes each in the interpreter. Every kernel is
+    still compared with its reference there on smaller inputs."""
+    import numba
+
+    if not numba.config.DISABLE_JIT:
+        return
+    skip = pytest.mark.skip(reason="needs_jit: too slow with NUMBA_DISABLE_JIT=1 (covered by the JIT pass)")
+    for item in items:
+        if "needs_jit" in item.keywords:
+            item.add_marker(skip)

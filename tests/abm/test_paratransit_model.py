@@ -15,6 +15,8 @@ from twin.residents import load_resident_model, synthesize_for_city
 from twin.scenario import load_scenario
 from twin.world import TravelParams, World
 
+pytestmark = pytest.mark.needs_jit  # populations of 5,000 to 400,000 on a real city
+
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios" / "helsinki"
 MODEL_NAMES = ("helsinki", "nairobi_informal")
 

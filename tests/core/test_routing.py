@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numba
 import numpy as np
 import pyrosm
 import pytest
@@ -388,6 +389,7 @@ def test_many_names_the_bad_source_set():
         nearest_facility_many([0, 1, 1], [1], [1.0], [[0], [0, 5]])
 
 
+@pytest.mark.skipif(numba.config.DISABLE_JIT, reason="NUMBA_DISABLE_JIT=1: nothing is ever compiled")
 def test_import_compiles_nothing():
     code = (
         "import twin.core.routing as r; "
