@@ -18,14 +18,15 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import time
+import zipfile
 from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 
+from twin.atomic import atomic_file, files_digest
 from twin.city.arrays import MODES, SERVICES, City, FacilitySet, StreetArrays
 from twin.city.sources import Source
 
@@ -55,13 +56,8 @@ def cache_root(cache_dir: str | Path | None = None) -> Path:
 
 def code_version() -> str:
     """Hash of the city package's source text and of the OSM readers' versions."""
-    digest = hashlib.sha256(f"{CACHE_FORMAT}".encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    for package in ("pyrosm", "osmnx"):
-        digest.update(f"{package}={version(package)}".encode())
-    return digest.hexdigest()
+    return files_digest(Path(__file__).parent.glob("*.py"), f"format={CACHE_FORMAT}",
+                        *(f"{package}={version(package)}" for package in ("pyrosm", "osmnx")))
 
 
 def cache_key(source: Source, *, facility_files: Sequence[str | Path] = (),
@@ -95,7 +91,8 @@ def load(root: Path, key: str) -> City | None:
     try:
         with np.load(path, allow_pickle=False) as npz:
             return _from_arrays({name: npz[name] for name in npz.files})
-    except Exception as exc:  # any unreadable entry (truncated zip, missing array...) is rebuilt
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
+        # an unreadable entry (truncated zip, missing array, bad JSON...) is rebuilt
         log.warning("cache entry %s is unreadable (%s: %s); rebuilding it", path, type(exc).__name__, exc)
         path.unlink(missing_ok=True)
         return None
@@ -105,16 +102,8 @@ def save(root: Path, key: str, city: City) -> Path:
     """Write the city atomically; returns the entry's path."""
     root.mkdir(parents=True, exist_ok=True)
     _remove_stale_tmp(root)
-    fd, tmp = tempfile.mkstemp(dir=root, prefix=f".{key[:16]}-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            np.savez(file, **_to_arrays(city))
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, entry_path(root, key))
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(entry_path(root, key)) as file:
+        np.savez(file, **_to_arrays(city))
     return entry_path(root, key)
 
 

@@ -5,12 +5,12 @@ results folder of twin's."""
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from twin.atomic import replace_folder
 from twin.errors import InputFileError
 
 MARKER = ".twin-results"
@@ -35,7 +35,9 @@ def check_output_folder(out: str | Path) -> Path:
 @contextlib.contextmanager
 def atomic_folder(out: str | Path) -> Iterator[Path]:
     """Yield an empty temporary folder beside ``out``; on success it replaces
-    ``out`` in one rename, on error it is deleted and ``out`` is untouched.
+    ``out`` in one rename (its files flushed to disk first,
+    :func:`twin.atomic.replace_folder`), on error it is deleted and ``out``
+    is untouched.
 
     Raises
     ------
@@ -56,10 +58,4 @@ def atomic_folder(out: str | Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-    os.replace(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    replace_folder(tmp, out)

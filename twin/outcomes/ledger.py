@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from twin.core.daily import DAYS_PER_WEEK
 from twin.residents.population import PURPOSES, WATER_SUPPLIES, Residents
 
 JMP_BASIC_ROUND_TRIP_S = 30 * 60
@@ -70,7 +71,7 @@ class Ledger:
 
 
 def water_service_level(
-    water_supply: np.ndarray, water_one_way_s: np.ndarray, queue_time_s: float
+    water_supply: np.ndarray, water_one_way_s: np.ndarray, queue_time_s: np.ndarray
 ) -> np.ndarray:
     """JMP service level of each resident's household, as codes into
     :data:`WATER_SERVICE_LEVELS`."""
@@ -85,7 +86,7 @@ def ledger_frame(
     ledger: Ledger,
     one_way_time_s: np.ndarray,
     *,
-    water_queue_time_s: float,
+    water_queue_time_s: np.ndarray,
 ) -> pd.DataFrame:
     """Per resident per week: attributes, travel minutes and unmet trips by
     purpose, paratransit trips, refusals and fares, JMP water level and
@@ -101,11 +102,11 @@ def ledger_frame(
         float64 (n, len(PURPOSES)): best one-way time to each purpose's
         nearest facility by the resident's available modes (inf: none).
     water_queue_time_s
-        Queue per fetch at a water point.
+        Per resident: queue per fetch at the resident's water point.
     """
     if ledger.days <= 0:
         raise ValueError("the ledger has no simulated day yet")
-    per_week = 7.0 / ledger.days
+    per_week = DAYS_PER_WEEK / ledger.days
     columns: dict[str, np.ndarray] = {
         "resident": np.arange(len(residents), dtype=np.int32),
         "income_eur": residents.income_eur,
