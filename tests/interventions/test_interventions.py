@@ -6,6 +6,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
+from twin.abm import CityModel
 from twin.errors import ConfigError
 from twin.interventions import REGISTRY, apply_interventions
 from twin.residents import load_resident_model, synthesize_for_city
@@ -57,11 +58,46 @@ def test_parking_app_cuts_search_for_adopters_only(world):
     r, base = world.residents, world.parking_search_time_s
     ratio = after.parking_search_time_s / base
     eligible = r.has_car & r.can_use_apps
-    adopters = np.isclose(ratio, 0.9 * 0.6)
-    assert np.allclose(ratio[~adopters], 0.9)
+    adopters = ratio < ratio.max() - 1e-6
+    relief = 1.0 - ratio.max()
+    # everyone's relief is cruising_relief times the adopters' share of drivers
+    assert np.isclose(relief, 0.1 * adopters.sum() / r.has_car.sum(), rtol=1e-5)
+    assert np.allclose(ratio[adopters], (1.0 - relief) * 0.6, rtol=1e-5)
     assert not adopters[~eligible].any()
     share = adopters[eligible].mean()
     assert abs(share - 0.5) < 4 * np.sqrt(0.25 / eligible.sum())
+
+
+def run_days(world, days=3):
+    model = CityModel(world, seed=2, agents="none")
+    model.run(days)
+    return model.ledger
+
+
+def test_parking_app_at_adoption_zero_is_the_baseline_exactly(world):
+    app = make("parking_app", adoption=sourced(0.0), search_time_cut=sourced(0.4),
+               cruising_relief=sourced(0.3))
+    after = app.apply(world, seed=1)
+    np.testing.assert_array_equal(after.parking_search_time_s, world.parking_search_time_s)
+    base, scenario = run_days(world), run_days(after)
+    np.testing.assert_array_equal(base.travel_time_s, scenario.travel_time_s)
+    np.testing.assert_array_equal(base.trips_made, scenario.trips_made)
+
+
+def test_parking_relief_for_non_adopters_grows_with_adoption(world):
+    """Non-adopting drivers gain more as more drivers adopt; switched off
+    (cruising_relief 0) they gain nothing at any adoption."""
+    r = world.residents
+    non_adopters = r.has_car & ~r.can_use_apps  # never adopt, whatever the adoption
+    saved = {}
+    for relief in (0.3, 0.0):
+        for adoption in (0.2, 0.5, 1.0):
+            app = make("parking_app", adoption=sourced(adoption), search_time_cut=sourced(0.4),
+                       cruising_relief=sourced(relief))
+            after = app.apply(world, seed=1).parking_search_time_s
+            saved[relief, adoption] = float((world.parking_search_time_s - after)[non_adopters].mean())
+    assert 0 < saved[0.3, 0.2] < saved[0.3, 0.5] < saved[0.3, 1.0]
+    assert saved[0.0, 0.2] == saved[0.0, 0.5] == saved[0.0, 1.0] == 0.0
 
 
 def test_smart_meters_only_reduce_piped_outages(world):

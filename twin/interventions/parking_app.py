@@ -1,8 +1,10 @@
 """A parking app: real-time information on free places.
 
 Adopters (car owners who can use apps and take it up) search less; every
-driver gains a little because fewer cars cruise. Defaults in the scenario
-files come from SFpark (SFMTA 2014): search time -43%, circling traffic -30%.
+driver gains a little because fewer cars cruise, in proportion to the
+adopters' share of drivers (adoption 0 is the baseline exactly). Defaults in
+the scenario files come from SFpark (SFMTA 2014): search time -43%, circling
+traffic -30%.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ class ParkingApp(Intervention):
     search_time_cut
         Fraction of parking search time an adopter saves.
     cruising_relief
-        Fraction of search time every driver saves as cruising falls.
+        Fraction of search time every driver would save if every driver
+        used the app; the relief is this times the adopters' share of
+        residents with a car.
     """
 
     type: Literal["parking_app"] = "parking_app"
@@ -38,6 +42,8 @@ class ParkingApp(Intervention):
         r = world.residents
         draw = self.uniforms("adoption", len(r), seed=seed, instance=instance)
         adopters = r.has_car & r.can_use_apps & (draw < self.adoption.value)
-        search_s = world.parking_search_time_s * (1.0 - self.cruising_relief.value)
+        drivers = int(r.has_car.sum())
+        adopter_share = int(adopters.sum()) / drivers if drivers else 0.0
+        search_s = world.parking_search_time_s * (1.0 - self.cruising_relief.value * adopter_share)
         search_s = np.where(adopters, search_s * (1.0 - self.search_time_cut.value), search_s)
         return world.replace(parking_search_time_s=search_s.astype(np.float32))
