@@ -70,6 +70,7 @@ class ReferenceResident(Agent):
         self.by_app = False
         self.bookings: list[tuple[float, int]] = []  # (requested time, purpose) booked today
         self.trips: list[tuple[int, list[int]]] = []  # (purpose, legs) of today's requests
+        self.not_booked: dict[int, int] = {}
         service = model.world.paratransit
         if service is not None:
             rule = service.eligibility
@@ -133,22 +134,28 @@ class ReferenceResident(Agent):
         m, i = self.model, self.index
         day = m.steps - 1
         self.bookings = []
+        self.not_booked = {}  # purpose -> trips not booked, of a purpose with bookings
         for p in range(len(PURPOSES)):
             k = self.trips_today(day, p)
             if k == 0:
                 continue
             t = self.one_way_time_s(p)
             booked = self.booked(day, p, k, t) if self.rider and p != WATER else 0
-            self.bookings += [(self.trip_time_s(day, p, j, k), p) for j in range(k - booked, k)]
-            k -= booked
-            if k == 0:
+            if booked:  # the whole purpose waits for the dispatch (see account)
+                self.bookings += [(self.trip_time_s(day, p, j, k), p) for j in range(k - booked, k)]
+                self.not_booked[p] = k - booked
                 continue
-            if t > self.max_trip_time_s:
-                m.ledger.unmet_trips[i, p] += k
-                continue
-            round_trip_s = 2.0 * t + (float(m.water_queue_time_s[i]) if p == WATER else 0.0)
-            m.ledger.travel_time_s[i, p] = float(m.ledger.travel_time_s[i, p]) + k * round_trip_s
-            m.ledger.trips_made[i, p] += k
+            self.own_trips(p, k, t)
+
+    def own_trips(self, p: int, k: int, t: float) -> None:
+        """Make ``k`` trips for ``p`` by the fastest own mode (one way ``t``), or count them unmet."""
+        m, i = self.model, self.index
+        if t > self.max_trip_time_s:
+            m.ledger.unmet_trips[i, p] += k
+            return
+        round_trip_s = 2.0 * t + (float(m.water_queue_time_s[i]) if p == WATER else 0.0)
+        m.ledger.travel_time_s[i, p] = float(m.ledger.travel_time_s[i, p]) + k * round_trip_s
+        m.ledger.trips_made[i, p] += k
 
     def request(self, book) -> None:
         """Book today's trips: ``book(legs, release_s)`` adds one request of
@@ -194,12 +201,15 @@ class ReferenceResident(Agent):
         return release_s
 
     def account(self, served, ready_s, dropoff_s) -> None:
-        """Add today's dispatched trips (``served`` per leg) to the ledger."""
+        """Add today's dispatched trips (``served`` per leg) to the ledger;
+        a refused trip is made by the rider's own mode, with the trips of
+        its purpose that were not booked, or is unmet."""
         m, i = self.model, self.index
         fare = float(m.world.paratransit.fare.value)
+        own = dict(self.not_booked)
         for p, legs in self.trips:
             if not all(served[leg] for leg in legs):
-                m.ledger.unmet_trips[i, p] += 1
+                own[p] += 1
                 m.ledger.paratransit_refused[i] += 1
                 continue
             total_s = 0.0
@@ -209,6 +219,9 @@ class ReferenceResident(Agent):
             m.ledger.trips_made[i, p] += 1
             m.ledger.paratransit_trips[i] += 1
             m.ledger.paratransit_fare[i] = float(m.ledger.paratransit_fare[i]) + fare * len(legs)
+        for p, k in own.items():
+            if k:
+                self.own_trips(p, k, self.one_way_time_s(p))
 
 
 class ReferenceCityModel(mesa.Model):

@@ -107,10 +107,42 @@ def test_without_riders_the_day_is_the_baseline_day(helsinki, access):
         np.testing.assert_array_equal(getattr(with_service.ledger, name), getattr(without.ledger, name))
 
 
-def test_with_no_vehicle_every_booked_trip_is_unmet(helsinki, access):
+LEDGER_FIELDS = ("travel_time_s", "trips_made", "unmet_trips")
+
+
+def test_with_no_vehicle_the_day_is_the_baseline_day(helsinki, access):
+    """``fleet_size: 0``: every booking is refused and falls back to the
+    rider's own mode, so the ledger and the daily mode counts are the
+    baseline's, bit for bit."""
     world = baseline_world(helsinki, "helsinki", 20_000)
     model = run(service(fleet_size=0).apply(world, seed=3), access=access, days=3)
+    base = run(world, access=access, days=3)
     assert model.ledger.paratransit_trips.sum() == 0 and model.ledger.paratransit_fare.sum() == 0
+    assert model.ledger.paratransit_refused.sum() > 0
+    for name in LEDGER_FIELDS:
+        np.testing.assert_array_equal(getattr(model.ledger, name), getattr(base.ledger, name))
+    columns = ["walk_trips_today", "wheelchair_trips_today", "car_trips_today", "unmet_trips_today"]
+    np.testing.assert_array_equal(model.datacollector.get_model_vars_dataframe()[columns],
+                                  base.datacollector.get_model_vars_dataframe()[columns])
+
+
+def test_a_refused_rider_who_could_go_on_their_own_is_never_worse_off(helsinki, access):
+    """A fleet that binds refuses many bookings, yet no resident makes fewer
+    trips than without the service, and no trip becomes unmet. Ablation:
+    riders whose own modes are beyond their limit (no car, a millionth of
+    their speed) have no fallback, and every refused trip is unmet."""
+    world = baseline_world(helsinki, "helsinki", 40_000)
+    with_service = run(service(fleet_size=1).apply(world, seed=3), access=access, days=3)
+    base = run(world, access=access, days=3)
+    assert with_service.ledger.paratransit_refused.sum() > 0
+    assert np.all(with_service.ledger.trips_made >= base.ledger.trips_made)
+    assert np.all(with_service.ledger.unmet_trips <= base.ledger.unmet_trips)
+
+    stranded = world.residents.copy()
+    stranded.speed_mps = stranded.speed_mps * np.float32(1e-6)
+    stranded.has_car[:] = False
+    model = run(service(fleet_size=1).apply(world.replace(residents=stranded), seed=3),
+                access=access, days=3)
     refused = model.ledger.paratransit_refused
     assert refused.sum() > 0
     assert np.all(model.ledger.unmet_trips.sum(axis=1) >= refused)

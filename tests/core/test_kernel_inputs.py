@@ -153,4 +153,5 @@ def test_requests_and_accounting_check_their_indices():
     dispatched = Dispatched(np.array([0], np.int32), np.zeros(1), np.zeros(1), np.zeros(1),
                             *(np.zeros(0) for _ in range(6)))
     with pytest.raises(ValueError, match=r"trips\.leg_request must be in 0 \.\. 0"):
-        account_paratransit(trips, dispatched, ServiceRules.off(), ledger())
+        account_paratransit((residents, city, params), riders, trips, dispatched,
+                            ServiceRules.off(), ledger())

@@ -167,18 +167,22 @@ class CityModel(mesa.Model):
         inputs_today = (self.day_residents, self.day_city, self.day_params)
         ledger = inputs.ledger_arrays(self.ledger)
         svc = self.paratransit
-        refused_trips = 0
         if svc is None:
             counts = simulate_day(day, self.seed, *inputs_today, ledger)
+            mode_trips = (counts.walk, counts.wheelchair, counts.car)
+            self.unmet_today = counts.unmet
         else:
             counts = simulate_day(day, self.seed, *inputs_today, ledger,
                                   riders=svc.riders, rules=svc.rules)
             dispatched = svc.dispatch_day(day, self.seed, self.day_residents, self.day_city)
-            made, refused_trips = svc.account(ledger)
+            booked = svc.account(inputs_today, ledger)
             self.paratransit_today = {"requests": len(dispatched.request_vehicle),
-                                      "refused": int(dispatched.refused.sum()), "trips": made}
-        self.mode_trips = {"walk": counts.walk, "wheelchair": counts.wheelchair, "car": counts.car}
-        self.unmet_today = counts.unmet + refused_trips
+                                      "refused": int(dispatched.refused.sum()),
+                                      "trips": booked.paratransit}
+            mode_trips = (counts.walk + booked.walk, counts.wheelchair + booked.wheelchair,
+                          counts.car + booked.car)
+            self.unmet_today = counts.unmet + booked.unmet
+        self.mode_trips = dict(zip(MODE_NAMES, mode_trips))
         self.ledger.days += 1
         self.datacollector.collect(self)
 

@@ -18,7 +18,7 @@ import pandas as pd
 from twin.abm import inputs
 from twin.abm.access import AccessFields, drive_facility_node, drive_zone_times
 from twin.abm.agent import Agent
-from twin.core.bookings import Trips, account_paratransit, paratransit_requests
+from twin.core.bookings import BookedDay, Trips, account_paratransit, paratransit_requests
 from twin.core.daily import DayCity, DayResidents, LedgerArrays, Riders
 from twin.core.dispatch import PICKUP, Dispatched, Requests, ZoneTimes, dispatch
 from twin.residents.population import PURPOSES
@@ -79,10 +79,12 @@ class ParatransitService:
         self.dispatched = dispatch(self.requests, self.fleet, self.zones)
         return self.dispatched
 
-    def account(self, ledger: LedgerArrays) -> tuple[int, int]:
-        """(c): add today's dispatched trips to ``ledger``; returns (trips
-        made, trips refused)."""
-        return account_paratransit(self.trips, self.dispatched, self.rules, ledger)
+    def account(self, day_inputs: tuple, ledger: LedgerArrays) -> BookedDay:
+        """(c): add the riders' booked purposes of the day to ``ledger``,
+        refused trips by the rider's own mode where they can
+        (:func:`twin.core.bookings.account_paratransit`)."""
+        return account_paratransit(day_inputs, self.riders, self.trips, self.dispatched,
+                                   self.rules, ledger)
 
 
 class Vehicle(Agent):

@@ -4,8 +4,8 @@ dispatched trips -> the ledger.
 A paratransit day has three steps: :func:`twin.core.daily.simulate_day`
 with riders (who book some trips instead of making them),
 :func:`paratransit_requests` and :func:`twin.core.dispatch.dispatch`, then
-:func:`account_paratransit`, which adds the served trips' waits and rides and
-counts refused ones unmet.
+:func:`account_paratransit`, which adds the served trips' waits and rides,
+and sends refused ones to the rider's own mode (or counts them unmet).
 """
 
 from __future__ import annotations
@@ -17,13 +17,18 @@ from numba import njit
 
 from twin.core._checks import Problems, length
 from twin.core.daily import (
+    MODE_WALK,
+    MODE_WHEELCHAIR,
     DayCity,
+    DayParams,
     DayResidents,
     LedgerArrays,
     Riders,
     ServiceRules,
+    _check_day_inputs,
     _check_ledger,
     _check_riders,
+    one_way_time_s,
     trip_time_s,
 )
 from twin.core.dispatch import Dispatched, Requests, ZoneTimes, _checked_zones, zone_travel_s
@@ -139,18 +144,61 @@ def paratransit_requests(
     return requests, trips
 
 
-def account_paratransit(trips: Trips, dispatched: Dispatched, rules: ServiceRules,
-                        ledger: LedgerArrays) -> tuple[int, int]:
-    """Add dispatched trips to the ledger; returns (trips made, trips refused).
+class BookedDay(NamedTuple):
+    """How the riders' booked purposes of a day went."""
 
-    A trip is made when every leg it owns was served; its time is, per leg,
-    from the ready time (the start of the pickup window: the wait) to the
-    drop-off (the ride), and its fare one per leg. A trip with a refused leg
-    is unmet (so is one whose return leg alone was refused) and adds no time.
+    paratransit: int
+    """Trips made by paratransit."""
+    refused: int
+    """Trips the fleet refused (made by the rider's own mode, or unmet)."""
+    walk: int
+    wheelchair: int
+    car: int
+    """Trips of the booked purposes made by the rider's own mode (the
+    trips not booked, and refused ones within the rider's limit)."""
+    unmet: int
+    """Trips of the booked purposes no mode made."""
+
+
+def account_paratransit(
+    day_inputs: tuple[DayResidents, DayCity, DayParams],
+    riders: Riders,
+    trips: Trips,
+    dispatched: Dispatched,
+    rules: ServiceRules,
+    ledger: LedgerArrays,
+) -> BookedDay:
+    """Add the riders' booked purposes of the day to the ledger.
+
+    A booked trip is made by paratransit when every leg it owns was served;
+    its time is, per leg, from the ready time (the start of the pickup
+    window: the wait) to the drop-off (the ride), and its fare one per leg.
+    A trip with a refused leg falls back to the rider's own fastest mode
+    (the dispatcher refuses a booking when it arrives, so no time is lost
+    waiting): made if within the rider's limit, else unmet. The trips of a
+    booked purpose that were not booked go the same way, and all own-mode
+    trips of a purpose are added at once, as :func:`twin.core.daily.simulate_day`
+    adds them: with no vehicle (every booking refused) the ledger is the
+    day without paratransit, bit for bit.
+
+    Parameters
+    ----------
+    day_inputs
+        ``(residents, city, params)`` of :func:`twin.core.daily.simulate_day`.
+    riders
+        The riders, with the day's bookings.
+    trips, dispatched
+        The booked trips (:func:`paratransit_requests`) and their dispatch.
+    rules
+        The service's rules (the fare).
+    ledger
+        The week's ledger.
     """
+    residents, city, params = day_inputs
     problems = Problems("account_paratransit")
-    n, n_purposes = ledger.travel_time_s.shape
+    n, n_purposes = _check_day_inputs(problems, residents, city, params)
     _check_ledger(problems, ledger, n, n_purposes)
+    _check_riders(problems, riders, n, n_purposes)
     n_legs = len(trips.leg_request)
     if len(dispatched.leg_ready_s) != n_legs or len(dispatched.leg_dropoff_s) != n_legs:
         problems.add(f"dispatched legs ({len(dispatched.leg_ready_s)}) must match the trips' ({n_legs})")
@@ -158,9 +206,10 @@ def account_paratransit(trips: Trips, dispatched: Dispatched, rules: ServiceRule
     problems.indices("trips.purpose", trips.purpose, n_purposes)
     problems.indices("trips.leg_request", trips.leg_request, len(dispatched.request_vehicle))
     problems.raise_any()
-    made, refused = _account_paratransit(trips, dispatched.request_vehicle, dispatched.leg_ready_s,
-                                         dispatched.leg_dropoff_s, float(rules.fare), ledger)
-    return int(made), int(refused)
+    counts = _account_paratransit(residents, city, params, riders, trips, dispatched.request_vehicle,
+                                  dispatched.leg_ready_s, dispatched.leg_dropoff_s,
+                                  float(rules.fare), ledger)
+    return BookedDay(*(int(c) for c in counts))
 
 
 @njit(cache=True)
@@ -281,32 +330,58 @@ def _release_s(first_pickup_s, by_app, rules):
 
 
 @njit(cache=True)
-def _account_paratransit(trips, request_vehicle, leg_ready_s, leg_dropoff_s, fare, ledger):
+def _account_paratransit(residents, city, params, riders, trips, request_vehicle, leg_ready_s,
+                         leg_dropoff_s, fare, ledger):
     """The work of :func:`account_paratransit`."""
-    trip_resident, trip_purpose = trips.resident, trips.purpose
-    trip_first_leg, trip_n_legs, leg_request = trips.first_leg, trips.n_legs, trips.leg_request
-    travel_time_s, trips_made, unmet_trips = ledger.travel_time_s, ledger.trips_made, ledger.unmet_trips
+    n_riders, n_purposes = riders.booked.shape
+    own_trips = np.zeros((n_riders, n_purposes), dtype=np.int32)
     made = 0
     refused = 0
-    for t in range(len(trip_resident)):
-        i = trip_resident[t]
-        p = trip_purpose[t]
-        first = trip_first_leg[t]
+    for t in range(len(trips.resident)):
+        i = trips.resident[t]
+        p = trips.purpose[t]
+        first = trips.first_leg[t]
         served = True
-        for leg in range(first, first + trip_n_legs[t]):
-            if request_vehicle[leg_request[leg]] < 0:
+        for leg in range(first, first + trips.n_legs[t]):
+            if request_vehicle[trips.leg_request[leg]] < 0:
                 served = False
         if not served:
-            unmet_trips[i, p] += 1
+            own_trips[riders.rider_of[i], p] += 1
             ledger.paratransit_refused[i] += 1
             refused += 1
             continue
         total_s = 0.0
-        for leg in range(first, first + trip_n_legs[t]):
+        for leg in range(first, first + trips.n_legs[t]):
             total_s += leg_dropoff_s[leg] - leg_ready_s[leg]
-        travel_time_s[i, p] += total_s
-        trips_made[i, p] += 1
+        ledger.travel_time_s[i, p] += total_s
+        ledger.trips_made[i, p] += 1
         ledger.paratransit_trips[i] += 1
-        ledger.paratransit_fare[i] += fare * trip_n_legs[t]
+        ledger.paratransit_fare[i] += fare * trips.n_legs[t]
         made += 1
-    return made, refused
+    walk_trips = 0
+    wheelchair_trips = 0
+    car_trips = 0
+    unmet_total = 0
+    for r in range(n_riders):
+        i = riders.resident[r]
+        for p in range(n_purposes):
+            if riders.booked[r, p] == 0:
+                continue  # accounted by the day kernel
+            k = riders.trips_today[r, p] - riders.booked[r, p] + own_trips[r, p]
+            if k == 0:
+                continue
+            # as in twin.core.daily._day_kernel (never water: it is not booked)
+            t, mode = one_way_time_s(p, i, residents, city, params)
+            if t > np.float64(residents.max_trip_time_s[i]):
+                ledger.unmet_trips[i, p] += k
+                unmet_total += k
+                continue
+            ledger.travel_time_s[i, p] += k * (2.0 * t)
+            ledger.trips_made[i, p] += k
+            if mode == MODE_WALK:
+                walk_trips += k
+            elif mode == MODE_WHEELCHAIR:
+                wheelchair_trips += k
+            else:
+                car_trips += k
+    return made, refused, walk_trips, wheelchair_trips, car_trips, unmet_total

@@ -345,9 +345,10 @@ def simulate_day(
     booking, ``lead_s`` before the pickup, falls after the office opens (the
     day's later trips). Booked trips are counted in ``riders.trips_today``
     (all of today's trips for the purpose) and ``riders.booked`` (the last
-    ``booked`` of them), which this resets first; they are accounted after
-    dispatch (:mod:`twin.core.bookings`). Everything else is made as by
-    everyone else.
+    ``booked`` of them), which this resets first; a purpose with bookings is
+    accounted whole after dispatch, with the trips refused by the fleet
+    (:func:`twin.core.bookings.account_paratransit`). Everything else is
+    made as by everyone else.
 
     Parameters
     ----------
@@ -503,16 +504,14 @@ def _day_kernel(start, stop, day, seed, residents, city, params, riders, rules, 
             if k == 0:
                 continue
             t, mode = one_way_time_s(p, i, residents, city, params)
-            booked = 0
             if r >= 0 and p != params.water_purpose:
                 drive_s = city.drive_time_s[city.walk_to_drive[residents.home_node[i]], p]
                 booked = _paratransit_booked(day, seed, i, p, k, t, drive_s, max_trip_time_s,
                                              riders.by_app[r], rules)
                 riders.trips_today[r, p] = k
                 riders.booked[r, p] = booked
-            k -= booked
-            if k == 0:
-                continue
+                if booked > 0:
+                    continue  # all of today's trips for p are accounted after dispatch
             if t > max_trip_time_s:  # inf included: unreachable is unmet
                 ledger.unmet_trips[i, p] += k
                 unmet_total += k
