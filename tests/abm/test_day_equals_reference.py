@@ -109,6 +109,24 @@ def test_kernel_day_equals_reference_on_random_inputs(seed, water_trips_per_day)
     assert (fast.trips_made + fast.unmet_trips).sum(axis=0)[PURPOSES.index("food")] > 0
 
 
+def test_one_way_times_and_water_queues_equal_reference():
+    """The model's best one-way times (best_one_way_times) and per-resident
+    water queues against the reference, which counts each point's users
+    itself."""
+    rng = np.random.default_rng(3)
+    residents = random_residents(rng, 500, n_walk=40)
+    residents.water_supply[:] = rng.integers(0, 2, len(residents))  # both supply kinds
+    access = random_access(rng, n_walk=40, n_drive=15)
+    world = random_world(rng, residents, TravelParams(300.0, 150.0, 1.0, 600.0, 3.6))
+    fast = CityModel(world, seed=1, access=access, agents="none")
+    slow = ReferenceCityModel(world, seed=1, access=access)
+    np.testing.assert_array_equal(fast.water_queue_time_s, np.array(slow.water_queue_time_s, np.float32))
+    assert len(np.unique(fast.water_queue_time_s)) > 2  # points with different loads
+    expected = [[agent.one_way_time_s(p) for p in range(len(PURPOSES))]
+                for agent in sorted(slow.agents, key=lambda a: a.index)]
+    np.testing.assert_array_equal(fast.one_way_time_s(), np.array(expected))
+
+
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="numba started with one thread")
 def test_day_split_over_threads_equals_reference():
     """Enough residents for the day to run in two chunks on two threads
