@@ -131,7 +131,7 @@ class ReferenceResident(Agent):
 
     def step(self) -> None:
         """The day's own trips, and today's bookings (made by :meth:`request`)."""
-        m, i = self.model, self.index
+        m = self.model
         day = m.steps - 1
         self.bookings = []
         self.not_booked = {}  # purpose -> trips not booked, of a purpose with bookings
