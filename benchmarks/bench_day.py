@@ -39,11 +39,11 @@ def access_for(ctx: Context, spec):
 
 
 def city_model(ctx: Context, spec, n: int, *, reference: bool = False):
-    from reference_model import ReferenceCityModel  # tests/ is on the path (harness.TESTS_DIR)
-
     from twin.abm import CityModel
-    from twin.world import TravelParams, World
     from twin.residents import load_resident_model
+    from twin.world import TravelParams, World
+
+    from reference_model import ReferenceCityModel  # tests/ is on the path (harness.TESTS_DIR)
 
     travel = TravelParams.from_model(load_resident_model(RESIDENT_MODEL))
     world = World.baseline(ctx.city(spec), residents_for(ctx, spec, n), travel)

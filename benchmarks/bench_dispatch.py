@@ -21,6 +21,7 @@ import tempfile
 import time
 
 import numpy as np
+
 from harness import Context, Row, Timing, fmt_ratio, fmt_s, time_calls
 
 SECTION = "5. Paratransit dispatch"
@@ -127,7 +128,8 @@ def run(ctx: Context) -> list[Row]:
         result = dispatch(requests, fleet, zones)
         first_s = time.perf_counter() - start
         repeat = ctx.repeat if first_s < 20 else 0  # a slow kernel is reported from one call
-        t = time_calls(lambda: dispatch(requests, fleet, zones), repeat, warmup=0) if repeat else Timing([first_s])
+        t = (time_calls(lambda requests=requests: dispatch(requests, fleet, zones), repeat, warmup=0)
+             if repeat else Timing([first_s]))
         refused = float(result.refused.mean())
         what = {"day-before": "one-leg requests booked the day before",
                 "same-day": "one-leg requests booked on the day, 1 h ahead",
@@ -146,9 +148,9 @@ def run(ctx: Context) -> list[Row]:
 def reference_row(ctx: Context, city, zones, depot: int, where: str) -> Row:
     """twin's dispatch against the plain-Python dispatcher of the tests, on
     the same small day (one-leg requests booked the day before)."""
-    from naive import naive_dispatch  # tests/ is on the path (harness.TESTS_DIR)
-
     from twin.core.dispatch import Fleet, dispatch
+
+    from naive import naive_dispatch  # tests/ is on the path (harness.TESTS_DIR)
 
     fleet = Fleet(n_vehicles=REFERENCE_VEHICLES, depot=depot, **FLEET)
     requests = bookings(city, zones, kind="day-before", n_requests=REFERENCE_REQUESTS)

@@ -116,8 +116,8 @@ class PandanaSearch:
     over the largest finite cost, so nothing reachable is cut off."""
 
     def __init__(self, graph: Graph, max_dist: float):
-        import pandas as pd
         import pandana
+        import pandas as pd
 
         self.max_dist = float(max_dist)
         self.x = np.arange(graph.n_nodes, dtype=np.float64)
@@ -253,7 +253,7 @@ def tool_rows(ctx: Context, graph: Graph) -> list[Row]:
 
         search = IgraphSearch(graph)
         same = np.array_equal(search(sources), expected)
-        ti = time_calls(lambda: search(sources), ctx.repeat)
+        ti = time_calls(lambda search=search: search(sources), ctx.repeat)
         rows.append(Row(SECTION, f"{what}: 1 search, twin vs igraph", str(t["twin"]), str(ti),
                         fmt_ratio(ti.median, twin_s),
                         notes=f"super-source trick; costs {'identical' if same else 'NOT identical'} to scipy's"))
@@ -262,8 +262,9 @@ def tool_rows(ctx: Context, graph: Graph) -> list[Row]:
         rows.append(Row(SECTION, f"{what}: 1 search, twin vs igraph", str(t["twin"]), "not installed",
                         notes=str(exc)))
     try:
-        import pandana  # noqa: F401
         import time
+
+        import pandana  # noqa: F401
 
         start = time.perf_counter()
         search = PandanaSearch(graph, np.max(expected[np.isfinite(expected)]) * 1.01 + 1.0)
@@ -272,7 +273,7 @@ def tool_rows(ctx: Context, graph: Graph) -> list[Row]:
         finite = np.isfinite(expected)
         same_reach = np.array_equal(np.isfinite(got), finite)
         error_m = float(np.max(np.abs(got[finite] - expected[finite]))) if finite.any() else 0.0
-        tp = time_calls(lambda: search(sources), ctx.repeat)
+        tp = time_calls(lambda search=search: search(sources), ctx.repeat)
         rows.append(Row(SECTION, f"{what}: 1 search, twin vs pandana (query)", str(t["twin"]), str(tp),
                         fmt_ratio(tp.median, twin_s),
                         notes=f"plus {fmt_s(build_s)} to build (contraction hierarchies, once); "

@@ -14,9 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
 from bench_day import N_RESIDENTS, city_model, day_timing
 from bench_memory import compiled_note, state_bytes, week_runs
+
 from harness import BENCH_DIR, Context, Row, fmt_mb, fmt_s, set_threads, time_paired
 
 SECTION = "7. Growth"

@@ -8,8 +8,8 @@ from __future__ import annotations
 import tempfile
 
 import numpy as np
-
 from bench_memory import N_RESIDENTS, compiled_note, week_runs
+
 from harness import Context, Row, Timing, fmt_ratio, fmt_s, run_worker
 
 SECTION = "4. End to end"

@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -199,7 +199,7 @@ class Context:
     def andorra_pbf(self) -> Path:
         return self.data_dir / "osm" / "andorra.osm.pbf"
 
-    def cities(self) -> list["CitySpec"]:
+    def cities(self) -> list[CitySpec]:
         """The cities of this run's sizes, smallest first: Helsinki (small);
         Andorra and Porto (large). An absent Porto file is replaced by a
         synthetic grid of the same size; an absent Andorra file is skipped."""
@@ -217,11 +217,11 @@ class Context:
                 out.append(CitySpec("Porto", None, absent=f"{self.porto_pbf} is absent"))
         return out
 
-    def main_city(self) -> "CitySpec":
+    def main_city(self) -> CitySpec:
         """The city the per-resident cases run on: Porto when large, else Helsinki."""
         return self.cities()[-1]
 
-    def city(self, spec: "CitySpec"):
+    def city(self, spec: CitySpec):
         """The compiled city (twin's disk cache), or the synthetic stand-in."""
 
         def make():
@@ -326,18 +326,18 @@ class Graph:
     def tails(self) -> np.ndarray:
         return np.repeat(np.arange(self.n_nodes, dtype=np.int32), np.diff(self.indptr))
 
-    def permuted(self, perm: np.ndarray, label: str) -> "Graph":
+    def permuted(self, perm: np.ndarray, label: str) -> Graph:
         """The same graph with node ``i`` renamed ``perm[i]``."""
         return Graph.from_edges(label, self.n_nodes, perm[self.tails()], perm[self.indices], self.weight)
 
     @classmethod
-    def from_edges(cls, label, n_nodes, tail, head, weight, *, synthetic=False) -> "Graph":
+    def from_edges(cls, label, n_nodes, tail, head, weight, *, synthetic=False) -> Graph:
         from twin.city.compile import lightest_edge_csr
 
         return cls(label, *lightest_edge_csr(n_nodes, tail, head, weight), synthetic=synthetic)
 
     @classmethod
-    def from_streets(cls, label, streets) -> "Graph":
+    def from_streets(cls, label, streets) -> Graph:
         return cls(label, streets.indptr, streets.indices, streets.weight)
 
 
@@ -506,4 +506,4 @@ def load_average() -> str:
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -21,11 +21,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's twin
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from harness import machine, now  # noqa: E402
-
 from twin.experiments.run import run_scenario  # noqa: E402
 from twin.experiments.validation import load_observed, validation_table  # noqa: E402
 from twin.scenario import load_scenario  # noqa: E402
+
+from harness import machine, now  # noqa: E402
 
 
 def _machine() -> str:

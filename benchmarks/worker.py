@@ -62,10 +62,11 @@ def model_memory(args) -> dict:
     from twin.abm import CityModel
     from twin.abm.access import access_fields
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from reference_model import ReferenceCityModel
     from twin.city import load_city
-    from twin.world import TravelParams, World
     from twin.residents import load_resident_model, synthesize_for_city
+    from twin.world import TravelParams, World
+
+    from reference_model import ReferenceCityModel
 
     n = args["residents"]
     with warnings.catch_warnings():
@@ -279,7 +280,8 @@ def mesa_trivial(args) -> dict:
             "array_bytes": x.nbytes}
 
 
-COMMANDS = {"week": week, "reload": reload, "model-memory": model_memory, "compile": compile_all, "mesa": mesa_trivial, "cache-dir": cache_dir}
+COMMANDS = {"week": week, "reload": reload, "model-memory": model_memory, "compile": compile_all,
+            "mesa": mesa_trivial, "cache-dir": cache_dir}
 
 if __name__ == "__main__":
     command, raw = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "{}"

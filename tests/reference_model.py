@@ -23,7 +23,6 @@ import math
 
 import mesa
 import numpy as np
-from naive import naive_dispatch
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
@@ -42,6 +41,8 @@ from twin.outcomes.ledger import Ledger
 from twin.residents.population import PURPOSES, WATER_SUPPLIES
 from twin.world import World
 
+from naive import naive_dispatch
+
 DAYS_PER_WEEK = 7.0
 
 WATER = PURPOSES.index("water")
@@ -53,7 +54,7 @@ OFF_PREMISES = WATER_SUPPLIES.index("off_premises")
 class ReferenceResident(Agent):
     """A resident holding its own attributes as Python values."""
 
-    def __init__(self, model: "ReferenceCityModel", index: int) -> None:
+    def __init__(self, model: ReferenceCityModel, index: int) -> None:
         super().__init__(model)
         r = model.residents
         self.index = int(index)

@@ -46,7 +46,7 @@ class TravelParams:
     water_queue_s_per_user: float
 
     @classmethod
-    def from_model(cls, model: ResidentModel) -> "TravelParams":
+    def from_model(cls, model: ResidentModel) -> TravelParams:
         """The travel assumptions of a resident model."""
         return cls(
             parking_search_time_s=float(model.travel.parking_search_time_s.value),
@@ -83,10 +83,10 @@ class World:
     travel: TravelParams
     parking_search_time_s: np.ndarray
     assisted_booking: np.ndarray
-    paratransit: "Paratransit | None" = None
+    paratransit: Paratransit | None = None
 
     @classmethod
-    def baseline(cls, city: City, residents: Residents, travel: TravelParams) -> "World":
+    def baseline(cls, city: City, residents: Residents, travel: TravelParams) -> World:
         """The world with no intervention."""
         n = len(residents)
         return cls(
@@ -97,6 +97,6 @@ class World:
             assisted_booking=np.zeros(n, dtype=bool),
         )
 
-    def replace(self, **changes: Any) -> "World":
+    def replace(self, **changes: Any) -> World:
         """A copy with ``changes``; arrays not named are shared, not copied."""
         return dataclasses.replace(self, **changes)

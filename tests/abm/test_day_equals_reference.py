@@ -9,13 +9,14 @@ queues, paratransit and unmet accounting, resident by resident, bit for bit.
 import numba
 import numpy as np
 import pytest
-from reference_model import ReferenceCityModel
 
 from twin.abm import CityModel
 from twin.abm.access import AccessFields
 from twin.core.threads import chunk_bounds
 from twin.residents.population import PURPOSES, Residents
 from twin.world import TravelParams, World
+
+from reference_model import ReferenceCityModel
 
 
 def random_residents(rng, n, n_walk):
@@ -196,8 +197,8 @@ def paratransit(**changes):
         booking="day_before", eligibility={"wheelchair": True, "reduced_mobility": True,
                                            "min_age_band": 4},
         fare=sourced(2.5), multi_stop=False, pickup_window_min=sourced(30),
-        dwell_time_s=sourced(90), cost={"currency": "EUR", "price_year": 2024, "capital": sourced(1), "yearly_operating": sourced(1),
-                                        "lifetime_years": sourced(1)},
+        dwell_time_s=sourced(90), cost={"currency": "EUR", "price_year": 2024, "capital": sourced(1),
+                                        "yearly_operating": sourced(1), "lifetime_years": sourced(1)},
     )
     return Paratransit.model_validate({**fields, **changes})
 

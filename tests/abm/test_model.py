@@ -3,11 +3,12 @@ DataCollector records each day, unreachable trips are unmet."""
 
 import numpy as np
 import pytest
-from test_day_equals_reference import random_access, random_residents
 
 from twin.abm import CityModel, Resident
 from twin.residents.population import PURPOSES
 from twin.world import TravelParams, World
+
+from test_day_equals_reference import random_access, random_residents
 
 TRAVEL = TravelParams(parking_search_time_s=300.0, parking_walk_m=100.0,
                       water_trips_per_day=1.0, water_queue_time_s=600.0,

@@ -9,8 +9,9 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from naive import naive_dispatch
 from twin.core.dispatch import DROPOFF, PICKUP, Fleet, Requests, ZoneTimes, dispatch, zone_times
+
+from naive import naive_dispatch
 
 EPS_S = 1e-6
 

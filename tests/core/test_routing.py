@@ -16,7 +16,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.sparse.csgraph import dijkstra
 
-from naive import naive_nearest_facility
 from twin.city.arrays import StreetArrays
 from twin.core import routing
 from twin.core.routing import (
@@ -25,6 +24,8 @@ from twin.core.routing import (
     nearest_facility,
     nearest_facility_many,
 )
+
+from naive import naive_nearest_facility
 
 ANDORRA_PBF = Path(__file__).resolve().parents[3] / "shared/data/osm/andorra.osm.pbf"
 

@@ -54,7 +54,7 @@ class Resident(Agent):
     array, so the kernels and the agent always agree.
     """
 
-    def __init__(self, model: "CityModel", index: int) -> None:
+    def __init__(self, model: CityModel, index: int) -> None:
         super().__init__(model)
         self.index = int(index)
 

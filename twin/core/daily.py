@@ -165,7 +165,7 @@ class Riders(NamedTuple):
 
     @classmethod
     def of(cls, n_residents: int, rider_resident: np.ndarray, by_app: np.ndarray,
-           n_purposes: int) -> "Riders":
+           n_purposes: int) -> Riders:
         """Riders ``rider_resident`` (ascending residents) of ``n_residents``,
         booking by app where ``by_app`` (one entry per rider)."""
         resident = np.asarray(rider_resident, dtype=np.int32)
@@ -176,7 +176,7 @@ class Riders(NamedTuple):
                    np.zeros(shape, dtype=np.int32), np.zeros(shape, dtype=np.int32))
 
     @classmethod
-    def none(cls, n_residents: int, n_purposes: int) -> "Riders":
+    def none(cls, n_residents: int, n_purposes: int) -> Riders:
         """Nobody books paratransit."""
         return cls.of(n_residents, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.bool_), n_purposes)
 
@@ -220,11 +220,11 @@ class ServiceRules(NamedTuple):
     fare: float
 
     @classmethod
-    def off(cls) -> "ServiceRules":
+    def off(cls) -> ServiceRules:
         """No service (the rules of a day without riders)."""
         return cls(False, False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
 
-    def normalized(self) -> "ServiceRules":
+    def normalized(self) -> ServiceRules:
         """The same rules as the scalar types the kernels are compiled for."""
         return ServiceRules(bool(self.multi_stop), bool(self.same_day),
                             *(float(value) for value in self[2:]))

@@ -20,7 +20,6 @@ from twin.config import NonNegative, Positive, Value
 from twin.core.streams import DRAWS_PER_INTERVENTION, PHASE_DAY, intervention_channel, uniforms
 from twin.world import World
 
-
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 """An ISO 4217 code, e.g. ``EUR``, ``KES``, ``BRL``."""
 

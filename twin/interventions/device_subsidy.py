@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from twin.interventions.base import Intervention, register
 from twin.config import Probability, Value
+from twin.interventions.base import Intervention, register
 from twin.world import World
 
 

@@ -13,10 +13,10 @@ from typing import Literal
 
 import numpy as np
 
+from twin.config import Positive, Value
 from twin.core.routing import nearest_facility
 from twin.interventions.base import Intervention, register
 from twin.interventions.sites import Sited, with_facilities
-from twin.config import Positive, Value
 from twin.world import World
 
 

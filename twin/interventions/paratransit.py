@@ -35,8 +35,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from twin._validation import Problem, ProblemsError
-from twin.interventions.base import Intervention, register
 from twin.config import NonNegative, Number, Positive, Value
+from twin.interventions.base import Intervention, register
 from twin.world import World
 
 Hour = Annotated[Number, Field(ge=0, le=24)]
@@ -145,7 +145,7 @@ class Paratransit(Intervention):
         Positive)
 
     @model_validator(mode="after")
-    def _hours(self) -> "Paratransit":
+    def _hours(self) -> Paratransit:
         problems = []
         for name in ("service_hours", "phone_office_hours"):
             start_h, end_h = getattr(self, name)

@@ -13,8 +13,8 @@ from typing import Literal
 
 import numpy as np
 
-from twin.interventions.base import Intervention, register
 from twin.config import Probability, Value
+from twin.interventions.base import Intervention, register
 from twin.world import World
 
 

@@ -7,8 +7,8 @@ from typing import Literal
 
 import numpy as np
 
-from twin.interventions.base import Intervention, register
 from twin.config import Probability, Value
+from twin.interventions.base import Intervention, register
 from twin.residents.population import WATER_SUPPLIES
 from twin.world import World
 
