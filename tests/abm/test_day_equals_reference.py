@@ -129,6 +129,7 @@ def test_one_way_times_and_water_queues_equal_reference():
 
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="numba started with one thread")
+@pytest.mark.needs_jit  # 25,000 residents: the split is the same code with the JIT off
 def test_day_split_over_threads_equals_reference():
     """Enough residents for the day to run in two chunks on two threads
     (twin.core.threads); the ledger must not depend on the split."""
@@ -211,7 +212,7 @@ def helsinki_access(helsinki):
 
 
 @pytest.mark.parametrize("multi_stop", [False, True], ids=["single_stop", "multi_stop"])
-@pytest.mark.parametrize("booking", ["day_before", "same_day"])
+@pytest.mark.parametrize("booking", [pytest.param("day_before", marks=pytest.mark.needs_jit), "same_day"])
 def test_paratransit_day_equals_reference(helsinki, helsinki_access, multi_stop, booking):
     """Riders' choices, bookings and the accounting of their dispatched trips,
     resident by resident, against the per-agent reference (which dispatches

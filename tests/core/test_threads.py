@@ -58,6 +58,7 @@ def test_chunks_follow_the_thread_count_and_minimum(threads):
 
 
 @needs_two_threads
+@pytest.mark.needs_jit  # without the JIT the tasks hold the GIL: minutes instead of a second
 def test_each_runs_every_task_once_on_several_threads(threads):
     threads(2)
     lock = threading.Lock()
