@@ -182,13 +182,9 @@ def test_two_interventions_of_one_type_draw_different_numbers():
     app adopts among other residents than the first (not the same ones again)."""
     from twin.interventions.parking_app import ParkingApp
 
-    app = ParkingApp.model_validate({
-        "adoption": {"value": 0.5, "source": "test"},
-        "search_time_cut": {"value": 1.0, "source": "test"},
-        "cruising_relief": {"value": 0.0, "source": "test"},
-        "cost": {name: {"value": 1, "source": "test"} for name in
-                 ("capital", "yearly_operating", "lifetime_years")},
-    })
+    app = make("parking_app", adoption=sourced(0.5), search_time_cut=sourced(1.0),
+               cruising_relief=sourced(0.0))
+    assert isinstance(app, ParkingApp)
     n = 4000
     first = app.uniforms("adoption", n, seed=9, instance=0)
     second = app.uniforms("adoption", n, seed=9, instance=1)
