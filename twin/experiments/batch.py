@@ -97,7 +97,6 @@ def execute(run: RunSpec) -> pd.DataFrame:
         with ``run`` (its key), ``seed`` and one ``param:<label>`` column
         per parameter.
     """
-    from twin.abm import TravelParams
     from twin.experiments.compare import (
         POOREST_40PCT,
         Comparison,
@@ -107,13 +106,14 @@ def execute(run: RunSpec) -> pd.DataFrame:
         _share,
         cost_currency,
     )
-    from twin.interventions import World, apply_interventions
+    from twin.interventions import apply_interventions
     from twin.outcomes.benefits import paired_benefits
     from twin.outcomes.equity import concentration_index
     from twin.outcomes.expansion import expansion_for
     from twin.residents import synthesize_for_city
     from twin.residents.model import ResidentModel
     from twin.scenario import scenario_from_mapping
+    from twin.world import TravelParams, World
 
     _set_threads()
     start = time.perf_counter()
