@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from twin.scenario import Scenario
 
 
-def _scenario(value: Any) -> "Scenario":
+def _scenario(value: Any) -> Scenario:
     """A :class:`Scenario` from a path, a mapping (checked as a file is) or itself."""
     from twin.scenario import Scenario, load_scenario, scenario_from_mapping
 
@@ -44,7 +44,7 @@ def _scenario(value: Any) -> "Scenario":
     return load_scenario(value)
 
 
-def _load_city(scenario: "Scenario") -> "City":
+def _load_city(scenario: Scenario) -> City:
     from twin.city import load_city
 
     with warnings.catch_warnings():  # kept in city.warnings
@@ -53,7 +53,7 @@ def _load_city(scenario: "Scenario") -> "City":
                          population_grid=scenario.population_grid)
 
 
-def _homes(city: "City", home_node) -> "gpd.GeoSeries":
+def _homes(city: City, home_node) -> gpd.GeoSeries:
     """Point geometry (WGS84) of each home node."""
     import geopandas as gpd
 
@@ -82,12 +82,12 @@ class Run:
         City sizes, warnings, timings and versions.
     """
 
-    scenario: "Scenario"
-    ledger: "gpd.GeoDataFrame"
+    scenario: Scenario
+    ledger: gpd.GeoDataFrame
     groups: pd.DataFrame
     daily: pd.DataFrame
     summary: dict
-    _result: "RunResult"
+    _result: RunResult
 
     def write(self, out: str | Path) -> Path:
         """Write the folder ``twin run`` writes (ledger.parquet, groups.csv,
@@ -98,7 +98,7 @@ class Run:
 
 
 def run(
-    scenario: "str | Path | Scenario | dict",
+    scenario: str | Path | Scenario | dict,
     *,
     residents: int | None = None,
     days: int | None = None,
@@ -169,7 +169,7 @@ class ComparisonResult:
         (per-resident benefits: microdata, not suppressed).
     """
 
-    def __init__(self, comparison: "Comparison", city: "City", *, k: int) -> None:
+    def __init__(self, comparison: Comparison, city: City, *, k: int) -> None:
         from twin.experiments.report import Tables
 
         self.comparison = comparison
@@ -182,7 +182,7 @@ class ComparisonResult:
         self.equity = self.tables.equity
         self.costs = self.tables.costs
 
-    def by_area(self) -> "gpd.GeoDataFrame":
+    def by_area(self) -> gpd.GeoDataFrame:
         """Mean benefit per resident by cell of the city's fixed square grid
         (:func:`twin.viz.areas.area_cell_m`), small cells left out as small
         groups are.
@@ -214,8 +214,8 @@ class ComparisonResult:
 
 
 def scenario_set(
-    paths: "str | Path | list", baseline: "str | Path | None" = None,
-) -> tuple["Scenario", list["Scenario"], list[Path]]:
+    paths: str | Path | list, baseline: str | Path | None = None,
+) -> tuple[Scenario, list[Scenario], list[Path]]:
     """The baseline and the scenarios named by files and folders of them.
 
     Parameters
@@ -256,9 +256,9 @@ def scenario_set(
 
 
 def compare(
-    paths: "str | Path | list",
+    paths: str | Path | list,
     *,
-    baseline: "str | Path | None" = None,
+    baseline: str | Path | None = None,
     replications: int = 10,
     residents: int | None = None,
     days: int | None = None,
@@ -297,7 +297,6 @@ def compare(
     >>> result.ranking[["scenario", "verdict", "share_of_gains_to_poorest_40pct"]]
     """
     from twin.experiments.compare import compare as run_comparison
-
     from twin.outcomes.suppression import check_k
 
     k = check_k(k, allow_small=allow_small_k, option="k")
@@ -309,13 +308,13 @@ def compare(
 
 
 def sweep(
-    spec: "str | Path",
+    spec: str | Path,
     *,
-    out: "str | Path | None" = None,
+    out: str | Path | None = None,
     workers: int | None = None,
     scheduler: Any = None,
     progress: bool | None = False,
-) -> "SweepResult":
+) -> SweepResult:
     """Run (or resume) a parameter sweep and analyse it: what ``twin batch`` does.
 
     Parameters

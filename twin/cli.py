@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from typer.core import TyperGroup
@@ -89,10 +89,10 @@ def _named(option: str, value, scenario_file: Path) -> dict:
 @app.command()
 def run(
     scenario_file: Annotated[Path, typer.Argument(metavar="SCENARIO_FILE", help="Scenario YAML, e.g. scenarios/helsinki/baseline.yaml.")],
-    residents: Annotated[Optional[int], typer.Option("--residents", "-n", help="Number of residents (default: the scenario's).")] = None,
-    days: Annotated[Optional[int], typer.Option("--days", "-d", help="Days to simulate (default: the scenario's).")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", "-s", help="Random seed, >= 0 (default: the scenario's).")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder (default: runs/<scenario name>).")] = None,
+    residents: Annotated[int | None, typer.Option("--residents", "-n", help="Number of residents (default: the scenario's).")] = None,
+    days: Annotated[int | None, typer.Option("--days", "-d", help="Days to simulate (default: the scenario's).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", help="Random seed, >= 0 (default: the scenario's).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: runs/<scenario name>).")] = None,
 ) -> None:
     """Simulate a scenario and print weekly essential travel and unmet trips by group.
 
@@ -155,13 +155,13 @@ def validate(
 @app.command()
 def compare(
     paths: Annotated[list[Path], typer.Argument(metavar="DIR_OR_FILES", help="Scenario YAML files or folders of them, e.g. scenarios/helsinki.")],
-    baseline: Annotated[Optional[Path], typer.Option("--baseline", "-b", help="The baseline scenario (default: the file named baseline.yaml).")] = None,
+    baseline: Annotated[Path | None, typer.Option("--baseline", "-b", help="The baseline scenario (default: the file named baseline.yaml).")] = None,
     replications: Annotated[int, typer.Option("--replications", "-r", help="Replications with common random numbers (seeds S .. S+R-1).")] = 10,
-    residents: Annotated[Optional[int], typer.Option("--residents", "-n", help="Number of residents (default: the baseline's).")] = None,
-    days: Annotated[Optional[int], typer.Option("--days", "-d", help="Days to simulate (default: the baseline's).")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", "-s", help="First seed, >= 0 (default: the baseline's).")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Results folder (default: comparisons/<folder of the baseline>).")] = None,
-    k: Annotated[Optional[int], typer.Option("--k", help="Suppress group cells with fewer residents than this (default: 10; smaller needs --allow-small-k).")] = None,
+    residents: Annotated[int | None, typer.Option("--residents", "-n", help="Number of residents (default: the baseline's).")] = None,
+    days: Annotated[int | None, typer.Option("--days", "-d", help="Days to simulate (default: the baseline's).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", help="First seed, >= 0 (default: the baseline's).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder (default: comparisons/<folder of the baseline>).")] = None,
+    k: Annotated[int | None, typer.Option("--k", help="Suppress group cells with fewer residents than this (default: 10; smaller needs --allow-small-k).")] = None,
     allow_small_k: Annotated[bool, typer.Option("--allow-small-k", help="Allow --k under 10, for readers who may see groups that small.")] = False,
     per_resident: Annotated[bool, typer.Option("--per-resident", help="Also write per_resident.parquet (microdata, not suppressed).")] = False,
 ) -> None:
@@ -176,11 +176,11 @@ def compare(
     import warnings
 
     from twin.city import load_city
-    from twin.experiments.compare import compare as run_comparison
     from twin.experiments.compare import check_comparable
+    from twin.experiments.compare import compare as run_comparison
     from twin.experiments.limits import check_days, check_fits, check_replications
-    from twin.experiments.store import check_output_folder
     from twin.experiments.report import who_benefits_text, write_report
+    from twin.experiments.store import check_output_folder
     from twin.outcomes.suppression import MIN_CELL_RESIDENTS, check_k
     from twin.scenario import load_scenario
     from twin.validate import validate_paths
@@ -242,9 +242,9 @@ def compare(
 @app.command()
 def batch(
     sweep_file: Annotated[Path, typer.Argument(metavar="SWEEP.yaml", help="A sweep file, e.g. scenarios/helsinki/sweep.yaml.")],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Results store (default: sweeps/<sweep name>); a sweep resumes where it stopped.")] = None,
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Address of an existing Dask scheduler, e.g. tcp://10.0.0.1:8786 (default: a local cluster).")] = None,
-    workers: Annotated[Optional[int], typer.Option("--workers", "-w", help="Local worker processes (default: one per core; 0: no Dask, run in this process).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Results store (default: sweeps/<sweep name>); a sweep resumes where it stopped.")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Address of an existing Dask scheduler, e.g. tcp://10.0.0.1:8786 (default: a local cluster).")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", "-w", help="Local worker processes (default: one per core; 0: no Dask, run in this process).")] = None,
     show_status: Annotated[bool, typer.Option("--status", help="Only say which runs are done, failed or still to run.")] = False,
 ) -> None:
     """Run a sweep: scenarios x parameters x seeds, on Dask workers.
@@ -297,7 +297,7 @@ def batch(
 @app.command()
 def workshop(
     comparison_dir: Annotated[Path, typer.Argument(metavar="COMPARISON_DIR", help="A folder written by 'twin compare', e.g. comparisons/helsinki.")],
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Pack folder (default: <COMPARISON_DIR>/workshop).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Pack folder (default: <COMPARISON_DIR>/workshop).")] = None,
 ) -> None:
     """Build a workshop pack from a finished comparison: a large-type page per
     scenario in plain language, story cards (no car, no smartphone,

@@ -20,9 +20,9 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, SerializeAsAny, ValidationError
 
 from twin._validation import Problem, ProblemsError, config_error_from_validation, read_yaml_mapping
+from twin.config import Positive, Value
 from twin.errors import ConfigError, InputFileError
 from twin.interventions import REGISTRY, Intervention
-from twin.config import Positive, Value
 
 MAX_DAYS = 366
 """Most simulated days in one run: a year (a leap year's). Outcomes are per

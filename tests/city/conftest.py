@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from grid_city import grid_city_xml
 
 from twin.city import City, load_city
-
-from grid_city import grid_city_xml
 
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 ANDORRA_PBF = SHARED_DATA / "osm" / "andorra.osm.pbf"

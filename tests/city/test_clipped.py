@@ -7,11 +7,10 @@ import numpy as np
 import osmium
 import pyrosm
 import pytest
+from grid_city import grid_city_xml
 
 from twin.city import load_city
 from twin.city.compile import node_index
-
-from grid_city import grid_city_xml
 
 SUFFIXES = ("osm.pbf", "osm")
 

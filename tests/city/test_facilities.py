@@ -28,7 +28,7 @@ def test_helsinki_facilities(helsinki):
     assert len(helsinki.facilities["health"]) >= 12
     assert len(helsinki.facilities["transit"]) >= 92
     assert len(helsinki.facilities["water"]) == 0
-    for service, fs in helsinki.facilities.items():
+    for fs in helsinki.facilities.values():
         assert set(fs.node) == set(MODES)
         for mode in MODES:
             node = fs.node[mode]
@@ -114,6 +114,7 @@ def test_a_facility_off_every_street_is_unreachable_not_snapped(tmp_path, city_c
     # the grid city without its clinic, and a clinic ~700 m east of its last street
     # (inside the facility files' margin, outside the snapping tolerance)
     from grid_city import grid_city_xml
+
     from twin.city.facilities import SNAP_TOLERANCE_M
     from twin.experiments.run import run_scenario
     from twin.scenario import load_scenario

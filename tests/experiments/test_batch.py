@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from cli_runner import twin
 from sweeps import sweep_file
+
 from twin.experiments.batch import _client, run_sweep
 from twin.experiments.results_store import ResultsStore
 from twin.experiments.sweep import load_sweep
+
+from cli_runner import twin
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -160,10 +161,11 @@ def test_a_failing_run_is_recorded_and_the_rest_finish(tmp_path):
 
 
 def test_a_run_stores_what_twin_compare_reports_for_the_same_seed(tmp_path):
+    from sweeps import HELSINKI
+
     from twin.experiments.batch import execute
     from twin.experiments.compare import compare
     from twin.scenario import load_scenario
-    from sweeps import HELSINKI
 
     path = sweep_file(tmp_path, seeds=1, parameters="  []\n")
     (run,) = load_sweep(path).runs

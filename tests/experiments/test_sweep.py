@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sweeps import HELSINKI, sweep_file
+
+from twin.experiments.sweep import load_sweep
 
 from cli_runner import assert_user_error, twin
-from sweeps import HELSINKI, sweep_file
-from twin.experiments.sweep import load_sweep
 
 
 def test_grid_applies_each_parameter_where_it_belongs(tmp_path):

@@ -7,11 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cli_runner import assert_user_error, twin
 from twin.errors import ConfigError
 from twin.experiments.run import run_scenario
 from twin.experiments.validation import load_observed, model_figures, validation_table
 from twin.scenario import load_scenario
+
+from cli_runner import assert_user_error, twin
 
 ROOT = Path(__file__).resolve().parents[2]
 HELSINKI = ROOT / "models" / "observed" / "helsinki.yaml"

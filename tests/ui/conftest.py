@@ -4,6 +4,7 @@ bundled Helsinki extract, with a small comparison (seconds, not minutes)."""
 from __future__ import annotations
 
 import pytest
+
 from apptools import APP, SMALL
 
 

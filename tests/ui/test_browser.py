@@ -23,6 +23,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+
 from apptools import APP
 
 CHROMIUM = Path(os.environ.get("TWIN_CHROMIUM", "/usr/bin/chromium"))

@@ -12,11 +12,12 @@ import re
 
 import numpy as np
 import pytest
-from apptools import PAGES, SMALL, assert_clean, chart_data, chart_title, elements
 
 from twin.city import SERVICES
 from twin.outcomes.benefits import BENEFITS
 from twin.ui import data, state
+
+from apptools import PAGES, SMALL, assert_clean, chart_data, chart_title, elements
 
 
 def run_comparison(at, *, k: int | None = None):
@@ -48,7 +49,7 @@ def test_city_page_maps_helsinki(app):
 
     at.radio(key="city_mode").set_value("drive").run()
     (deck,) = elements(at, "deck_gl_json_chart")
-    streets = next(l for l in json.loads(deck.proto.json)["layers"] if l["id"] == "streets")
+    streets = next(layer for layer in json.loads(deck.proto.json)["layers"] if layer["id"] == "streets")
     assert len(streets["data"]) <= city.streets["drive"].n_edges
 
 
@@ -168,7 +169,7 @@ def test_compare_page_shows_who_benefits_without_small_groups(app):
         assert (chart_data(chart)["residents"] >= s.k).all()
     # the benefit map shows no cell under k residents
     (deck,) = elements(at, "deck_gl_json_chart")
-    cells = next(l for l in json.loads(deck.proto.json)["layers"] if l["id"] == "benefit")["data"]
+    cells = next(layer for layer in json.loads(deck.proto.json)["layers"] if layer["id"] == "benefit")["data"]
     assert cells, "no map cell shown"
     for cell in cells:
         assert float(re.search(r"about ([\d,.]+) residents", cell["text"]).group(1).replace(",", "")) >= s.k
@@ -192,7 +193,7 @@ def test_a_larger_k_hides_small_groups_everywhere(app):
     assert "wheelchair" not in set(chart_data(mobility)["group"])
     assert not any("wheelchair" in m.value for m in at.markdown if m.value.startswith("- "))
     (deck,) = elements(at, "deck_gl_json_chart")
-    cells = next(l for l in json.loads(deck.proto.json)["layers"] if l["id"] == "benefit")["data"]
+    cells = next(layer for layer in json.loads(deck.proto.json)["layers"] if layer["id"] == "benefit")["data"]
     for cell in cells:
         assert float(re.search(r"about ([\d,.]+) residents", cell["text"]).group(1).replace(",", "")) >= k
     assert any("left out" in c.value for c in at.caption)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from cli_runner import assert_user_error, twin
 
 HELSINKI = Path(__file__).resolve().parents[2] / "scenarios" / "helsinki"

@@ -70,7 +70,7 @@ class StreetArrays:
     def n_edges(self) -> int:
         return len(self.indices)
 
-    def reversed(self) -> "StreetArrays":
+    def reversed(self) -> StreetArrays:
         """The transpose graph: searching it from facilities gives the
         travel cost *to* the nearest facility on a directed graph."""
         n = self.n_nodes

@@ -166,7 +166,7 @@ def _stem(path: Path) -> str:
     return name or path.name
 
 
-def open_reader(source: Source) -> "PbfReader | XmlReader | GraphmlReader | PlaceReader":
+def open_reader(source: Source) -> PbfReader | XmlReader | GraphmlReader | PlaceReader:
     """The reader for a resolved source."""
     readers = {"pbf": PbfReader, "xml": XmlReader, "graphml": GraphmlReader, "place": PlaceReader}
     return readers[source.kind](source)
@@ -205,7 +205,7 @@ def present_runs(refs: list[int], present) -> list[list[int]]:
     return runs
 
 
-def clipped_warning(source: "Source", n_cut: int) -> tuple[str, ...]:
+def clipped_warning(source: Source, n_cut: int) -> tuple[str, ...]:
     """The one-line warning for a clipped extract (none when nothing was cut)."""
     if not n_cut:
         return ()

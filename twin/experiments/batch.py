@@ -22,9 +22,10 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -141,7 +142,8 @@ def execute(run: RunSpec) -> pd.DataFrame:
     comparison = Comparison(
         baseline=base, scenarios=scenarios, replications=1, residents=base.residents,
         days=base.days, seed=run.seed, expansion=expansion_for(base, city, base.residents),
-        currency=currency, price_year=price_year, population=_concat_categorical([_population_rows(before, replication=0)]),
+        currency=currency, price_year=price_year,
+        population=_concat_categorical([_population_rows(before, replication=0)]),
         benefits=benefits,
         yearly_cost={s.name: sum(i.cost.yearly for i in s.interventions
                                  if i not in base.interventions) for s in scenarios},

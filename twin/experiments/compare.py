@@ -275,15 +275,15 @@ def cost_currency(
             if first is None:
                 first = (cost.currency, cost.price_year, where)
                 continue
-            for field, mine, theirs in (("currency", cost.currency, first[0]),
-                                        ("price_year", cost.price_year, first[1])):
+            for name, mine, theirs in (("currency", cost.currency, first[0]),
+                                       ("price_year", cost.price_year, first[1])):
                 if mine != theirs:
                     raise ConfigError(
                         f"is {mine} but {first[2]} states costs in {theirs}; a comparison adds "
                         "costs only in one currency at one price year", path=where,
-                        field=f"interventions[{position}].cost.{field}",
+                        field=f"interventions[{position}].cost.{name}",
                         fix=f"convert this cost to {theirs} (state the rate and its source) "
-                            f"and set {field}: {theirs}")
+                            f"and set {name}: {theirs}")
     return (first[0], first[1]) if first else (None, None)
 
 

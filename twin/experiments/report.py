@@ -315,7 +315,7 @@ def format_equity(tables: Tables, metric: str = "minutes_saved_per_week") -> pd.
     """Equity of one benefit, and inequality of travel time, as text cells."""
     rows = []
     for scenario in tables.comparison.benefits:
-        def cell(measure, of, fmt):
+        def cell(measure, of, fmt, scenario=scenario):
             value = tables._equity(scenario, measure, of)
             if np.isnan(value["mean"]):
                 return value["note"].split(":")[0] or "-"
@@ -482,7 +482,8 @@ def _html(tables: Tables, images: dict[tuple[str, str], bytes]) -> str:
         "<p class='note'>" + " ".join(esc(line) for line in _header(tables)) + "</p>",
         _table(format_ranking(tables)),
         "<p class='note'>Clear gains first, then by cost per hour saved and per person newly "
-        "served (newly with basic water or a clinic within 30 min, or with unmet trips avoided). <b>how sure</b>: a gain or "
+        "served (newly with basic water or a clinic within 30 min, or with unmet trips avoided). "
+        "<b>how sure</b>: a gain or "
         "loss is claimed only where the 95% CI of time saved or of unmet trips avoided excludes "
         "zero. <b>gains to poorest 40%</b>: the part of all time gains (residents who lose "
         "counted apart) going to income quintiles Q1-Q2. Costs: capital / lifetime + yearly "

@@ -43,7 +43,7 @@ def _main_effects(x: np.ndarray, y: np.ndarray) -> np.ndarray:
                      for i in range(x.shape[1])])
 
 
-def sensitivity(sweep: "Sweep", outcomes: pd.DataFrame) -> pd.DataFrame:
+def sensitivity(sweep: Sweep, outcomes: pd.DataFrame) -> pd.DataFrame:
     """Sensitivity indices of each outcome of each scenario to each parameter.
 
     Parameters
@@ -173,7 +173,7 @@ def sensitivity_plot(table: pd.DataFrame) -> bytes | None:
     return buffer.getvalue()
 
 
-def write_analysis(result: "SweepResult") -> None:
+def write_analysis(result: SweepResult) -> None:
     """Write ``analysis/`` beside the runs: outcomes.csv, groups.csv
     (suppressed), sensitivity.csv, robustness.csv, failures.csv and
     sensitivity.png; replaced as a whole."""

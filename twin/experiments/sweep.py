@@ -88,7 +88,7 @@ class Parameter(BaseModel):
     range: tuple[float, float] | None = None
 
     @model_validator(mode="after")
-    def _one_form(self) -> "Parameter":
+    def _one_form(self) -> Parameter:
         if (self.values is None) == (self.range is None):
             raise ValueError("give either values (grid) or range [low, high] (lhs, sobol)")
         if self.range is not None and not self.range[0] < self.range[1]:
@@ -172,9 +172,9 @@ class Sweep:
 
     path: Path
     spec: SweepFile
-    design: "Any"
+    design: Any
     runs: tuple[RunSpec, ...]
-    assignments: "Any"
+    assignments: Any
     code_version: str
 
     @property

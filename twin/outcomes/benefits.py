@@ -21,6 +21,8 @@ replication (common random numbers), so positive is better:
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -159,6 +161,16 @@ def mean_ci95(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return mean, mean - half, mean + half
 
 
+def _per_cell(cell: np.ndarray, shape: tuple[int, int], columns: np.ndarray | None = None) -> np.ndarray:
+    """Sums per (replication, group) cell: counts of ``cell``, or each of
+    ``columns`` summed (a last axis per column). A module-level function,
+    so nothing binds a loop's variables late."""
+    size = shape[0] * shape[1]
+    if columns is None:
+        return np.bincount(cell, minlength=size).reshape(shape)
+    return np.stack([np.bincount(cell, weights=c, minlength=size).reshape(shape) for c in columns.T], axis=-1)
+
+
 def group_benefits(
     groups: pd.DataFrame,
     benefits: pd.DataFrame,
@@ -218,15 +230,7 @@ def group_benefits(
     tables, suppressed = [], 0
     for dimension, labels in dimensions.items():
         n_groups = len(labels.categories)
-        cell = replication * n_groups + labels.codes
-        size = n_reps * n_groups
-
-        def per_cell(columns=None):  # (replications, groups[, metrics]) sums
-            if columns is None:
-                return np.bincount(cell, minlength=size).reshape(n_reps, n_groups)
-            return np.stack([np.bincount(cell, weights=c, minlength=size).reshape(n_reps, n_groups)
-                             for c in columns.T], axis=-1)
-
+        per_cell = functools.partial(_per_cell, replication * n_groups + labels.codes, (n_reps, n_groups))
         counts = per_cell()
         with np.errstate(invalid="ignore", divide="ignore"):
             means = per_cell(values) / counts[:, :, None]

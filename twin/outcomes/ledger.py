@@ -57,7 +57,7 @@ class Ledger:
     paratransit_fare: np.ndarray
 
     @classmethod
-    def empty(cls, n_residents: int) -> "Ledger":
+    def empty(cls, n_residents: int) -> Ledger:
         shape = (n_residents, len(PURPOSES))
         return cls(
             days=0,

@@ -59,12 +59,13 @@ class Income(Strict):
         value = gini.get("value") if isinstance(gini, dict) else None
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 1:
             raise ProblemsError(
-                [Problem("gini.value", f"{value} is not a fraction", "write the Gini as a fraction, e.g. 27.7 -> 0.277")]
+                [Problem("gini.value", f"{value} is not a fraction",
+                         "write the Gini as a fraction, e.g. 27.7 -> 0.277")]
             )
         return data
 
     @model_validator(mode="after")
-    def _one_form(self) -> "Income":
+    def _one_form(self) -> Income:
         lognormal = self.median is not None and self.gini is not None
         partial = (self.median is None) != (self.gini is None)
         if partial or lognormal == (self.quantiles is not None):
@@ -156,7 +157,7 @@ class Digital(Strict):
     phone: Value[Probability]
 
     @model_validator(mode="after")
-    def _phone_covers_smartphones(self) -> "Digital":
+    def _phone_covers_smartphones(self) -> Digital:
         bands = self.smartphone.by_age_band.values
         over = {band: share for band, share in bands.items() if share > self.phone.value}
         if over:
@@ -166,7 +167,8 @@ class Digital(Strict):
                     Problem(
                         "phone.value",
                         f"{self.phone.value} is below the smartphone share of age band {band!r} ({share})",
-                        "every smartphone owner has a phone: the phone share must be at least each band's smartphone share",
+                        "every smartphone owner has a phone: "
+                        "the phone share must be at least each band's smartphone share",
                     )
                 ]
             )
@@ -278,7 +280,7 @@ class ResidentModel(Strict):
         return found
 
     @model_validator(mode="after")
-    def _consistent(self) -> "ResidentModel":
+    def _consistent(self) -> ResidentModel:
         problems = self._share_problems() + self._key_problems()
         if not problems and self.mobility.wheelchair_share.value > self.reduced_mobility_share:
             problems.append(

@@ -85,6 +85,6 @@ class Residents:
         """Memory held by the resident arrays."""
         return sum(getattr(self, f.name).nbytes for f in fields(self))
 
-    def copy(self) -> "Residents":
+    def copy(self) -> Residents:
         """A deep copy (interventions change a copy, never the baseline)."""
         return Residents(**{f.name: getattr(self, f.name).copy() for f in fields(self)})

@@ -37,9 +37,9 @@ from twin.experiments.compare import Comparison, compare
 from twin.experiments.report import Tables, write_report
 from twin.outcomes.groups import connectivity_group, mobility_group
 from twin.residents import WATER_SUPPLIES, load_resident_model, synthesize_for_city
-from twin.viz import areas, gis
 from twin.scenario import scenario_from_mapping
 from twin.ui.scenarios import templates, to_yaml
+from twin.viz import areas, gis
 
 UPLOAD_LIMIT_MB = 100
 """Largest OSM file a planner can upload (a city-sized .osm.pbf is 5-60 MB;

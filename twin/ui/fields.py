@@ -75,7 +75,7 @@ class FieldSpec:
     sourced: bool = False
     optional: bool = False
     min_items: int = 0
-    children: tuple["FieldSpec", ...] = field(default=())
+    children: tuple[FieldSpec, ...] = field(default=())
 
     @property
     def low(self) -> float | None:

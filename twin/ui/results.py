@@ -19,8 +19,8 @@ import streamlit as st
 from twin.errors import TwinError
 from twin.experiments.compare import Comparison, check_comparable
 from twin.experiments.report import Tables
-from twin.ui import data
 from twin.scenario import scenario_from_mapping
+from twin.ui import data
 from twin.ui.scenarios import key_of
 from twin.ui.state import Run, Session
 
@@ -75,8 +75,8 @@ def plan(s: Session) -> Plan:
     settings = dict(replications=s.replications, residents=s.residents, days=s.days, seed=s.seed)
     text = json.dumps([s.city.source, s.resident_model, key_of(baseline), jsons, settings], sort_keys=True)
     return Plan(Run(key=hashlib.sha256(text.encode()).hexdigest()[:16], source=s.city.source,
-                    scenario_city=s.city.scenario_city, model=s.resident_model, baseline=key_of(baseline), scenarios=jsons,
-                    names=names, **settings), [])
+                    scenario_city=s.city.scenario_city, model=s.resident_model, baseline=key_of(baseline),
+                    scenarios=jsons, names=names, **settings), [])
 
 
 def _part(r: Run, scenario: str) -> Comparison:

@@ -79,7 +79,7 @@ class Draft:
         return str(self.data.get("name", ""))
 
     @classmethod
-    def from_scenario(cls, scenario: Scenario, *, origin: str | None = None) -> "Draft":
+    def from_scenario(cls, scenario: Scenario, *, origin: str | None = None) -> Draft:
         """A draft of ``scenario``, identified by its file's stem (or name)."""
         data = scenario.model_dump(mode="json")
         data = {key: value for key, value in data.items() if key not in RUN_FIELDS}
@@ -87,7 +87,7 @@ class Draft:
         return cls(id=ident, data=data, enabled=[True] * len(data["interventions"]),
                    origin=origin, pristine=copy.deepcopy(data))
 
-    def copy(self, *, name: str, id: str) -> "Draft":
+    def copy(self, *, name: str, id: str) -> Draft:
         """A new draft with the same content (interventions switched on or
         off as here), named ``name``."""
         data = copy.deepcopy(self.data)

@@ -9,9 +9,9 @@ import streamlit as st
 from twin.errors import TwinError
 from twin.interventions import REGISTRY
 from twin.residents import load_resident_model
+from twin.scenario import check_intervention, scenario_from_mapping
 from twin.ui import data, forms, layout, state
 from twin.ui.fields import describe
-from twin.scenario import check_intervention, scenario_from_mapping
 from twin.ui.scenarios import scenario_sets, to_yaml, unique_name
 
 s = state.get()
