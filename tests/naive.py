@@ -183,3 +183,58 @@ def naive_dispatch(requests: Requests, fleet: Fleet, zones: ZoneTimes):
             for leg in range(requests.first_leg[q] + 1, requests.first_leg[q] + requests.n_legs[q]):
                 ready[leg] = math.nan
     return vehicle, ready, pickup_s, dropoff_s
+
+
+def naive_transit_time(indptr, indices, length_m, *, speed_mps, stop_node, stop_link_m,
+                       connections, facility_nodes, origin, departures_s, max_walk_s,
+                       transfer_slack_s, lengths=None):
+    """Median walk + transit time from ``origin`` to the nearest facility by a
+    forward connection scan per departure time; reference for
+    :func:`twin.core.transit.transit_times` (same journey model, see there).
+
+    ``connections``: tuples (from, to, dep_s, arr_s, trip, board, alight)
+    sorted by departure. Walks use a plain Dijkstra, unbounded (or
+    ``lengths(node)``, the lengths from a node to all nodes), then the
+    ``max_walk_s`` limit is applied to each leg. Returns seconds (inf if none).
+    """
+    import statistics
+
+    if lengths is None:
+        def lengths(source):
+            return naive_nearest_facility(indptr, indices, length_m, [source])[0]
+
+    from_origin = lengths(origin)
+    walk_only = min((from_origin[f] for f in facility_nodes), default=math.inf) / speed_mps
+    n_stops = len(stop_node)
+    linked = [s for s in range(n_stops) if stop_node[s] >= 0]
+    from_stop = {s: lengths(int(stop_node[s])) for s in linked}
+    egress = [math.inf] * n_stops
+    transfer = {}
+    for s in linked:
+        egress[s] = (stop_link_m[s] + min((from_stop[s][f] for f in facility_nodes),
+                                          default=math.inf)) / speed_mps
+        transfer[s] = [(x, 0.0 if x == s else
+                        (stop_link_m[s] + from_stop[s][stop_node[x]] + stop_link_m[x]) / speed_mps)
+                       for x in linked]
+    times = []
+    for tau in departures_s:
+        ready = [math.inf] * n_stops
+        for s in linked:
+            walk = (from_origin[stop_node[s]] + stop_link_m[s]) / speed_mps
+            if walk <= max_walk_s:
+                ready[s] = tau + walk
+        riding = set()
+        best = math.inf
+        for frm, to, dep, arr, trip, board, alight in connections:
+            if trip not in riding and not (board and ready[frm] <= dep):
+                continue
+            riding.add(trip)
+            if not alight or to not in transfer:
+                continue
+            if egress[to] <= max_walk_s:
+                best = min(best, arr + egress[to])
+            for x, walk in transfer[to]:
+                if walk <= max_walk_s:
+                    ready[x] = min(ready[x], arr + walk + transfer_slack_s)
+        times.append(min(best - tau, walk_only))
+    return statistics.median(times)
