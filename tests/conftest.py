@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(os.environ.get("TWIN_SHARED_DATA",
-                                  Path(__file__).resolve().parents[2] / "shared" / "data"))
-"""Real OSM extracts beside the project (never copied into it); a git
-worktree elsewhere points ``TWIN_SHARED_DATA`` at them."""
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+"""Real OSM extracts beside the project (never copied into it)."""
 
 
 def shared_file(relative: str) -> Path:

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import warnings
-
 import numpy as np
 import pytest
-from conftest import shared_file
 from naive import naive_transit_time
 
 from twin.residents.population import PURPOSES
@@ -23,20 +20,11 @@ MONDAY = dt.date(2019, 5, 13)
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def porto_alegre():
-    from twin.city import load_city
-
-    with warnings.catch_warnings():  # the extract lacks some services: expected
-        warnings.simplefilter("ignore", UserWarning)
-        return load_city(shared_file("osm/porto_alegre.osm.pbf"))
-
-
-def test_real_feeds_agree_with_the_forward_scan(porto_alegre, tmp_path):
+def test_real_feeds_agree_with_the_forward_scan(porto_alegre, shared_data, tmp_path):
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
-    feeds = [shared_file("gtfs/porto_alegre_eptc.zip"), shared_file("gtfs/porto_alegre_trensurb.zip")]
+    feeds = [shared_data("gtfs/porto_alegre_eptc.zip"), shared_data("gtfs/porto_alegre_trensurb.zip")]
     table = load_timetable(feeds, porto_alegre, service_date=MONDAY, window_start_s=14 * 3600,
                            window_end_s=14 * 3600 + 600, horizon_s=3600, cache_dir=tmp_path)
     assert table.feeds == ("porto_alegre_eptc", "porto_alegre_trensurb")
