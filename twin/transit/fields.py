@@ -141,9 +141,10 @@ def mode_times(city: City, timetable: Timetable, *, mode: str, speed_mps: float,
     pairs = stop_walk_lengths(reverse.indptr, reverse.indices, reverse.weight, stop_node, link_m,
                               max_length_m=max_walk_s * speed_mps * (1 + 1e-9))
     links = walk_links(*pairs, stop_node, link_m, streets.n_nodes, speed_mps=speed_mps)
+    # Facilities off this mode's streets (node -1) are unreachable by it.
     to_facility_m, _ = nearest_facility_many(
         reverse.indptr, reverse.indices, reverse.weight,
-        [city.facilities[p].node[mode] for p in PURPOSES])
+        [n[n >= 0] for n in (city.facilities[p].node[mode] for p in PURPOSES)])
     egress_m = np.where(stop_node >= 0, link_m + to_facility_m[:, np.maximum(stop_node, 0)], np.inf)
     run = trip_ok[timetable.conn_trip]
     connections = Connections(
