@@ -24,7 +24,9 @@ def write(path, text):
 
 
 def test_every_bundled_scenario_loads():
-    files = [p for p in sorted((REPO / "scenarios").rglob("*.yaml")) if not is_sweep_file(p)]
+    # Porto Alegre's need ../shared/data and derived inputs: tests/transit/test_porto_alegre_inputs.py
+    files = [p for p in sorted((REPO / "scenarios").rglob("*.yaml"))
+             if not is_sweep_file(p) and p.parent.name != "porto_alegre"]
     assert len(files) >= 10
     for path in files:
         scenario = load_scenario(path)
