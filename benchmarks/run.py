@@ -37,7 +37,7 @@ from harness import (  # noqa: E402
     versions,
 )
 
-CASES = ("routing", "day", "memory", "week", "dispatch", "compile", "scaling", "batch")
+CASES = ("routing", "day", "memory", "week", "dispatch", "compile", "scaling", "batch", "transit")
 """``bench_<case>.py`` modules, in the order they run (scaling plots what the
 cases before it measured; batch, which it does not plot, comes last)."""
 
