@@ -59,9 +59,10 @@ def run(ctx: Context) -> list[Row]:
 
     # The plain reference on a few origins, scaled to all nodes and purposes.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from naive import naive_transit_time
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
+
+    from naive import naive_transit_time
 
     walk = city.streets["walk"]
     graph = csr_matrix((walk.weight, walk.indices, walk.indptr), shape=(walk.n_nodes,) * 2)

@@ -9,9 +9,10 @@ import math
 
 import numpy as np
 import pytest
-from naive import naive_transit_time
 
 from twin.core.transit import Connections, stop_walk_lengths, transit_times, walk_links
+
+from naive import naive_transit_time
 
 TOLERANCE_S = 0.01
 """The kernel keeps arrival times as float32 offsets from the first departure

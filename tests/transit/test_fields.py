@@ -10,11 +10,12 @@ import math
 import numpy as np
 import pytest
 from feedfiles import write_feed
-from naive import naive_transit_time
 
 from twin.residents.population import PURPOSES
 from twin.transit import load_timetable, transit_fields
 from twin.transit.fields import MAX_WALK_S, TRANSFER_SLACK_S, WALK_SPEED_MPS, mode_times
+
+from naive import naive_transit_time
 
 TOLERANCE_S = 0.01
 """float32 fields against the float64 reference."""

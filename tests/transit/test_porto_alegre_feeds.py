@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+
 import numpy as np
 import pytest
-from naive import naive_transit_time
 
 from twin.residents.population import PURPOSES
 from twin.transit import load_timetable
 from twin.transit.fields import MAX_WALK_S, TRANSFER_SLACK_S, WALK_SPEED_MPS, mode_times
+
+from naive import naive_transit_time
 
 TOLERANCE_S = 0.01
 MONDAY = dt.date(2019, 5, 13)

@@ -9,9 +9,9 @@ feed's name so several feeds combine without clashes.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -256,8 +256,7 @@ def load_timetable(
     The key covers the feeds' bytes, the date, window and horizon, and the
     walk graph's node coordinates the stops are linked to.
     """
-    from twin.transit.cache import (cached, content_key, dataclass_arrays,
-                                    dataclass_from_arrays, transit_cache_dir)
+    from twin.transit.cache import cached, content_key, dataclass_arrays, dataclass_from_arrays, transit_cache_dir
 
     paths = [Path(p) for p in feeds]
     options = dict(service_date=service_date, window_start_s=window_start_s,
