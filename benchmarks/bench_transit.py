@@ -33,6 +33,9 @@ TARGET_S = 5.0
 SERVICE_DATE = dt.date(2019, 5, 13)
 WINDOW = (14 * 3600, 15 * 3600)
 N_REFERENCE_ORIGINS = 2
+N_REFERENCE_DEPARTURES = 2
+"""The plain reference is timed on 2 origins x 2 departure minutes and scaled
+(agreement is what tests/transit checks)."""
 
 
 def run(ctx: Context) -> list[Row]:
@@ -73,21 +76,20 @@ def run(ctx: Context) -> list[Row]:
     setup_s = time.perf_counter() - start
     connections = list(zip(table.conn_from, table.conn_to, table.conn_dep_s, table.conn_arr_s,
                            table.conn_trip, table.conn_board, table.conn_alight))
-    work = PURPOSES.index("work")
     facilities = city.facilities["work"].node["walk"]
     origins = np.random.default_rng(0).choice(city.home_node, N_REFERENCE_ORIGINS, replace=False)
+    departures = fields.departures_s[:N_REFERENCE_DEPARTURES]
     start = time.perf_counter()
-    agree = 0
     for origin in origins:
         lengths_from.setdefault(int(origin), dijkstra(graph, indices=int(origin)))
-        want = naive_transit_time(
+        naive_transit_time(
             walk.indptr, walk.indices, walk.weight, speed_mps=WALK_SPEED_MPS,
             stop_node=table.stop_node["walk"], stop_link_m=table.stop_link_m, connections=connections,
             facility_nodes=facilities[facilities >= 0], origin=int(origin),
-            departures_s=fields.departures_s, max_walk_s=MAX_WALK_S, transfer_slack_s=TRANSFER_SLACK_S,
+            departures_s=departures, max_walk_s=MAX_WALK_S, transfer_slack_s=TRANSFER_SLACK_S,
             lengths=lambda node: lengths_from[node])
-        agree += bool(np.isclose(fields.walk_time_s[origin, work], want, atol=0.01))
-    per_origin_s = (time.perf_counter() - start) / len(origins)
+    # Per origin and purpose over the whole window (the scan is per departure).
+    per_origin_s = (time.perf_counter() - start) / len(origins) * len(fields.departures_s) / len(departures)
     reference_s = setup_s + per_origin_s * walk.n_nodes * len(PURPOSES) * 2  # walk and wheelchair
 
     reached = np.isfinite(fields.walk_time_s).mean(axis=0)
@@ -99,8 +101,8 @@ def run(ctx: Context) -> list[Row]:
             f"{fmt_s(reference_s)} (scaled)", fmt_ratio(reference_s, cold.median), f"<= {TARGET_S:.0f} s",
             met=cold.median <= TARGET_S,
             notes=f"{size}; reference: plain forward scan per origin and minute (tests/naive.py), "
-                  f"{fmt_s(per_origin_s)} per origin and purpose on {len(origins)} origins "
-                  f"(agreeing on {agree}) plus {fmt_s(setup_s)} of scipy walks from the stops, scaled to "
+                  f"{fmt_s(per_origin_s)} per origin and purpose (timed on {len(origins)} origins x "
+                  f"{len(departures)} minutes) plus {fmt_s(setup_s)} of scipy walks from the stops, scaled to "
                   f"every node, purpose and mode; share of nodes reaching a facility by purpose: "
                   + ", ".join(f"{p} {r:.0%}" for p, r in zip(PURPOSES, reached))),
         Row(SECTION, "transit fields, from the disk cache", fmt_s(cached.median), fmt_s(cold.median),

@@ -213,9 +213,10 @@ def naive_transit_time(indptr, indices, length_m, *, speed_mps, stop_node, stop_
     for s in linked:
         egress[s] = (stop_link_m[s] + min((from_stop[s][f] for f in facility_nodes),
                                           default=math.inf)) / speed_mps
-        transfer[s] = [(x, 0.0 if x == s else
-                        (stop_link_m[s] + from_stop[s][stop_node[x]] + stop_link_m[x]) / speed_mps)
-                       for x in linked]
+        walks = [(x, 0.0 if x == s else
+                  (stop_link_m[s] + from_stop[s][stop_node[x]] + stop_link_m[x]) / speed_mps)
+                 for x in linked]
+        transfer[s] = [(x, walk) for x, walk in walks if walk <= max_walk_s]
     times = []
     for tau in departures_s:
         ready = [math.inf] * n_stops
