@@ -156,18 +156,29 @@ def city_scene(
         colours = np.concatenate([np.tile(SERVICE_COLOURS.get(s, (0, 0, 0)), (p.n_points, 1))
                                   for s, p in zip(facilities["service"], pins)])
         scene.add("facilities", pv.merge(pins), colours)
-    if cells is not None and len(cells):
-        values = cells["mean"].to_numpy(float)
-        scale = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() and np.abs(values).max() > 0 else 1.0
-        width = float(cells["cell_m"].iloc[0]) * 0.45
-        centres = cells.geometry.centroid
-        columns = [pv.Cube(center=(c.x, c.y, h / 2), x_length=width, y_length=width, z_length=h).triangulate()
-                   for c, h in zip(centres, np.maximum(np.abs(values) / scale * COLUMN_MAX_M, 1.0))]
-        colours = np.concatenate([np.tile(rgb, (p.n_points, 1))
-                                  for rgb, p in zip(benefit_colours(values, scale), columns)])
-        scene.add("benefit", pv.merge(columns), colours, opacity=0.9)
-        scene.legend = {"label": unit, "low": -scale, "high": scale}
-    return scene
+    return with_benefit(scene, cells, unit=unit) if cells is not None else scene
+
+
+def with_benefit(scene: Scene, cells: gpd.GeoDataFrame, *, unit: str, title: str | None = None) -> Scene:
+    """``scene`` (not changed) with a column per shown cell, its height and
+    colour the mean benefit, and the colour bar; the city's meshes are shared,
+    so one city scene serves every scenario."""
+    result = Scene(meshes=dict(scene.meshes), origin=scene.origin,
+                   title=scene.title if title is None else title)
+    result.meshes.pop("benefit", None)
+    if not len(cells):
+        return result
+    values = cells["mean"].to_numpy(float)
+    scale = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() and np.abs(values).max() > 0 else 1.0
+    width = float(cells["cell_m"].iloc[0]) * 0.45
+    centres = cells.geometry.centroid
+    columns = [pv.Cube(center=(c.x, c.y, h / 2), x_length=width, y_length=width, z_length=h).triangulate()
+               for c, h in zip(centres, np.maximum(np.abs(values) / scale * COLUMN_MAX_M, 1.0))]
+    colours = np.concatenate([np.tile(rgb, (p.n_points, 1))
+                              for rgb, p in zip(benefit_colours(values, scale), columns)])
+    result.add("benefit", pv.merge(columns), colours, opacity=0.9)
+    result.legend = {"label": unit, "low": -scale, "high": scale}
+    return result
 
 
 def plotter(scene: Scene, *, size: tuple[int, int] = (1400, 1000)) -> pv.Plotter:

@@ -110,6 +110,7 @@ def build_workshop(comparison: str | Path, out: str | Path) -> Path:
                                           "y_m": city.facilities[name].y_m})
                             for name in ("health", "food", "civic", "water")], ignore_index=True)
     k = facts["k"]
+    city_3d = scenes.city_scene(basemap, facilities=facilities)  # built once, shared by every scenario
     pages = []
     with atomic_folder(out) as tmp:
         for scenario in facts["scenarios"]:
@@ -119,8 +120,7 @@ def build_workshop(comparison: str | Path, out: str | Path) -> Path:
             (tmp / f"{name}_map.png").write_bytes(benefit_map_png(
                 basemap, cells, unit=unit, title=f"{name}: time saved where people live",
                 note=f"Areas with fewer than {k} people are not shown."))
-            scene = scenes.city_scene(basemap, cells=cells, unit=unit, facilities=facilities,
-                                      title=f"{name}: time saved where people live")
+            scene = scenes.with_benefit(city_3d, cells, unit=unit, title=f"{name}: time saved where people live")
             scenes.render_png(scene, tmp / f"{name}_3d.png", size=(1200, 850))
             scenes.export_html(scene, tmp / f"{name}_3d.html")
             page = _page(name, scenario.get("description", ""), groups, k)
