@@ -40,7 +40,9 @@ def test_one_plain_page_per_scenario_with_story_cards(pack):
     else:  # the card says what the published row says, in whole minutes or "no clear effect"
         row = wheelchair.iloc[0]
         clear = row["ci95_low"] > 0 or row["ci95_high"] < 0
-        assert (f"about {abs(row['mean']):.0f} minutes" in page) if clear else ("no clear effect" in page)
+        size = abs(row["mean"])
+        said = f"about {round(size)} minute" if size >= 1 else " second"
+        assert (said in page) if clear else ("no clear effect" in page)
     # Helsinki's model has almost no households without piped water: never a figure for them
     if "off_premises" not in set(shown["group"]):
         assert "Households without piped water</h2><p>Fewer than 10 people" in page

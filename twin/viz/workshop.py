@@ -62,7 +62,8 @@ class Effect:
         if not self.clear:
             return "no clear effect on their weekly travel time"
         size = abs(self.mean)
-        amount = f"about {size:.0f} minutes" if size >= 1 else f"about {size * 60:.0f} seconds"
+        count, unit = (round(size), "minute") if size >= 1 else (max(round(size * 60), 1), "second")
+        amount = f"about {count} {unit}{'' if count == 1 else 's'}"
         return f"{amount} {'less' if self.mean > 0 else 'more'} a week getting to essential places"
 
 
@@ -187,7 +188,7 @@ def _index(pages: list[Page], facts: dict) -> str:
                     f"{esc(p.headline)}</li>" for p in pages)
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Workshop</title>"
             f"<style>{_STYLE}</style></head><body><h1>What would these proposals do for people here?</h1>"
-            f"<ul>{items}</ul><p class='note'>Simulated for {esc(str(facts.get('population', '')))} "
+            f"<ul>{items}</ul><p class='note'>Simulated for about {float(facts['population']):,.0f} "
             f"residents over {facts['days']} days, {facts['replications']} runs. Groups and areas with "
             f"fewer than {facts['k']} people are never shown. <a href='workshop.pdf'>Print (PDF)</a></p>"
             "</body></html>")
