@@ -49,7 +49,8 @@ def state_bytes(ctx: Context, spec, n: int) -> dict[str, int]:
     model = city_model(ctx, spec, n)
     ledger = sum(getattr(model.ledger, f.name).nbytes for f in fields(model.ledger) if f.name != "days")
     per_run = (model.world.parking_search_time_s.nbytes + model.world.assisted_booking.nbytes
-               + model.water_queue_time_s.nbytes)
+               + model.water.length_m.nbytes + model.water.time_at_point_s.nbytes
+               + model.water.chosen.nbytes)
     return {"residents": model.residents.nbytes, "ledger": ledger, "per_run": per_run}
 
 

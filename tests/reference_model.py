@@ -5,10 +5,10 @@ It is the slow, obvious version of ``twin.core.daily`` and
 ``twin.core.bookings``: tests require both to give identical per-resident
 ledgers, and the benchmarks measure the kernel against it.
 
-It shares only the accessibility fields with ``CityModel`` (the routing
-kernel is tested against scipy and a plain Dijkstra in tests/core) and
-computes everything else itself, from the city and the residents: each water
-point's users and queue, the drive node of each destination, exact drive
+It shares only the accessibility fields with ``CityModel`` (the routing and
+k-nearest kernels are tested against scipy and a plain Dijkstra in tests/core) and
+computes everything else itself, from the city and the residents: each
+household's choice of water point, each point's load and wait, day by day, the drive node of each destination, exact drive
 times between drive nodes (scipy's Dijkstra, all pairs: on graphs of at most
 ``MAX_ZONES`` nodes the kernels' zone matrix must equal them), the depot,
 who rides and by which channel. With paratransit, each agent decides which
@@ -33,6 +33,7 @@ from twin.core.streams import (
     CHANNEL_OUTAGE,
     CHANNEL_TRIP_PHASE,
     CHANNEL_TRIP_TIME,
+    CHANNEL_WATER_SERVED,
     CHANNEL_WATER_TRIPS,
     PHASE_DAY,
     uniform_py,
@@ -98,7 +99,9 @@ class ReferenceResident(Agent):
 
     def one_way_time_s(self, purpose: int) -> float:
         a, t = self.model.access, self.model.travel
-        if self.wheelchair:
+        if purpose == WATER:  # to the point the household chose
+            best = self.model.water_length_m[self.index] / self.speed_mps
+        elif self.wheelchair:
             best = float(a.wheelchair_length_m[self.home_node, purpose]) / self.speed_mps
         else:
             best = float(a.walk_length_m[self.home_node, purpose]) / self.speed_mps
@@ -136,6 +139,7 @@ class ReferenceResident(Agent):
         day = m.steps - 1
         self.bookings = []
         self.not_booked = {}  # purpose -> trips not booked, of a purpose with bookings
+        self.wanted_water = 0
         for p in range(len(PURPOSES)):
             k = self.trips_today(day, p)
             if k == 0:
@@ -146,15 +150,25 @@ class ReferenceResident(Agent):
                 self.bookings += [(self.trip_time_s(day, p, j, k), p) for j in range(k - booked, k)]
                 self.not_booked[p] = k - booked
                 continue
+            if p == WATER:  # an overloaded point serves a share of the fetches
+                self.wanted_water = k
+                served = min(k, math.floor(k * float(m.water_served_share[self.index])
+                                           + uniform_py(m.seed, day, self.index, CHANNEL_WATER_SERVED)))
+                m.ledger.unmet_trips[self.index, p] += k - served
+                k = served
+                if k == 0:
+                    continue
             self.own_trips(p, k, t)
 
     def own_trips(self, p: int, k: int, t: float) -> None:
-        """Make ``k`` trips for ``p`` by the fastest own mode (one way ``t``), or count them unmet."""
+        """Make ``k`` trips for ``p`` by the fastest own mode (one way ``t``),
+        or count them unmet: unreachable, or a fetch whose line makes the
+        round trip longer than two limits (given up)."""
         m, i = self.model, self.index
-        if t > self.max_trip_time_s:
+        round_trip_s = 2.0 * t + (float(m.water_queue_time_s[i]) if p == WATER else 0.0)
+        if t > self.max_trip_time_s or round_trip_s > 2.0 * self.max_trip_time_s:
             m.ledger.unmet_trips[i, p] += k
             return
-        round_trip_s = 2.0 * t + (float(m.water_queue_time_s[i]) if p == WATER else 0.0)
         m.ledger.travel_time_s[i, p] = float(m.ledger.travel_time_s[i, p]) + k * round_trip_s
         m.ledger.trips_made[i, p] += k
 
@@ -235,30 +249,81 @@ class ReferenceCityModel(mesa.Model):
         self.residents = residents = world.residents
         self.travel = world.travel
         self.parking_search_time_s = world.parking_search_time_s
-        self.access = access if access is not None else access_fields(world.city)
+        self.access = access if access is not None else access_fields(
+            world.city, water_points_considered=world.travel.water_points_considered)
         self.ledger = Ledger.empty(len(residents))
-        self.water_queue_time_s = self._water_queues()
+        self._prepare_water()
         self.dispatched = None
         if world.paratransit is not None:
             self._prepare_paratransit()
         ReferenceResident.create_agents(self, len(residents), np.arange(len(residents)))
 
-    def _water_queues(self) -> list[float]:
-        """Each resident's queue per fetch: ``base + per_user * users`` of
-        the water point nearest their home (on foot or by wheelchair), whose
-        users are the off-premises residents it is nearest to; the base
-        where no point is reachable. Stored as float32, as the model does."""
+    def _point_now(self, load: float) -> tuple[float, float]:
+        """A point's time per served fetch (wait + fill) and served share at
+        ``load`` fetches a day (people): M/D/1 with utilisation at most 0.95,
+        beyond which it serves 0.95 / utilisation of the fetches."""
+        t = self.travel
+        rho = load * t.water_fill_s / t.water_open_s
+        capped = min(rho, 0.95)
+        return t.water_fill_s + capped * t.water_fill_s / (2.0 * (1.0 - capped)), 0.95 / max(rho, 0.95)
+
+    def _choose_water(self) -> None:
+        """Each household's water point for the day: the least expected time
+        per fetch that brings water, (round trip + time at the point) /
+        served share, among its nearest points (the nearer on a tie)."""
+        now = [self._point_now(load) for load in self.expected_load]
+        self.water_point, self.water_length_m = [], []
+        self.water_queue_time_s, self.water_served_share = [], []
+        for i, options in enumerate(self.water_options):
+            best, choice = math.inf, options[0]
+            for length_m, point in options:
+                if point < 0:
+                    continue
+                at_point_s, share = now[point]
+                cost = (2.0 * (length_m / float(self.residents.speed_mps[i])) + at_point_s) / share
+                if cost < best:
+                    best, choice = cost, (length_m, point)
+            length_m, point = choice
+            self.water_point.append(point)
+            self.water_length_m.append(length_m)
+            self.water_queue_time_s.append(float(np.float32(now[point][0])) if point >= 0 else 0.0)
+            self.water_served_share.append(float(np.float32(now[point][1])) if point >= 0 else 1.0)
+
+    def _water_load(self, points: list[int], fetches: list[float]) -> list[float]:
+        """Fetches a day at each point, in people."""
+        load = [0.0] * self.access.n_water_points
+        for point, count in zip(points, fetches):
+            if point >= 0:
+                load[point] += count
+        return [value * self.world.people_per_resident for value in load]
+
+    def _prepare_water(self) -> None:
+        """Every household's nearest points (shared fields), and the day-0
+        expectation: the load if everyone used their nearest point with the
+        expected fetches."""
         r, a, t = self.residents, self.access, self.travel
-        point = []
+        self.water_options = []
         for i in range(len(r)):
-            field = a.wheelchair_facility if r.wheelchair[i] else a.walk_facility
-            point.append(int(field[int(r.home_node[i]), WATER]))
-        users: dict[int, int] = {}
-        for i, p in enumerate(point):
-            if p >= 0 and int(r.water_supply[i]) == OFF_PREMISES:
-                users[p] = users.get(p, 0) + 1
-        return [float(np.float32(t.water_queue_time_s + t.water_queue_s_per_user * users.get(p, 0)
-                                 if p >= 0 else t.water_queue_time_s)) for p in point]
+            h, wheelchair = int(r.home_node[i]), bool(r.wheelchair[i])
+            lengths = a.water_wheelchair_m if wheelchair else a.water_walk_m
+            points = a.water_wheelchair_point if wheelchair else a.water_walk_point
+            self.water_options.append([(float(lengths[h, j]), int(points[h, j]))
+                                       for j in range(t.water_points_considered)])
+        fetches = [t.water_trips_per_day * (float(r.outage_days_per_week[i]) / DAYS_PER_WEEK
+                                            if int(r.water_supply[i]) == PIPED else 1.0)
+                   for i in range(len(r))]
+        self.expected_load = self._water_load([o[0][1] for o in self.water_options], fetches)
+        self._choose_water()
+
+    def _water_day_done(self) -> None:
+        """Expected loads move toward the fetches each point's households wanted today."""
+        wanted = [0.0] * len(self.residents)
+        for agent in self.agents:
+            wanted[agent.index] = float(agent.wanted_water)
+        observed = self._water_load(self.water_point, wanted)
+        learning = self.travel.water_learning
+        self.expected_load = [(1.0 - learning) * e + learning * o for e, o in zip(self.expected_load, observed)]
+        self._choose_water()
 
     def _prepare_paratransit(self) -> None:
         """Exact drive times between all drive nodes, and the fleet at the
@@ -291,6 +356,7 @@ class ReferenceCityModel(mesa.Model):
         self.agents.do("step")
         if self.world.paratransit is not None:
             self._paratransit_day()
+        self._water_day_done()
         self.ledger.days += 1
 
     def _paratransit_day(self) -> None:

@@ -33,17 +33,23 @@ class TravelParams:
     water_trips_per_day
         Water fetching trips per resident per day without piped water
         (and with piped water on outage days).
-    water_queue_time_s
-        Queue per fetch at an uncrowded water point.
-    water_queue_s_per_user
-        Extra queue per fetch for each daily user of the point.
+    water_fill_s
+        Time to fill one container at a water point's tap.
+    water_open_s
+        Time a water point is open per day.
+    water_points_considered
+        Nearest water points a household chooses among.
+    water_learning
+        Share of the way a household's expected wait moves to each day's wait.
     """
 
     parking_search_time_s: float
     parking_walk_m: float
     water_trips_per_day: float
-    water_queue_time_s: float
-    water_queue_s_per_user: float
+    water_fill_s: float
+    water_open_s: float
+    water_points_considered: int
+    water_learning: float
 
     @classmethod
     def from_model(cls, model: ResidentModel) -> TravelParams:
@@ -52,8 +58,10 @@ class TravelParams:
             parking_search_time_s=float(model.travel.parking_search_time_s.value),
             parking_walk_m=float(model.travel.parking_walk_m.value),
             water_trips_per_day=float(model.water.trips_per_day.value),
-            water_queue_time_s=float(model.travel.water_queue_time_s.value),
-            water_queue_s_per_user=float(model.water.queue_time_s_per_user.value),
+            water_fill_s=60.0 * model.water.container_l.value / model.water.tap_flow_l_per_min.value,
+            water_open_s=3600.0 * model.water.open_hours_per_day.value,
+            water_points_considered=int(model.water.points_considered.value),
+            water_learning=float(model.water.expectation_learning.value),
         )
 
 
@@ -76,6 +84,10 @@ class World:
         bool per resident: can book services in person at an access centre.
     paratransit
         The paratransit service on offer, if any.
+    people_per_resident
+        People of the city each simulated resident stands for
+        (:attr:`twin.outcomes.expansion.Expansion.weight`): shared facilities
+        such as water points are loaded by people, not by sample rows.
     """
 
     city: City
@@ -84,9 +96,11 @@ class World:
     parking_search_time_s: np.ndarray
     assisted_booking: np.ndarray
     paratransit: Paratransit | None = None
+    people_per_resident: float = 1.0
 
     @classmethod
-    def baseline(cls, city: City, residents: Residents, travel: TravelParams) -> World:
+    def baseline(cls, city: City, residents: Residents, travel: TravelParams, *,
+                 people_per_resident: float = 1.0) -> World:
         """The world with no intervention."""
         n = len(residents)
         return cls(
@@ -95,6 +109,7 @@ class World:
             travel=travel,
             parking_search_time_s=np.full(n, travel.parking_search_time_s, dtype=np.float32),
             assisted_booking=np.zeros(n, dtype=bool),
+            people_per_resident=float(people_per_resident),
         )
 
     def replace(self, **changes: Any) -> World:

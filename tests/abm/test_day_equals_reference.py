@@ -59,6 +59,15 @@ def random_access(rng, n_walk, n_drive):
         return np.where(np.isfinite(cost), rng.integers(0, n_points, cost.shape), -1).astype(np.int32)
 
     walk, wheelchair, drive = field(n_walk, 900.0), field(n_walk, 1200.0), field(n_drive, 300.0)
+
+    def water_points(n_points=4, k=3):
+        """k nearest of n_points, nearest first, some missing."""
+        length = np.sort(rng.exponential(700.0, (n_walk, k)), axis=1)
+        point = np.argsort(rng.random((n_walk, n_points)), axis=1)[:, :k].astype(np.int32)
+        missing = np.cumsum(rng.random((n_walk, k)) < 0.15, axis=1) > 0
+        return np.where(missing, np.inf, length), np.where(missing, -1, point).astype(np.int32)
+
+    (walk_water, walk_point), (wheelchair_water, wheelchair_point) = water_points(), water_points()
     return AccessFields(
         walk_length_m=walk,
         wheelchair_length_m=wheelchair,
@@ -67,6 +76,11 @@ def random_access(rng, n_walk, n_drive):
         wheelchair_facility=nearest(wheelchair),
         drive_facility=nearest(drive),
         walk_to_drive=rng.integers(0, n_drive, n_walk).astype(np.int32),
+        water_walk_m=walk_water,
+        water_wheelchair_m=wheelchair_water,
+        water_walk_point=walk_point,
+        water_wheelchair_point=wheelchair_point,
+        n_water_points=4,
     )
 
 
@@ -98,8 +112,10 @@ def test_kernel_day_equals_reference_on_random_inputs(seed, water_trips_per_day)
         parking_search_time_s=float(rng.uniform(0, 600)),
         parking_walk_m=float(rng.uniform(0, 400)),
         water_trips_per_day=water_trips_per_day,
-        water_queue_time_s=float(rng.uniform(0, 1200)),
-        water_queue_s_per_user=float(rng.uniform(0, 10)),
+        water_fill_s=float(rng.uniform(60, 300)),
+        water_open_s=float(rng.uniform(4, 12)) * 3600.0,
+        water_points_considered=3,
+        water_learning=float(rng.uniform(0.2, 1.0)),
     )
     fast, slow = run_both(random_world(rng, residents, travel), access, seed, days=9)
     np.testing.assert_array_equal(fast.trips_made, slow.trips_made)
@@ -141,7 +157,7 @@ def test_day_split_over_threads_equals_reference():
         rng = np.random.default_rng(11)
         residents = random_residents(rng, n, n_walk=80)
         access = random_access(rng, n_walk=80, n_drive=30)
-        travel = TravelParams(300.0, 150.0, 1.5, 600.0, 3.6)
+        travel = TravelParams(300.0, 150.0, 1.5, 160.0, 28_800.0, 3, 0.5)
         fast, slow = run_both(random_world(rng, residents, travel), access, seed=4, days=3)
     finally:
         numba.set_num_threads(before)
@@ -155,7 +171,7 @@ def test_weekly_trip_counts_follow_weekly_needs():
     rng = np.random.default_rng(5)
     residents = random_residents(rng, 2000, n_walk=10)
     access = random_access(rng, n_walk=10, n_drive=5)
-    travel = TravelParams(0.0, 0.0, 0.0, 0.0, 0.0)
+    travel = TravelParams(0.0, 0.0, 0.0, 160.0, 28_800.0, 3, 0.5)
     model = CityModel(World.baseline(None, residents, travel), seed=3, access=access,
                       agents="none")
     model.run(7)
@@ -219,7 +235,7 @@ def test_paratransit_day_equals_reference(helsinki, helsinki_access, multi_stop,
     the requests it builds itself)."""
     rng = np.random.default_rng(21)
     residents = random_residents(rng, 3000, n_walk=helsinki.streets["walk"].n_nodes)
-    travel = TravelParams(300.0, 150.0, 1.0, 600.0, 3.6)
+    travel = TravelParams(300.0, 150.0, 1.0, 160.0, 28_800.0, 3, 0.5)
     world = random_world(rng, residents, travel).replace(
         city=helsinki, assisted_booking=rng.random(len(residents)) < 0.3)
     world = paratransit(multi_stop=multi_stop, booking=booking, fleet_size=1,

@@ -11,8 +11,8 @@ from twin.world import TravelParams, World
 from test_day_equals_reference import random_access, random_residents
 
 TRAVEL = TravelParams(parking_search_time_s=300.0, parking_walk_m=100.0,
-                      water_trips_per_day=1.0, water_queue_time_s=600.0,
-                      water_queue_s_per_user=3.6)
+                      water_trips_per_day=1.0, water_fill_s=160.0, water_open_s=28_800.0,
+                      water_points_considered=3, water_learning=0.5)
 
 
 @pytest.fixture

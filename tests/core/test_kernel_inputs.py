@@ -34,6 +34,8 @@ def inputs(rng, n_purposes=N_PURPOSES):
         water_supply=np.zeros(N, dtype=np.int8),
         outage_days_per_week=np.zeros(N, dtype=np.float32),
         water_queue_time_s=np.zeros(N, dtype=np.float32),
+        water_length_m=rng.uniform(100, 2000, N),
+        water_served_share=np.ones(N, dtype=np.float32),
     )
     city = DayCity(
         walk_length_m=rng.uniform(100, 2000, (N_WALK, n_purposes)),

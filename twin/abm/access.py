@@ -23,6 +23,7 @@ from twin.city.cache import cache_root
 from twin.core import dispatch as dispatch_module
 from twin.core import routing as routing_module
 from twin.core.dispatch import MAX_ZONES, ZoneTimes, zone_times
+from twin.core.knearest import k_nearest_facilities
 from twin.core.routing import nearest_facility_many
 from twin.residents.population import PURPOSES
 
@@ -46,6 +47,15 @@ class AccessFields:
         nearest (index into ``City.facilities[purpose]``; -1 where none).
     walk_to_drive
         int32, shape (n_walk_nodes,): the drive node a resident's car starts from.
+    water_walk_m, water_wheelchair_m
+        float64, shape (n_walk_nodes, k): on foot and by wheelchair, the
+        distance to each of the k nearest water points, nearest first; inf
+        where there are fewer.
+    water_walk_point, water_wheelchair_point
+        int32, same shapes: which water point (index into
+        ``City.facilities["water"]``), -1 where none.
+    n_water_points
+        Water points in the city.
     """
 
     walk_length_m: np.ndarray
@@ -55,11 +65,17 @@ class AccessFields:
     wheelchair_facility: np.ndarray
     drive_facility: np.ndarray
     walk_to_drive: np.ndarray
+    water_walk_m: np.ndarray
+    water_wheelchair_m: np.ndarray
+    water_walk_point: np.ndarray
+    water_wheelchair_point: np.ndarray
+    n_water_points: int
 
 
-def access_fields(city: City) -> AccessFields:
-    """Search every mode from the facilities of every purpose."""
-    fields, nearest = {}, {}
+def access_fields(city: City, *, water_points_considered: int = 3) -> AccessFields:
+    """Search every mode from the facilities of every purpose, and walk and
+    wheelchair from the ``water_points_considered`` nearest water points."""
+    fields, nearest, water = {}, {}, {}
     for mode in ("walk", "wheelchair", "drive"):
         streets = city.streets[mode]
         # Search the transpose so costs are *to* the facility where edges are
@@ -76,6 +92,9 @@ def access_fields(city: City) -> AccessFields:
             facility[p][found] = keep[facility[p][found]]
         fields[mode] = np.ascontiguousarray(cost.T)
         nearest[mode] = np.ascontiguousarray(facility.T)
+        if mode != "drive":
+            water[mode] = k_nearest_facilities(graph.indptr, graph.indices, graph.weight,
+                                               city.facilities["water"].node[mode], water_points_considered)
     return AccessFields(
         walk_length_m=fields["walk"],
         wheelchair_length_m=fields["wheelchair"],
@@ -84,36 +103,12 @@ def access_fields(city: City) -> AccessFields:
         wheelchair_facility=nearest["wheelchair"],
         drive_facility=nearest["drive"],
         walk_to_drive=city.walk_to_drive,
+        water_walk_m=water["walk"][0],
+        water_wheelchair_m=water["wheelchair"][0],
+        water_walk_point=water["walk"][1],
+        water_wheelchair_point=water["wheelchair"][1],
+        n_water_points=len(city.facilities["water"]),
     )
-
-
-def water_queue_time_s(
-    access: AccessFields,
-    home_node: np.ndarray,
-    wheelchair: np.ndarray,
-    off_premises: np.ndarray,
-    n_water_points: int,
-    *,
-    base_s: float,
-    per_user_s: float,
-) -> np.ndarray:
-    """Queue per fetch at each resident's nearest water point (float32).
-
-    A point's daily users are the off-premises residents for whom it is the
-    nearest on foot (or by wheelchair); its queue is ``base_s + per_user_s *
-    users``. Piped households fetching on outage days are not counted.
-    """
-    if n_water_points == 0:
-        return np.full(len(home_node), base_s, dtype=np.float32)
-    water = PURPOSES.index("water")
-    point = np.where(
-        wheelchair,
-        access.wheelchair_facility[home_node, water],
-        access.walk_facility[home_node, water],
-    )
-    users = np.bincount(point[off_premises & (point >= 0)], minlength=n_water_points)
-    queue_s = base_s + per_user_s * users.astype(np.float64)
-    return np.where(point >= 0, queue_s[np.maximum(point, 0)], base_s).astype(np.float32)
 
 
 def drive_facility_node(city: City, access: AccessFields) -> np.ndarray:

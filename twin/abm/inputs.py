@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.abm.access import AccessFields
+from twin.abm.water import WaterChoice
 from twin.core.daily import DayCity, DayParams, DayResidents, LedgerArrays, ServiceRules
 from twin.core.dispatch import Fleet
 from twin.outcomes.ledger import Ledger
@@ -18,8 +19,9 @@ from twin.residents.population import PURPOSES
 from twin.world import World
 
 
-def day_residents(world: World, water_queue_time_s: np.ndarray) -> DayResidents:
-    """The residents' rows the day kernel reads (the arrays, not copies)."""
+def day_residents(world: World, water: WaterChoice) -> DayResidents:
+    """The residents' rows the day kernel reads (the arrays, not copies:
+    ``water``'s choice of points changes them in place from day to day)."""
     r = world.residents
     return DayResidents(
         home_node=r.home_node,
@@ -31,7 +33,9 @@ def day_residents(world: World, water_queue_time_s: np.ndarray) -> DayResidents:
         trips_per_week=r.trips_per_week,
         water_supply=r.water_supply,
         outage_days_per_week=r.outage_days_per_week,
-        water_queue_time_s=water_queue_time_s,
+        water_queue_time_s=water.time_at_point_s,
+        water_length_m=water.length_m,
+        water_served_share=water.served_share,
     )
 
 

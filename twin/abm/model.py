@@ -21,14 +21,17 @@ import mesa
 import numpy as np
 
 from twin.abm import inputs
-from twin.abm.access import AccessFields, access_fields, water_queue_time_s
+from twin.abm.access import AccessFields, access_fields
 from twin.abm.agent import Agent
+from twin.abm.water import WaterChoice
 from twin.abm.vehicle import ParatransitService, Vehicle
 from twin.core.daily import MODE_NAMES, best_one_way_times, simulate_day
 from twin.core.dispatch import ZoneTimes
 from twin.outcomes.ledger import Ledger, ledger_frame
-from twin.residents.population import PURPOSES, WATER_SUPPLIES, Residents
+from twin.residents.population import PURPOSES, Residents
 from twin.world import World
+
+WATER = PURPOSES.index("water")
 
 AUTO_AGENTS_MAX = 50_000
 """Largest population for which ``agents="auto"`` makes a Mesa agent per resident."""
@@ -73,13 +76,6 @@ for _field in fields(Residents):
     setattr(Resident, _field.name, _row_property(_field.name))
 
 
-def _points_in_use(access: AccessFields) -> int:
-    """One more than the highest water point index any home is nearest to."""
-    water = PURPOSES.index("water")
-    return int(max(access.walk_facility[:, water].max(initial=-1),
-                   access.wheelchair_facility[:, water].max(initial=-1))) + 1
-
-
 class CityModel(mesa.Model):
     """Residents of a compiled city living simulated days.
 
@@ -120,19 +116,15 @@ class CityModel(mesa.Model):
         self.world = world
         self.residents = world.residents
         self.travel = world.travel
-        self.access = access if access is not None else access_fields(world.city)
-        r, n = self.residents, len(self.residents)
+        self.access = access if access is not None else access_fields(
+            world.city, water_points_considered=world.travel.water_points_considered)
+        n = len(self.residents)
         self.ledger = Ledger.empty(n)
-        self.water_queue_time_s = water_queue_time_s(
-            self.access, r.home_node, r.wheelchair,
-            r.water_supply == WATER_SUPPLIES.index("off_premises"),
-            _points_in_use(self.access),
-            base_s=self.travel.water_queue_time_s,
-            per_user_s=self.travel.water_queue_s_per_user,
-        )
-        self.day_residents = inputs.day_residents(world, self.water_queue_time_s)
+        self.water = WaterChoice(world, self.access)
+        self.day_residents = inputs.day_residents(world, self.water)
         self.day_city = inputs.day_city(self.access)
         self.day_params = inputs.day_params(world)
+        self.water_load_today = np.zeros(self.access.n_water_points)
         self.mode_trips = dict.fromkeys(MODE_NAMES, 0)
         self.unmet_today = 0
         self.paratransit_today = {"requests": 0, "refused": 0, "trips": 0}
@@ -158,6 +150,7 @@ class CityModel(mesa.Model):
                 "paratransit_trips_today": lambda m: m.paratransit_today["trips"],
                 "paratransit_requests_today": lambda m: m.paratransit_today["requests"],
                 "paratransit_refused_today": lambda m: m.paratransit_today["refused"],
+                "water_fetches_at_busiest_point_today": lambda m: float(m.water_load_today.max(initial=0.0)),
             }
         )
 
@@ -166,6 +159,7 @@ class CityModel(mesa.Model):
         day = self.steps - 1  # Mesa counts steps from 1 as step() is entered
         inputs_today = (self.day_residents, self.day_city, self.day_params)
         ledger = inputs.ledger_arrays(self.ledger)
+        wanted_before = self.ledger.trips_made[:, WATER] + self.ledger.unmet_trips[:, WATER]
         svc = self.paratransit
         if svc is None:
             counts = simulate_day(day, self.seed, *inputs_today, ledger)
@@ -183,6 +177,8 @@ class CityModel(mesa.Model):
                           counts.car + booked.car)
             self.unmet_today = counts.unmet + booked.unmet
         self.mode_trips = dict(zip(MODE_NAMES, mode_trips))
+        wanted = self.ledger.trips_made[:, WATER] + self.ledger.unmet_trips[:, WATER] - wanted_before
+        self.water_load_today = self.water.after_day(wanted)
         self.ledger.days += 1
         self.datacollector.collect(self)
 
@@ -202,7 +198,7 @@ class CityModel(mesa.Model):
         """Per resident per week outcomes with resident attributes (pandas)."""
         return ledger_frame(
             self.residents, self.ledger, self.one_way_time_s(),
-            water_queue_time_s=self.water_queue_time_s,
+            water_queue_time_s=self.water.time_at_point_s,
         )
 
     def resident(self, index: int) -> Resident:

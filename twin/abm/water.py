@@ -1,56 +1,69 @@
-"""Water points as queues: fetches load a point, its expected wait follows
-from the load, households choose among their nearest points by walk plus
-expected wait and update that expectation from day to day.
+"""Water points as queues: fetches load a point, its wait and the share of
+fetches it can serve follow from the load, and households choose among their
+nearest points by the expected time per fetch that brings water home,
+updating their expectation of each point's load from day to day.
 
 The queueing relation (stated, textbook): a point is a single tap filling one
-container in a fixed time ``fill_s`` (container / flow), so it serves at most
-``open_s / fill_s`` fetches a day. Fetches arrive at random over its opening
-hours (rate ``lambda = fetches / open_s``), utilisation ``rho = lambda * fill_s``;
-the mean wait in line before filling is Pollaczek-Khinchine's M/D/1 result
+container in a fixed time ``fill_s`` (container / flow) during ``open_s`` a
+day. Fetches arrive at random over the opening hours (rate ``lambda =
+load / open_s``); utilisation ``rho = lambda * fill_s``. The mean wait in
+line before filling is Pollaczek-Khinchine's M/D/1 result
 
-    W = rho * fill_s / (2 * (1 - rho))                          (rho < RHO_MAX)
+    W = rho * fill_s / (2 * (1 - rho))
 
-with ``rho`` capped at :data:`RHO_MAX`. An overloaded point's line grows
-through the day: a fetch at time ``t`` after opening waits ``(rho - 1) * t``
-(fluid backlog), ``(rho - 1) * open_s / 2`` on average. The wait is the
-larger of the two, so it is continuous and never falls as the load grows.
-The time at the point is the wait plus ``fill_s``.
+A point serves at most ``RHO_MAX * open_s / fill_s`` fetches a day: beyond
+that (an overloaded point) it serves the share ``RHO_MAX / rho`` of the
+fetches, whose wait is W at ``RHO_MAX``, and the others get no water there
+that day (unmet trips). The time at the point is the wait plus ``fill_s``.
 
 Loads are in people of the city (each fetch counts with the fetcher's
-expansion weight), so a point's wait does not depend on how many residents
-were simulated.
+expansion weight), so no wait or share depends on how many residents were
+simulated.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from twin.core.daily import DAYS_PER_WEEK, WATER_PIPED
+
 RHO_MAX = 0.95
-"""Utilisation above which a point is treated as overloaded (the M/D/1 mean
-wait grows without bound towards 1; a day-long line is a fluid backlog)."""
+"""Utilisation at which a point serves all it can: the M/D/1 mean wait grows
+without bound towards 1 (at ``RHO_MAX``: 9.5 fills, 25 min at a 20 L tap of 7.5 L/min)."""
 
 
-def wait_s(fetches_per_day: np.ndarray, *, fill_s: float, open_s: float) -> np.ndarray:
-    """Mean wait in line per fetch at each point (float64 seconds).
+def utilisation(load: np.ndarray, *, fill_s: float, open_s: float) -> np.ndarray:
+    """``rho`` of each point: fetches a day (people) x fill time / opening time."""
+    return np.asarray(load, dtype=np.float64) * fill_s / open_s
+
+
+def wait_s(load: np.ndarray, *, fill_s: float, open_s: float) -> np.ndarray:
+    """Mean wait in line per served fetch at each point (float64 seconds).
 
     Parameters
     ----------
-    fetches_per_day
+    load
         Fetches at each point per day, in people of the city.
     fill_s
         Seconds to fill one container (container litres / tap flow per second).
     open_s
         Seconds the point is open per day.
     """
-    load = np.asarray(fetches_per_day, dtype=np.float64)
-    rho = load * fill_s / open_s
-    capped = np.minimum(rho, RHO_MAX)
-    return np.maximum(capped * fill_s / (2.0 * (1.0 - capped)), (rho - 1.0) * open_s / 2.0)
+    rho = np.minimum(utilisation(load, fill_s=fill_s, open_s=open_s), RHO_MAX)
+    return rho * fill_s / (2.0 * (1.0 - rho))
 
 
-def choose(walk_s: np.ndarray, point: np.ndarray, expected_wait_s: np.ndarray) -> np.ndarray:
+def served_share(load: np.ndarray, *, fill_s: float, open_s: float) -> np.ndarray:
+    """Share of the fetches at each point that it serves (1 unless overloaded)."""
+    rho = utilisation(load, fill_s=fill_s, open_s=open_s)
+    return RHO_MAX / np.maximum(rho, RHO_MAX)
+
+
+def choose(walk_s: np.ndarray, point: np.ndarray, at_point_s: np.ndarray, share: np.ndarray) -> np.ndarray:
     """The column of each resident's choice among their nearest points: the
-    least round trip plus expected wait (the nearer point on a tie).
+    least expected time per fetch that brings water home, ``(2 walk + time at
+    the point) / served share`` (a fetch turned away is made again), the
+    nearer point on a tie.
 
     Parameters
     ----------
@@ -59,16 +72,19 @@ def choose(walk_s: np.ndarray, point: np.ndarray, expected_wait_s: np.ndarray) -
         where there is no k-th point.
     point
         int, shape (n, k): which point (index into the city's water points), -1 where none.
-    expected_wait_s
-        float, shape (n_points,): each point's expected wait.
+    at_point_s, share
+        float, shape (n_points,): each point's expected wait plus fill, and served share.
 
     Returns
     -------
     numpy.ndarray
         int64, shape (n,): the chosen column (0 where no point is reachable).
     """
-    wait = np.where(point >= 0, np.asarray(expected_wait_s, dtype=np.float64)[np.maximum(point, 0)], np.inf)
-    return np.argmin(2.0 * walk_s + wait, axis=1)
+    if len(at_point_s) == 0:  # no water point at all
+        return np.zeros(len(point), dtype=np.int64)
+    at = np.maximum(point, 0)
+    cost = (2.0 * walk_s + np.asarray(at_point_s, dtype=np.float64)[at]) / np.asarray(share, dtype=np.float64)[at]
+    return np.argmin(np.where(point >= 0, cost, np.inf), axis=1)
 
 
 def point_load(point: np.ndarray, fetches: np.ndarray, weight: float, n_points: int) -> np.ndarray:
@@ -78,6 +94,83 @@ def point_load(point: np.ndarray, fetches: np.ndarray, weight: float, n_points: 
     return np.bincount(point[at], weights=fetches[at].astype(np.float64), minlength=n_points) * weight
 
 
-def updated(expected_wait_s: np.ndarray, observed_wait_s: np.ndarray, learning: float) -> np.ndarray:
+def updated(expected: np.ndarray, observed: np.ndarray, learning: float) -> np.ndarray:
     """Day-to-day expectation: ``(1 - learning) * expected + learning * observed``."""
-    return (1.0 - learning) * np.asarray(expected_wait_s) + learning * np.asarray(observed_wait_s)
+    return (1.0 - learning) * np.asarray(expected) + learning * np.asarray(observed)
+
+
+class WaterChoice:
+    """Which water point each resident fetches from, day by day.
+
+    Each resident weighs their :attr:`TravelParams.water_points_considered
+    <twin.world.TravelParams>` nearest points (on foot, or by wheelchair) by
+    the expected time per fetch that brings water (:func:`choose`), from each
+    point's expected load. On day 0 every household expects the load of
+    everyone at their nearest point with the expected fetches (off-premises
+    households every day, piped ones on the expected share of outage days);
+    after each day the expected load moves ``water_learning`` of the way to
+    the fetches the point's households wanted that day (:meth:`after_day`).
+
+    Attributes
+    ----------
+    length_m
+        float64, shape (n,): distance to the chosen point (inf where none):
+        the day kernel reads it for water trips on foot or by wheelchair.
+    time_at_point_s
+        float32, shape (n,): expected wait plus filling one container at the
+        chosen point (0 where none): the day kernel adds it to each fetch.
+    served_share
+        float32, shape (n,): share of fetches the chosen point serves (1 where none).
+    expected_load
+        float64, shape (n_points,): fetches a day, in people.
+    chosen
+        int32, shape (n,): the chosen point (-1 where none).
+    """
+
+    def __init__(self, world, access) -> None:
+        r, travel = world.residents, world.travel
+        self._residents, self._access = r, access
+        self._k = travel.water_points_considered
+        self._fill_s, self._open_s = travel.water_fill_s, travel.water_open_s
+        self._learning, self._weight = travel.water_learning, world.people_per_resident
+        self._n_points = access.n_water_points
+        self.length_m = np.empty(len(r), dtype=np.float64)
+        self.time_at_point_s = np.empty(len(r), dtype=np.float32)
+        self.served_share = np.empty(len(r), dtype=np.float32)
+        outage_share = r.outage_days_per_week.astype(np.float64) / DAYS_PER_WEEK
+        piped = r.water_supply == WATER_PIPED
+        expected_fetches = travel.water_trips_per_day * np.where(piped, outage_share, 1.0)
+        self.expected_load = point_load(self._options()[1][:, 0], expected_fetches, self._weight, self._n_points)
+        self._choose()
+
+    def _options(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each resident's nearest points: distances (n, k) and points (n, k),
+        looked up each day rather than kept (they would cost 16 B a resident)."""
+        r, a, k = self._residents, self._access, self._k
+        wheelchair = r.wheelchair[:, None]
+        length = np.where(wheelchair, a.water_wheelchair_m[r.home_node, :k], a.water_walk_m[r.home_node, :k])
+        point = np.where(wheelchair, a.water_wheelchair_point[r.home_node, :k], a.water_walk_point[r.home_node, :k])
+        return length, point
+
+    def _choose(self) -> None:
+        load = self.expected_load
+        at_point_s = self._fill_s + wait_s(load, fill_s=self._fill_s, open_s=self._open_s)
+        share = served_share(load, fill_s=self._fill_s, open_s=self._open_s)
+        length, point = self._options()
+        column = choose(length / self._residents.speed_mps[:, None].astype(np.float64), point,
+                        at_point_s, share)
+        rows = np.arange(len(column))
+        self.chosen = point[rows, column]
+        self.length_m[:] = length[rows, column]  # in place: the kernel's bundle holds these
+        has = self.chosen >= 0
+        at = np.maximum(self.chosen, 0)
+        self.time_at_point_s[:] = np.where(has, at_point_s[at] if self._n_points else 0.0, 0.0)
+        self.served_share[:] = np.where(has, share[at] if self._n_points else 1.0, 1.0)
+
+    def after_day(self, fetches_wanted: np.ndarray) -> np.ndarray:
+        """Learn from the fetches each resident wanted today (made or not);
+        choose for tomorrow. Returns each point's load that day (people)."""
+        observed = point_load(self.chosen, fetches_wanted, self._weight, self._n_points)
+        self.expected_load = updated(self.expected_load, observed, self._learning)
+        self._choose()
+        return observed

@@ -45,6 +45,7 @@ from twin.core.streams import (
     CHANNEL_OUTAGE,
     CHANNEL_TRIP_PHASE,
     CHANNEL_TRIP_TIME,
+    CHANNEL_WATER_SERVED,
     CHANNEL_WATER_TRIPS,
     MAX_PURPOSES,
     PHASE_DAY,
@@ -86,7 +87,12 @@ class DayResidents(NamedTuple):
     outage_days_per_week
         float32: days a week without piped water.
     water_queue_time_s
-        float32: queue per fetch at the resident's water point.
+        float32: time per fetch at the resident's water point (wait and filling).
+    water_length_m
+        float64: distance on foot (or by wheelchair) to the resident's water
+        point (:class:`twin.abm.water.WaterChoice`); inf where none.
+    water_served_share
+        float32: share of the fetches at that point it serves today (1 unless overloaded).
     """
 
     home_node: np.ndarray
@@ -99,6 +105,8 @@ class DayResidents(NamedTuple):
     water_supply: np.ndarray
     outage_days_per_week: np.ndarray
     water_queue_time_s: np.ndarray
+    water_length_m: np.ndarray
+    water_served_share: np.ndarray
 
 
 class DayCity(NamedTuple):
@@ -279,8 +287,9 @@ def _check_day_inputs(problems: Problems, residents: DayResidents, city: DayCity
     for name, dtype in (("wheelchair", np.bool_), ("has_car", np.bool_), ("speed_mps", np.float32),
                         ("max_trip_time_s", np.float32), ("parking_search_time_s", np.float32),
                         ("water_supply", np.int8), ("outage_days_per_week", np.float32),
-                        ("water_queue_time_s", np.float32)):
+                        ("water_queue_time_s", np.float32), ("water_served_share", np.float32)):
         problems.array(f"residents.{name}", getattr(r, name), dtype, (n,))
+    problems.array("residents.water_length_m", r.water_length_m, np.float64, (n,))
     problems.array("residents.trips_per_week", r.trips_per_week, np.float32, (n, n_purposes))
     if problems.array("residents.home_node", r.home_node, np.int32, (n,)):
         problems.indices("residents.home_node", r.home_node, n_walk)
@@ -412,12 +421,13 @@ def one_way_time_s(purpose, i, residents, city, params):
     mode reaches one."""
     h = residents.home_node[i]
     speed_mps = np.float64(residents.speed_mps[i])
-    if residents.wheelchair[i]:
+    if purpose == params.water_purpose:  # the point the household chose
+        best = residents.water_length_m[i] / speed_mps
+    elif residents.wheelchair[i]:
         best = city.wheelchair_length_m[h, purpose] / speed_mps
-        mode = MODE_WHEELCHAIR
     else:
         best = city.walk_length_m[h, purpose] / speed_mps
-        mode = MODE_WALK
+    mode = MODE_WHEELCHAIR if residents.wheelchair[i] else MODE_WALK
     if residents.has_car[i] and purpose != params.transit_purpose:
         car = (
             city.drive_time_s[city.walk_to_drive[h], purpose]
@@ -512,13 +522,23 @@ def _day_kernel(start, stop, day, seed, residents, city, params, riders, rules, 
                 riders.booked[r, p] = booked
                 if booked > 0:
                     continue  # all of today's trips for p are accounted after dispatch
-            if t > max_trip_time_s:  # inf included: unreachable is unmet
-                ledger.unmet_trips[i, p] += k
-                unmet_total += k
-                continue
             round_trip_s = 2.0 * t
             if p == params.water_purpose:
                 round_trip_s += np.float64(residents.water_queue_time_s[i])
+                # an overloaded point serves a share of the fetches; the rest get no water
+                served = min(k, int(math.floor(k * np.float64(residents.water_served_share[i])
+                                               + uniform(seed, day, i, CHANNEL_WATER_SERVED))))
+                ledger.unmet_trips[i, p] += k - served
+                unmet_total += k - served
+                k = served
+                if k == 0:
+                    continue
+            # inf included: unreachable is unmet; a fetch whose line makes the
+            # round trip longer than two limits is given up, and unmet too
+            if t > max_trip_time_s or round_trip_s > 2.0 * max_trip_time_s:
+                ledger.unmet_trips[i, p] += k
+                unmet_total += k
+                continue
             ledger.travel_time_s[i, p] += k * round_trip_s
             ledger.trips_made[i, p] += k
             if mode == MODE_WALK:

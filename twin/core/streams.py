@@ -82,6 +82,7 @@ DRAWS_PER_INTERVENTION = 8
 CHANNEL_TRIP_PHASE = CHANNELS.declare("trip_phase", MAX_PURPOSES)  # + purpose: when in the week trips fall
 CHANNEL_WATER_TRIPS = CHANNELS.declare("water_trips")  # fractional daily water trips
 CHANNEL_OUTAGE = CHANNELS.declare("outage")  # piped-water outage today
+CHANNEL_WATER_SERVED = CHANNELS.declare("water_served")  # fetches an overloaded point serves today
 CHANNEL_TRIP_TIME = CHANNELS.declare("trip_time", MAX_PURPOSES)  # + purpose: time of day (paratransit)
 _CHANNEL_INTERVENTIONS = CHANNELS.declare_open("interventions")
 

@@ -389,7 +389,8 @@ def compare(
             city = load_city(baseline.city, facility_files=baseline.facility_files,
                              population_grid=baseline.population_grid)
     travel = TravelParams.from_model(spec)
-    access = access_fields(city)
+    access = access_fields(city, water_points_considered=travel.water_points_considered)
+    expansion = expansion_for(baseline, city, residents)
     population, benefits = [], {s.name: [] for s in scenarios}
     simulated: dict[str, City] = {}  # each scenario's city, as its interventions left it
     with tqdm(total=replications * (1 + len(scenarios)), unit="run", desc="compare",
@@ -397,7 +398,7 @@ def compare(
         for r in range(replications):
             seed_r = seed + r
             people = synthesize_for_city(spec, city, residents, seed=seed_r)
-            world = World.baseline(city, people, travel)
+            world = World.baseline(city, people, travel, people_per_resident=expansion.weight)
             base_world = apply_interventions(baseline.interventions, world, seed=seed_r,
                                              path=f"scenario '{baseline.name}'")
             before = _ledger(base_world, seed=seed_r, days=days,
@@ -424,7 +425,7 @@ def compare(
         residents=residents,
         days=days,
         seed=seed,
-        expansion=expansion_for(baseline, city, residents),
+        expansion=expansion,
         currency=currency,
         price_year=price_year,
         population=_concat_categorical(population),

@@ -101,9 +101,11 @@ def run_scenario(
     residents = timed("synthesize residents", lambda: synthesize_for_city(
         model_spec, city, scenario.residents, seed=scenario.seed,
     ))
+    expansion = expansion_for(scenario, city, scenario.residents)
     world = apply_interventions(
         scenario.interventions,
-        World.baseline(city, residents, TravelParams.from_model(model_spec)),
+        World.baseline(city, residents, TravelParams.from_model(model_spec),
+                       people_per_resident=expansion.weight),
         seed=scenario.seed, path=scenario.path,
     )
     model = timed("accessibility", lambda: CityModel(world, seed=scenario.seed))
@@ -112,7 +114,6 @@ def run_scenario(
     model.run(scenario.days, progress=on_day)
     timings["simulate_days_s"] = round(time.perf_counter() - start, 3)
     ledger = timed("ledger", model.ledger_frame)
-    expansion = expansion_for(scenario, city, scenario.residents)
     ledger["weight"] = np.float32(expansion.weight)  # people each resident stands for
     simulated = world.city  # the city as the interventions left it
     summary = {

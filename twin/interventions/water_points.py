@@ -1,9 +1,10 @@
 """New public water points (taps or kiosks) for households without water on
 premises. Sited by greedy p-median over those households' homes (where every
 household is piped: over those with outage days, who fetch water then), or
-at given coordinates. Queues grow with each point's users (the resident model's
-``water.queue_time_s_per_user``), so a few points for many households may
-still leave a long wait."""
+at given coordinates. Each point is a queue (:mod:`twin.abm.water`): its wait
+follows from the fetches it gets, households move to a new point when it
+saves them time, so a few points for many households may still leave a long
+wait."""
 
 from __future__ import annotations
 

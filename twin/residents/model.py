@@ -185,14 +185,21 @@ class Mobility(Strict):
 
 class Water(Strict):
     """Household water supply (shares of :data:`WATER_SUPPLIES` by income
-    quintile), outages of piped supply, trips on a day of fetching, and how
-    the queue at a water point grows with its daily users (on top of
-    ``travel.water_queue_time_s``, the queue at an uncrowded point)."""
+    quintile), outages of piped supply, trips on a day of fetching, and the
+    water points as queues (:mod:`twin.abm.water`): a tap filling one
+    container at a time during its opening hours; households choose among
+    their ``points_considered`` nearest points by walk plus expected wait and
+    move their expectation ``expectation_learning`` of the way to each day's
+    wait."""
 
     supply_by_income_quintile: Table[dict[str, Quintiles[Probability]]]
     piped_outage_days_per_week: Value[Annotated[Number, Field(ge=0, le=7)]]
     trips_per_day: Value[NonNegative]
-    queue_time_s_per_user: Value[NonNegative]
+    tap_flow_l_per_min: Value[Positive]
+    container_l: Value[Positive]
+    open_hours_per_day: Value[Annotated[Number, Field(gt=0, le=24)]]
+    points_considered: Value[Annotated[int, Field(ge=1, le=10)]]
+    expectation_learning: Value[Annotated[Number, Field(gt=0, le=1)]]
 
 
 class Speeds(Strict):
@@ -228,7 +235,6 @@ class Travel(Strict):
 
     parking_search_time_s: Value[NonNegative]
     parking_walk_m: Value[NonNegative]
-    water_queue_time_s: Value[NonNegative]
     value_of_time_per_hour: Value[NonNegative]
 
 
