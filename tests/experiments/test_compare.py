@@ -72,7 +72,9 @@ def test_parking_app_benefit_goes_mostly_to_the_richest_two_quintiles(parking):
 def test_smart_meters_benefit_piped_households(tmp_path, helsinki):
     """nairobi_informal: most households fetch water off premises, piped
     supply has outage days. Water points (a facility file) make water trips
-    possible; meters then save piped households their outage-day trips."""
+    possible; meters then save piped households their outage-day trips, and
+    the points they no longer crowd serve the households fetching water
+    every day better (water points are queues, twin.abm.water)."""
     rng = np.random.default_rng(0)
     walk = helsinki.streets["walk"]
     nodes = rng.choice(walk.n_nodes, 30, replace=False)
@@ -88,15 +90,13 @@ def test_smart_meters_benefit_piped_households(tmp_path, helsinki):
     assert (result.currency, result.price_year) == ("EUR", 2024)
     table = result.by_group()
     piped = cell(table, "water_supply", "piped")
-    assert piped["ci95_low"] > 0
-    assert piped["share_of_gains"] == 1.0
-    for metric in BENEFITS:
-        off = cell(table, "water_supply", "off_premises", metric)
-        assert off["mean"] == 0.0 and off["people_benefiting"] == 0
-    benefit = result.benefits["smart_meters"]
+    assert piped["ci95_low"] > 0 and piped["share_of_gains"] > 0.3
+    off = cell(table, "water_supply", "off_premises", "unmet_trips_avoided_per_week")
+    assert off["mean"] >= 0.0  # fewer piped households at the points: no one is served worse
+    for metric in ("newly_clinic_within_30min",):  # nothing to do with water
+        assert cell(table, "water_supply", "off_premises", metric)["mean"] == 0.0
     off_premises = (result.population["water_supply"] == "off_premises").to_numpy()
     assert off_premises.mean() > 0.5
-    assert (benefit.loc[off_premises, list(BENEFITS)].to_numpy() == 0).all()
 
 
 def test_baseline_against_itself_gives_exactly_zero(helsinki, baseline):
