@@ -8,7 +8,8 @@ ledgers, and the benchmarks measure the kernel against it.
 It shares only the accessibility fields with ``CityModel`` (the routing and
 k-nearest kernels are tested against scipy and a plain Dijkstra in tests/core) and
 computes everything else itself, from the city and the residents: each
-household's choice of water point, each point's load and wait, day by day, the drive node of each destination, exact drive
+household's choice of water point, each point's load and wait, day by day,
+the drive node of each destination, exact drive
 times between drive nodes (scipy's Dijkstra, all pairs: on graphs of at most
 ``MAX_ZONES`` nodes the kernels' zone matrix must equal them), the depot,
 who rides and by which channel. With paratransit, each agent decides which

@@ -11,8 +11,8 @@ from twin.abm import CityModel
 from twin.interventions import apply_interventions
 from twin.outcomes.expansion import expansion_for
 from twin.residents import load_resident_model, synthesize_for_city
-from twin.scenario import load_scenario
 from twin.residents.population import PURPOSES
+from twin.scenario import load_scenario
 from twin.world import TravelParams, World
 
 WATER = PURPOSES.index("water")

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.sparse.csgraph import dijkstra
-
 from test_routing import Graph
+
 from twin.core.knearest import k_nearest_facilities
 from twin.core.routing import NO_FACILITY, UNREACHABLE
 

@@ -23,8 +23,8 @@ import numpy as np
 from twin.abm import inputs
 from twin.abm.access import AccessFields, access_fields
 from twin.abm.agent import Agent
-from twin.abm.water import WaterChoice
 from twin.abm.vehicle import ParatransitService, Vehicle
+from twin.abm.water import WaterChoice
 from twin.core.daily import MODE_NAMES, best_one_way_times, simulate_day
 from twin.core.dispatch import ZoneTimes
 from twin.outcomes.ledger import Ledger, ledger_frame
