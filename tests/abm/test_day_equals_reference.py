@@ -128,17 +128,24 @@ def test_kernel_day_equals_reference_on_random_inputs(seed, water_trips_per_day)
 
 def test_one_way_times_and_water_queues_equal_reference():
     """The model's best one-way times (best_one_way_times) and per-resident
-    water queues against the reference, which counts each point's users
-    itself."""
+    water points, times at the point and served shares, day by day, against
+    the reference, which chooses and loads the points itself."""
     rng = np.random.default_rng(3)
     residents = random_residents(rng, 500, n_walk=40)
     residents.water_supply[:] = rng.integers(0, 2, len(residents))  # both supply kinds
     access = random_access(rng, n_walk=40, n_drive=15)
-    world = random_world(rng, residents, TravelParams(300.0, 150.0, 1.0, 600.0, 3.6))
+    travel = TravelParams(300.0, 150.0, 1.0, 160.0, 28_800.0, 3, 0.5)
+    world = random_world(rng, residents, travel).replace(people_per_resident=2.5)  # loaded points
     fast = CityModel(world, seed=1, access=access, agents="none")
     slow = ReferenceCityModel(world, seed=1, access=access)
-    np.testing.assert_array_equal(fast.water_queue_time_s, np.array(slow.water_queue_time_s, np.float32))
-    assert len(np.unique(fast.water_queue_time_s)) > 2  # points with different loads
+    for _ in range(3):  # the choice of point and its time evolve from day to day
+        np.testing.assert_array_equal(fast.water.time_at_point_s, np.array(slow.water_queue_time_s, np.float32))
+        np.testing.assert_array_equal(fast.water.served_share, np.array(slow.water_served_share, np.float32))
+        np.testing.assert_array_equal(fast.water.chosen, slow.water_point)
+        fast.step()
+        slow.step()
+    assert len(np.unique(fast.water.time_at_point_s)) > 2  # points with different loads
+    assert (fast.water.served_share < 1.0).any()  # and some overloaded
     expected = [[agent.one_way_time_s(p) for p in range(len(PURPOSES))]
                 for agent in sorted(slow.agents, key=lambda a: a.index)]
     np.testing.assert_array_equal(fast.one_way_time_s(), np.array(expected))
