@@ -116,8 +116,10 @@ class CityModel(mesa.Model):
         self.world = world
         self.residents = world.residents
         self.travel = world.travel
-        self.access = access if access is not None else access_fields(
-            world.city, water_points_considered=world.travel.water_points_considered)
+        k = world.travel.water_points_considered
+        if access is None or access.water_walk_m.shape[1] < k:  # shared fields with fewer water points
+            access = access_fields(world.city, water_points_considered=k)
+        self.access = access
         n = len(self.residents)
         self.ledger = Ledger.empty(n)
         self.water = WaterChoice(world, self.access)

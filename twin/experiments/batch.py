@@ -123,7 +123,8 @@ def execute(run: RunSpec) -> pd.DataFrame:
     model = ResidentModel.model_validate(run.resident_model)
     city, access = _prepared_city(base.city, tuple(base.facility_files), base.population_grid)
     people = synthesize_for_city(model, city, base.residents, seed=run.seed)
-    world = World.baseline(city, people, TravelParams.from_model(model))
+    world = World.baseline(city, people, TravelParams.from_model(model),
+                           people_per_resident=expansion_for(base, city, base.residents).weight)
 
     def ledger(scenario):
         changed = apply_interventions(scenario.interventions, world, seed=run.seed,
