@@ -14,14 +14,13 @@ import dataclasses
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 
+from twin.atomic import atomic_file
 from twin.city.cache import cache_root
 
 log = logging.getLogger("twin.transit")
@@ -90,18 +89,9 @@ def cached(folder: Path, key: str, load: Callable[[dict], object],
 
 
 def save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    """Write ``arrays`` to ``path`` atomically (temporary file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem[:16]}-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            np.savez(file, **arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``arrays`` to ``path`` whole or not at all (:func:`twin.atomic.atomic_file`)."""
+    with atomic_file(path) as file:
+        np.savez(file, **arrays)
 
 
 def dataclass_arrays(obj, scalars: Iterable[str]) -> dict[str, np.ndarray]:
