@@ -214,7 +214,7 @@ class ComparisonResult:
 
 
 def scenario_set(
-    paths: str | Path | list, baseline: str | Path | None = None,
+    paths: str | Path | list, baseline: str | Path | None = None, *, baseline_field: str = "baseline",
 ) -> tuple[Scenario, list[Scenario], list[Path]]:
     """The baseline and the scenarios named by files and folders of them.
 
@@ -224,6 +224,8 @@ def scenario_set(
         Scenario YAML files or folders of them (every ``*.yaml`` inside).
     baseline
         The baseline file (default: the one named ``baseline.yaml``).
+    baseline_field
+        How errors name the baseline option (the CLI's ``--baseline``).
 
     Returns
     -------
@@ -236,15 +238,21 @@ def scenario_set(
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     checked = list(validate_paths([Path(p) for p in [*items, *([baseline] if baseline else [])]],
                                   sweeps=False))
-    for _, error in checked:
-        if error is not None:
-            raise error
+    problems = [error for _, error in checked if error is not None]
+    if len(problems) > 1:  # one line: the first problem, and where to see the others
+        first = problems[0]
+        raise type(first)(first.message, path=first.path, field=first.field,
+                          fix=f"{first.fix}; {len(problems) - 1} more file(s) with problems: "
+                              "run 'twin validate' on them")
+    if problems:
+        raise problems[0]
     files = list(dict.fromkeys(path.resolve() for path, _ in checked))
     base_file = Path(baseline).resolve() if baseline else next(
         (f for f in files if f.name == "baseline.yaml"), None)
     if base_file is None:
+        option = f"{baseline_field} FILE" if baseline_field.startswith("--") else f"{baseline_field}=FILE"
         raise ConfigError("no baseline: none of the files is named baseline.yaml",
-                          field="baseline", fix="pass baseline=FILE")
+                          field=baseline_field, fix=f"pass {option}")
     scenario_files = [f for f in files if f != base_file]
     if not scenario_files:
         raise ConfigError("only the baseline was given", path=base_file,

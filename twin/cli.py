@@ -175,15 +175,13 @@ def compare(
     """
     import warnings
 
+    from twin.api import scenario_set
     from twin.city import load_city
-    from twin.experiments.compare import check_comparable
     from twin.experiments.compare import compare as run_comparison
     from twin.experiments.limits import check_days, check_fits, check_replications
     from twin.experiments.report import who_benefits_text, write_report
     from twin.experiments.store import check_output_folder
     from twin.outcomes.suppression import MIN_CELL_RESIDENTS, check_k
-    from twin.scenario import load_scenario
-    from twin.validate import validate_paths
 
     try:
         if replications <= 0:
@@ -194,28 +192,8 @@ def compare(
         k = check_k(MIN_CELL_RESIDENTS if k is None else k, allow_small=allow_small_k)
         if seed is not None and seed < 0:
             raise ConfigError(f"must be >= 0, got {seed}", field="--seed", fix="pass e.g. --seed 1")
-        checked = list(validate_paths([*paths, *([baseline] if baseline else [])], sweeps=False))
-        problems = [error for _, error in checked if error is not None]
-        if len(problems) > 1:  # one line: the first problem, and where to see the others
-            first = problems[0]
-            raise type(first)(first.message, path=first.path, field=first.field,
-                              fix=f"{first.fix}; {len(problems) - 1} more file(s) with problems: "
-                                  "run 'twin validate' on them")
-        if problems:
-            raise problems[0]
-        files = list(dict.fromkeys(path.resolve() for path, _ in checked))
-        baseline_file = baseline.resolve() if baseline else next(
-            (f for f in files if f.name == "baseline.yaml"), None)
-        if baseline_file is None:
-            raise ConfigError("no baseline: none of the files is named baseline.yaml",
-                              field="--baseline", fix="pass --baseline FILE")
-        scenario_files = [f for f in files if f != baseline_file]
-        if not scenario_files:
-            raise ConfigError("only the baseline was given", path=baseline_file,
-                              fix="add the scenario files to compare with it")
-        base = load_scenario(baseline_file)
-        scenarios = [load_scenario(f) for f in scenario_files]
-        check_comparable(base, scenarios, paths=scenario_files)
+        base, scenarios, _ = scenario_set(paths, baseline, baseline_field="--baseline")
+        baseline_file = Path(base.path).resolve()
         check_days(days or base.days, **_named("--days", days, baseline_file))
         check_replications(replications, field="--replications")
         check_fits(residents or base.residents, replications=replications, scenarios=len(scenarios),
