@@ -21,6 +21,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, 
 
 from twin._validation import Problem, ProblemsError, config_error_from_validation, read_yaml_mapping
 from twin.config import Positive, Value
+from twin.data_sources import DataSources, check_source_name, load_data_sources
 from twin.errors import ConfigError, InputFileError
 from twin.interventions import REGISTRY, Intervention
 
@@ -68,6 +69,11 @@ class Scenario(BaseModel):
         The people the scenario stands for, sourced (``{value, source}``):
         every total is in people of the city (:mod:`twin.outcomes.expansion`).
         Default: the population grid's total, else totals per 1,000 residents.
+    data_sources
+        A data-sources file (a name in ``models/data_sources/`` or a path,
+        :mod:`twin.data_sources`): what the city's data sees. Interventions
+        may site from its sources (``siting: {from: SOURCE}``), and a
+        comparison reports whose need each source sees.
     residents, days, seed
         Defaults for a run; the CLI options override them. Numbers are
         strict: ``days: yes`` or ``residents: "100"`` is an error, not 1 or 100.
@@ -84,20 +90,31 @@ class Scenario(BaseModel):
     facility_files: list[str] = Field(default_factory=list)
     population_grid: str | None = None
     population: Value[Positive] | None = None
+    data_sources: str | None = None
     residents: int = Field(20_000, gt=0)
     days: int = Field(7, gt=0, le=MAX_DAYS)
     seed: int = Field(1, ge=0)
     interventions: list[SerializeAsAny[Intervention]] = Field(default_factory=list)
     _path: str | None = PrivateAttr(default=None)
+    _sources: DataSources | None = PrivateAttr(default=None)
 
     @property
     def path(self) -> str | None:
         """The file the scenario was read from, if any (for error messages)."""
         return self._path
 
+    @property
+    def sources(self) -> DataSources | None:
+        """The loaded ``data_sources`` file, if the scenario names one."""
+        return self._sources
+
     def content_hash(self) -> str:
-        """Hash of everything that defines the scenario's results."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        """Hash of everything that defines the scenario's results (with the
+        data sources' content, not only their file name)."""
+        data = self.model_dump(mode="json")
+        if self._sources is not None:
+            data["data_sources"] = self._sources.model_dump(mode="json")
+        text = json.dumps(data, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @property
@@ -152,9 +169,28 @@ def scenario_from_mapping(data: dict[str, Any], *, where: str) -> Scenario:
         for index, item in enumerate(data.pop("interventions", None) or [])
     ]
     try:
-        return Scenario.model_validate({**data, "interventions": interventions})
+        scenario = Scenario.model_validate({**data, "interventions": interventions})
     except ValidationError as exc:
         raise config_error_from_validation(exc, where, model=Scenario) from None
+    _bind_sources(scenario, where)
+    return scenario
+
+
+def _bind_sources(scenario: Scenario, where: str) -> None:
+    """Load the scenario's data sources and give each intervention that
+    sites from one its source; an unknown name is one line naming ``where``
+    and ``interventions[i].siting.from``."""
+    if scenario.data_sources is not None:
+        try:
+            scenario._sources = load_data_sources(scenario.data_sources)
+        except InputFileError as error:
+            raise InputFileError(error.message, path=where, field="data_sources", fix=error.fix) from None
+    for index, intervention in enumerate(scenario.interventions):
+        siting = getattr(intervention, "siting", None)
+        if siting is not None:
+            check_source_name(scenario.sources, siting.from_, path=where,
+                              field=f"interventions[{index}].siting.from")
+            siting.bind(scenario.sources)
 
 
 def check_intervention(item: Any) -> str | None:
@@ -171,7 +207,7 @@ def _read_with_bases(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     """The file's mapping over its base's, with paths made absolute."""
     data = read_yaml_mapping(path)
     base_dir = path.resolve().parent
-    for key in ("city", "resident_model", "population_grid"):
+    for key in ("city", "resident_model", "population_grid", "data_sources"):
         if isinstance(data.get(key), str):
             data[key] = _resolve(data[key], base_dir, path, key)
     if isinstance(data.get("facility_files"), list):
@@ -200,8 +236,9 @@ def _read_with_bases(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
 def _resolve(value: str, base: Path, path: Path, field: str) -> str:
     """``value`` as a path relative to the scenario file ``path`` if it names
     an existing file there; else as it is, if it names an existing file (from
-    the working folder) or, for ``city`` and ``resident_model``, a name
-    (``helsinki``, a model in ``models/``, a place).
+    the working folder) or, for ``city``, ``resident_model`` and
+    ``data_sources``, a name (``helsinki``, a model in ``models/``, a
+    place, a file in ``models/data_sources/``).
 
     Raises
     ------
@@ -218,11 +255,13 @@ def _resolve(value: str, base: Path, path: Path, field: str) -> str:
     looks_like_a_name = not Path(value).suffix and "/" not in value and "\\" not in value
     if field == "city" and looks_like_a_name:
         return value
-    if field == "resident_model" and looks_like_a_name:
+    if field in ("resident_model", "data_sources") and looks_like_a_name:
+        from twin.data_sources import resolve_data_sources_path
         from twin.residents.load import resolve_model_path
 
+        resolve = resolve_model_path if field == "resident_model" else resolve_data_sources_path
         try:
-            resolve_model_path(value)
+            resolve(value)
         except InputFileError as error:
             raise InputFileError(error.message, path=path, field=field, fix=error.fix) from None
         return value

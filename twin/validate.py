@@ -15,13 +15,15 @@ def validate_paths(
     """Yield ``(file, None)`` for each valid file and ``(file, error)`` for
     each invalid one. Folders are searched for ``*.yaml`` recursively.
 
-    A file is a resident model if it has ``age_bands``, observed figures
+    A file is a resident model if it has ``age_bands``, data sources
+    (:mod:`twin.data_sources`) if it has ``sources``, observed figures
     (:mod:`twin.experiments.validation`) if it has ``observed``, a sweep if
     it has a ``design`` (:mod:`twin.experiments.sweep`), else a scenario; a
     scenario's resident model is checked too. A folder with no YAML file in
     it is a problem of its own (nothing would be checked). ``sweeps=False``
     leaves out the sweeps found in folders (to collect a folder's scenarios).
     """
+    from twin.data_sources import load_data_sources
     from twin.experiments.sweep import is_sweep_file, load_sweep
     from twin.experiments.validation import load_observed
     from twin.residents import load_resident_model
@@ -41,6 +43,8 @@ def validate_paths(
             mapping = read_yaml_mapping(path)
             if "age_bands" in mapping:
                 load_resident_model(path)
+            elif "sources" in mapping:
+                load_data_sources(path)
             elif "observed" in mapping:
                 load_scenario(load_observed(path)[1])
             elif "design" in mapping:

@@ -79,11 +79,15 @@ MAX_PURPOSES = 16
 DRAWS_PER_INTERVENTION = 8
 """Channels each intervention instance owns (distinct kinds of draw it may make)."""
 
+MAX_DATA_SOURCES = 16
+"""Channels in the data-sources block: the most sources one data-sources file may declare."""
+
 CHANNEL_TRIP_PHASE = CHANNELS.declare("trip_phase", MAX_PURPOSES)  # + purpose: when in the week trips fall
 CHANNEL_WATER_TRIPS = CHANNELS.declare("water_trips")  # fractional daily water trips
 CHANNEL_OUTAGE = CHANNELS.declare("outage")  # piped-water outage today
 CHANNEL_WATER_SERVED = CHANNELS.declare("water_served")  # fetches an overloaded point serves today
 CHANNEL_TRIP_TIME = CHANNELS.declare("trip_time", MAX_PURPOSES)  # + purpose: time of day (paratransit)
+CHANNEL_DATA_SOURCES = CHANNELS.declare("data_sources", MAX_DATA_SOURCES)  # + source: who a data source sees
 _CHANNEL_INTERVENTIONS = CHANNELS.declare_open("interventions")
 
 PHASE_DAY = 0xFFFF  # the "day" used for draws fixed over the whole run

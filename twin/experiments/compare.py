@@ -24,10 +24,12 @@ from twin.abm import CityModel
 from twin.abm.access import access_fields
 from twin.city import load_city
 from twin.city.arrays import City
+from twin.data_sources import TRUE_NEED
 from twin.errors import ConfigError
 from twin.experiments.limits import check_days, check_fits, check_replications
 from twin.interventions import apply_interventions
 from twin.outcomes.benefits import BENEFITS, group_benefits, mean_ci95, newly_served, paired_benefits
+from twin.outcomes.coverage import coverage_table, observed_columns
 from twin.outcomes.equity import concentration_index, gini, palma
 from twin.outcomes.expansion import Expansion, expansion_for
 from twin.outcomes.groups import MIN_CELL_RESIDENTS, group_columns
@@ -51,7 +53,8 @@ Bank's shared-prosperity group), the same cells in every table."""
 
 NO_CLEAR_EFFECT = "no clear effect: the 95% CI of the benefit contains zero"
 
-_SHARED_FIELDS = ("city", "resident_model", "facility_files", "population_grid", "population")
+_SHARED_FIELDS = ("city", "resident_model", "facility_files", "population_grid", "population",
+                  "data_sources")
 
 
 def clear(low: float, high: float) -> bool:
@@ -94,6 +97,10 @@ class Comparison:
         city as simulated (after the scenario's interventions).
     wall_time_s
         Time the simulations took.
+    observed
+        With the baseline's ``data_sources``: each resident's needs and
+        which sources see them (:func:`twin.outcomes.coverage.observed_columns`),
+        rows aligned with ``population``; else None.
     """
 
     baseline: Scenario
@@ -111,6 +118,7 @@ class Comparison:
     warnings: tuple[str, ...] = ()
     facilities: dict[str, dict[str, int]] = field(default_factory=dict)
     wall_time_s: float = 0.0
+    observed: pd.DataFrame | None = None
 
     def _by_replication(self, values) -> np.ndarray:
         return np.asarray(values).reshape(self.replications, self.residents)
@@ -130,6 +138,91 @@ class Comparison:
         result = pd.concat(tables, ignore_index=True)
         result.attrs["suppressed_cells"] = tables[0].attrs["suppressed_cells"]
         return result
+
+    def coverage(self, *, k: int = MIN_CELL_RESIDENTS) -> pd.DataFrame | None:
+        """:func:`~twin.outcomes.coverage.coverage_table`: the share of each
+        need each data source sees, by group (cells under ``k`` left out);
+        None without data sources."""
+        if self.observed is None:
+            return None
+        return coverage_table(self.population[list(DIMENSIONS)], self.observed,
+                              replication=self.population["replication"].to_numpy(),
+                              weight=self.expansion.weight, k=k)
+
+    def siting_twins(self) -> dict[str, tuple[str, str]]:
+        """Scenarios sited from a data source, each with its twin sited from
+        the true need (the same interventions but for ``siting``) and the
+        source: ``{data_scenario: (true_scenario, source)}``. A data-sited
+        scenario without such a twin is left out."""
+        def key(scenario: Scenario) -> list:
+            return [i.model_dump(mode="json", exclude={"siting"}) for i in scenario.interventions]
+
+        def sources(scenario: Scenario) -> set[str]:
+            return {i.siting_from for i in scenario.interventions
+                    if getattr(i, "siting_from", TRUE_NEED) != TRUE_NEED}
+
+        twins = {}
+        for scenario in self.scenarios:
+            if not sources(scenario):
+                continue
+            for other in self.scenarios:
+                if not sources(other) and key(other) == key(scenario):
+                    twins[scenario.name] = (other.name, ", ".join(sorted(sources(scenario))))
+                    break
+        return twins
+
+    def data_siting_cost(self, *, k: int = MIN_CELL_RESIDENTS) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """What planning from data costs: each data-sited scenario against its
+        true-need twin (:meth:`siting_twins`), paired per resident.
+
+        Returns
+        -------
+        totals
+            One row per pair and figure, mean over replications with 95% CI:
+            ``unmet_trips_avoided_per_week`` and ``people_newly_served`` (in
+            people of the city) and the ``share_of_gains_to_poorest_40pct`` of
+            unmet trips avoided and of minutes saved, ``true_need``, ``data``
+            and ``lost`` (= true need - data, per replication).
+        by_group
+            :func:`~twin.outcomes.benefits.group_benefits` of the per-resident
+            benefit lost (true-need benefit - data-sited benefit; > 0: the
+            group is worse off planned from data), cells under ``k`` left out.
+        """
+        weight, reps = self.expansion.weight, range(self.replications)
+        poorest = self._by_replication(self.population["income_quintile"].isin(POOREST_40PCT))
+        totals, groups = [], []
+        for data, (true, source) in self.siting_twins().items():
+            a, b = self.benefits[true], self.benefits[data]
+            figures = {
+                "unmet_trips_avoided_per_week": lambda f: self._by_replication(
+                    f["unmet_trips_avoided_per_week"]).sum(axis=1, dtype=np.float64) * weight,
+                "people_newly_served": lambda f: self._by_replication(
+                    newly_served(f)).sum(axis=1, dtype=np.float64) * weight,
+            }
+            for metric in ("unmet_trips_avoided_per_week", "minutes_saved_per_week"):
+                figures[f"share_of_gains_to_poorest_40pct ({metric})"] = lambda f, metric=metric: np.array(
+                    [_share(np.maximum(self._by_replication(f[metric])[r], 0.0), poorest[r]) for r in reps])
+            for figure, per_replication in figures.items():
+                row = {"scenario": data, "sited_like": true, "source": source, "figure": figure}
+                with_true, with_data = per_replication(a), per_replication(b)
+                for column, values in (("true_need", with_true), ("data", with_data),
+                                       ("lost", with_true - with_data)):
+                    mean, low, high = (float(v) for v in mean_ci95(values))
+                    row.update({column: mean, f"{column}_ci95_low": low, f"{column}_ci95_high": high})
+                totals.append(row)
+            lost = pd.DataFrame({m: a[m].to_numpy() - b[m].to_numpy() for m in BENEFITS})
+            table = group_benefits(self.population[list(DIMENSIONS)], lost,
+                                   replication=self.population["replication"].to_numpy(),
+                                   weight=weight, k=k)
+            table = table[["dimension", "group", "metric", "residents", "people", "mean",
+                           "ci95_low", "ci95_high"]]
+            table.insert(0, "source", source)
+            table.insert(0, "sited_like", true)
+            table.insert(0, "scenario", data)
+            groups.append(table)
+        if not totals:
+            return pd.DataFrame(), pd.DataFrame()
+        return pd.DataFrame(totals), pd.concat(groups, ignore_index=True)
 
     def effect(self, scenario: str, metric: str) -> tuple[float, float, float]:
         """Mean benefit per resident over replications with its 95% CI."""
@@ -391,7 +484,7 @@ def compare(
     travel = TravelParams.from_model(spec)
     access = access_fields(city, water_points_considered=travel.water_points_considered)
     expansion = expansion_for(baseline, city, residents)
-    population, benefits = [], {s.name: [] for s in scenarios}
+    population, observed, benefits = [], [], {s.name: [] for s in scenarios}
     simulated: dict[str, City] = {}  # each scenario's city, as its interventions left it
     with tqdm(total=replications * (1 + len(scenarios)), unit="run", desc="compare",
               file=sys.stderr, disable=None if progress is None else not progress) as bar:
@@ -406,6 +499,8 @@ def compare(
             bar.update(1)
             simulated.setdefault(baseline.name, base_world.city)
             population.append(_population_rows(before, replication=r))
+            if baseline.sources is not None:
+                observed.append(observed_columns(people, baseline.sources, seed=seed_r))
             for scenario in scenarios:
                 scenario_world = apply_interventions(scenario.interventions, world, seed=seed_r,
                                                      path=f"scenario '{scenario.name}'")
@@ -435,6 +530,7 @@ def compare(
         warnings=attributed_warnings({name: c.warnings for name, c in simulated.items()}),
         facilities={name: c.facility_counts for name, c in simulated.items()},
         wall_time_s=time.perf_counter() - start,
+        observed=pd.concat(observed, ignore_index=True) if observed else None,
     )
 
 

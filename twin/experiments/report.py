@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 import twin
 from twin.city import City
 from twin.experiments.compare import Comparison, clear
+from twin.experiments.data_report import DataTables
 from twin.experiments.numbers import money, number, percent, whole, with_ci
 from twin.experiments.store import atomic_folder
 from twin.outcomes.benefits import BENEFITS
@@ -63,6 +64,10 @@ class Tables:
         40% (Q1 and Q2), concentration index and cost per hour saved.
     charts
         The data behind every chart (one row per bar).
+    data
+        What the city's data sees, and what siting from it costs
+        (:class:`~twin.experiments.data_report.DataTables`; empty without
+        data sources).
     """
 
     def __init__(self, comparison: Comparison, *, k: int = MIN_CELL_RESIDENTS) -> None:
@@ -74,6 +79,7 @@ class Tables:
         self.ranking = self._ranking()
         self.who_benefits = self._who_benefits()
         self.charts = self._chart_data()
+        self.data = DataTables(comparison, k=k)
 
     def _quintiles(self, scenario: str, metric: str) -> pd.DataFrame:
         g = self.groups
@@ -359,6 +365,8 @@ def who_benefits_text(tables: Tables) -> str:
              format_costs(tables).to_string(index=False),
              "gains to poorest 40%: part of all time gains going to Q1-Q2; conc. index: over income "
              "rank (< 0 pro-poor); no direction is claimed where the 95% CI contains zero."]
+    if tables.data:
+        lines += ["", tables.data.text()]
     lines.append(f"k = {tables.k}: groups under {tables.k} residents, and the groups needed to protect "
                  f"them, are suppressed (-) in every table and chart "
                  f"({tables.groups.attrs['suppressed_cells']} cells per scenario).")
@@ -377,6 +385,15 @@ FILES = {
     "comparison.json": "parameters, seeds, population, currency, k, warnings, versions",
 }
 """What a results folder holds besides the charts and this summary."""
+
+DATA_FILES = {
+    "coverage.csv": "share of each need each data source sees, by group, with 95% CIs (also .parquet)",
+    "data_siting_cost.csv": "scenarios sited from data against the true need: unmet trips avoided, people "
+                            "newly served, share to the poorest 40%, and what is lost",
+    "data_siting_by_group.csv": "benefit lost by siting from data, per resident, by group",
+}
+"""Files written when the baseline names data sources (the siting files only
+when a scenario is sited from data and its true-need twin is compared too)."""
 
 
 def write_report(
@@ -407,6 +424,7 @@ def write_report(
         tables.who_benefits.to_csv(tmp / "who_benefits.csv", index=False)
         tables.equity.to_csv(tmp / "equity.csv", index=False)
         tables.costs.to_csv(tmp / "costs.csv", index=False)
+        tables.data.write(tmp)
         (tmp / "charts").mkdir()
         tables.charts.to_csv(tmp / "charts" / "chart_data.csv", index=False)
         images = {}
@@ -508,12 +526,14 @@ def _html(tables: Tables, images: dict[tuple[str, str], bytes]) -> str:
                 parts.append(f"<img alt='{esc(scenario)}: {esc(BENEFITS[metric])} by income quintile' "
                              f"src='data:image/png;base64,{png}'>")
             parts.append(f"<p class='reading'>{esc(tables.reading(scenario, metric))}</p>")
+    parts.append(tables.data.html())
     parts += [f"<h2>Costs ({esc(_money_label(c))})</h2>", _table(format_costs(tables)),
               f"<p class='note'>Totals in {esc(c.expansion.unit)} of the city. Newly served: newly "
               "with basic water service or a clinic within 30 min, or with unmet trips avoided.</p>",
               "<h2>Equity of the time saving</h2>", _table(format_equity(tables)),
               "<h2>Files in this folder</h2><ul>"]
-    parts += [f"<li><a href='{esc(name)}'>{esc(name)}</a>: {esc(text)}</li>" for name, text in FILES.items()]
+    files = {**FILES, **(DATA_FILES if tables.data else {})}
+    parts += [f"<li><a href='{esc(name)}'>{esc(name)}</a>: {esc(text)}</li>" for name, text in files.items()]
     parts.append("</ul>")
     parts.append(f"<p class='note'>k = {tables.k}: {tables.groups.attrs['suppressed_cells']} group cells "
                  f"per scenario with fewer than {tables.k} residents (and the cells needed to protect "

@@ -1,8 +1,9 @@
 """Digital access centres: staffed places where residents book services
 (the ``assisted`` paratransit channel) and do civic business in person.
 
-Centres are sited by greedy p-median over residents who cannot use apps, or
-at given coordinates. Residents whose home is within ``reach_m`` of a centre
+Centres are sited by greedy p-median over residents who cannot use apps (all
+of them, or those a data source sees: ``siting: {from: SOURCE}``), or at
+given coordinates. Residents whose home is within ``reach_m`` of a centre
 on their own network (wheelchair users: the wheelchair graph) gain assisted
 booking; every centre also becomes a civic facility.
 """
@@ -28,6 +29,9 @@ class DigitalAccessCentres(Sited, Intervention):
         Number of centres to site (exclusive with ``sites``).
     sites
         Given locations (exclusive with ``k``).
+    siting
+        ``{from: need}`` (default) or ``{from: SOURCE}``: the demand ``k``
+        centres are sited over.
     reach_m
         Network distance from home within which residents use a centre.
     """
@@ -37,7 +41,8 @@ class DigitalAccessCentres(Sited, Intervention):
 
     def apply(self, world: World, *, seed: int, instance: int = 0) -> World:
         city, r = world.city, world.residents
-        x_m, y_m = self.locations(city, r.home_node[~r.can_use_apps], None)
+        seen = self.seen(r, seed=seed)
+        x_m, y_m = self.locations(city, r.home_node[seen & ~r.can_use_apps], None)
         new_city = with_facilities(city, "civic", x_m, y_m, "digital_access_centres")
         n_old = len(city.facilities["civic"])
         within = {}

@@ -1,18 +1,21 @@
 """Where new facilities go: given coordinates, or chosen by greedy p-median
-over the residents they are for. Shared by water points and access centres."""
+over the residents they are for, as the true need shows them or as a data
+source sees them (``siting: {from: SOURCE}``, :mod:`twin.data_sources`).
+Shared by water points and access centres."""
 
 from __future__ import annotations
 
 import dataclasses
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from scipy.spatial import cKDTree
 
 from twin.city.arrays import MODES, City, FacilitySet
 from twin.city.compile import project
 from twin.city.facilities import snap
 from twin.core.siting import greedy_p_median
+from twin.data_sources import TRUE_NEED, DataSources
 from twin.errors import ConfigError
 from twin.residents.model import Number
 
@@ -30,24 +33,75 @@ class Site(BaseModel):
     lat: Number = Field(ge=-90, le=90)
 
 
+class Siting(BaseModel):
+    """Where the demand that ``k`` sites are placed over comes from:
+    ``need`` (the true need, the default) or a data source of the
+    scenario's ``data_sources`` file, which sees only some residents.
+
+    The scenario binds the named source when it is loaded
+    (:func:`twin.scenario.scenario_from_mapping`), so a name that is not in
+    the file is an error before anything runs.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_by_name=True,
+                              serialize_by_alias=True)
+
+    from_: str = Field(TRUE_NEED, alias="from", min_length=1)
+    _sources: DataSources | None = PrivateAttr(default=None)
+
+    def bind(self, sources: DataSources | None) -> None:
+        """Attach the scenario's data sources (the name is already checked)."""
+        self._sources = sources
+
+    def seen(self, residents, *, seed: int) -> np.ndarray:
+        """bool per resident: the residents whose need the planner sees
+        (everyone for the true need)."""
+        if self.from_ == TRUE_NEED:
+            return np.ones(len(residents), dtype=bool)
+        if self._sources is None:  # built without a scenario: nothing bound it
+            raise ConfigError(f"data source {self.from_!r} is not bound to a data-sources file",
+                              field="siting.from", fix="load the intervention as part of a scenario "
+                              "that names data_sources")
+        return self._sources.seen(self.from_, residents, seed=seed)
+
+
 class Sited(BaseModel):
-    """Mixin for interventions that add facilities: ``k`` to site, or given ``sites``."""
+    """Mixin for interventions that add facilities: ``k`` to site (from the
+    true need or from a data source, ``siting``), or given ``sites``."""
 
     k: int | None = Field(None, ge=0, strict=True)
     sites: list[Site] | None = None
+    siting: Siting | None = None
 
     @model_validator(mode="after")
     def _k_or_sites(self):
         if (self.k is None) == (self.sites is None):
             raise ValueError("give either k (how many to site) or sites (a lon/lat list), not both")
+        if self.sites is not None and self.siting_from != TRUE_NEED:
+            raise ValueError("siting chooses where k sites go; given sites are not sited: drop siting or sites")
         return self
+
+    @property
+    def siting_from(self) -> str:
+        """The source ``k`` sites are placed from (:data:`TRUE_NEED` by default)."""
+        return TRUE_NEED if self.siting is None else self.siting.from_
+
+    def seen(self, residents, *, seed: int) -> np.ndarray:
+        """bool per resident: whose need the siting sees (everyone by default)."""
+        if self.siting is None:
+            return np.ones(len(residents), dtype=bool)
+        return self.siting.seen(residents, seed=seed)
 
     def locations(self, city: City, demand_node: np.ndarray,
                   existing: FacilitySet | None) -> tuple[np.ndarray, np.ndarray]:
         """Projected coordinates: the given sites, or ``k`` sited over the
-        residents living at ``demand_node``."""
+        residents living at ``demand_node`` (the need as ``siting`` sees it)."""
         if self.sites is not None:
             return given_sites(city, self.sites)
+        if len(demand_node) == 0 and self.k and self.siting_from != TRUE_NEED:
+            raise ConfigError(f"data source {self.siting_from!r} sees none of the residents these "
+                              "sites are for", field="siting.from",
+                              fix=f"site from '{TRUE_NEED}' or from a source that sees them")
         return sited_by_demand(city, demand_node, self.k, existing)
 
 
