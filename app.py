@@ -6,7 +6,7 @@ Compare, Export) and share one per-user session (twin/ui/state.py).
 
 import streamlit as st
 
-st.set_page_config(page_title="twin: who benefits?", page_icon=":material/groups:", layout="wide")
+st.set_page_config(page_title="twin: who benefits?", page_icon="🏘️", layout="wide")
 
 st.navigation([
     st.Page("twin/ui/pages/city.py", title="City", icon=":material/map:", url_path="city", default=True),

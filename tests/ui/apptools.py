@@ -31,6 +31,18 @@ def chart_data(chart):
     return pa.ipc.open_stream(proto.datasets[0].data.data).read_pandas()
 
 
+def figure(chart) -> dict:
+    """A plotly chart's figure (``data``: traces, ``layout``) as the browser gets it."""
+    import json
+
+    return json.loads(chart.proto.spec)
+
+
+def traces(chart) -> dict[str, dict]:
+    """A plotly map's traces by name."""
+    return {trace.get("name"): trace for trace in figure(chart)["data"]}
+
+
 def chart_title(chart) -> str:
     import json
 

@@ -2,8 +2,10 @@
 headless Chromium driven by Playwright, a comparison run through the page.
 
 What AppTest cannot see is checked here: the who-benefits chart is drawn
-(vega's SVG marks, one bar per quintile and scenario) and the benefit map is
-on the page. Screenshots of the City page and of the results are left in
+(vega's SVG marks, one bar per quintile and scenario), the maps are drawn on
+the city's own basemap (plotly's SVG with the basemap picture under the
+layers), and the page fetches nothing from any server but the app's own (no
+map tiles, no fonts, nothing failed). Screenshots of the City page and of the results are left in
 tests/artifacts/ (ui_city.png, ui_compare.png: for a person to look at;
 git-ignored).
 
@@ -81,6 +83,35 @@ def server(tmp_path):
             process.wait()
 
 
+class Network:
+    """Every request a page makes that goes elsewhere than the app, or fails,
+    and the browser console's errors."""
+
+    def __init__(self, page, server: str) -> None:
+        self.elsewhere: list[str] = []
+        self.failed: list[str] = []
+        self.console: list[str] = []
+        local = (server, "data:", "blob:", "about:")
+        page.on("request", lambda r: None if r.url.startswith(local) else self.elsewhere.append(r.url))
+        page.on("requestfailed", lambda r: self.failed.append(f"{r.url}: {r.failure}"))
+        page.on("response", lambda r: self.failed.append(f"{r.url}: {r.status}") if r.status >= 400 else None)
+        page.on("console", lambda m: self.console.append(m.text) if m.type == "error" else None)
+
+    def assert_offline(self) -> None:
+        assert not self.elsewhere, f"the app fetched from elsewhere: {self.elsewhere[:5]}"
+        assert not self.failed, f"failed requests: {self.failed[:5]}"
+        fetches = [m for m in self.console if "Failed to load" in m or "net::" in m]
+        assert not fetches, f"failed fetches in the console: {fetches[:5]}"
+
+
+def basemap_on(page, container: str):
+    """The basemap picture of the plotly map in ``.st-key-<container>``, once drawn."""
+    image = page.locator(f'.st-key-{container} [data-testid="stPlotlyChart"] g.imagelayer image')
+    image.first.wait_for(state="attached")
+    assert image.first.get_attribute("href").startswith("data:image/png;base64,")
+    return image.first
+
+
 def _full_page_screenshot(page, path: Path) -> None:
     """Streamlit scrolls inside its main block: grow the viewport to the
     content, then shoot."""
@@ -106,13 +137,17 @@ def test_compare_in_a_real_browser(server, tmp_path):
         try:
             page = browser.new_page()
             page.set_default_timeout(60_000)
+            network = Network(page, server)
             page.goto(server)  # the City page: Helsinki's streets, facilities and homes on a map
-            page.locator('[data-testid="stDeckGlJsonChart"] canvas').first.wait_for()
+            box = basemap_on(page, "city_map_box").bounding_box()
+            assert box["width"] > 300 and box["height"] > 300, box  # the basemap fills the map
+            assert page.locator(".st-key-city_map_box g.scatterlayer g.trace").count() >= 3
             assert page.get_by_role("heading", name="City").count() >= 1
             _full_page_screenshot(page, ARTIFACTS / "ui_city.png")
             page.set_viewport_size({"width": 1400, "height": 1000})
 
-            page.goto(f"{server}/compare")
+            page.get_by_role("link", name="Compare").click()  # as a planner does (a deep link
+            # makes Streamlit probe /compare/_stcore/ for its base path: two 404s of its own)
             run = page.get_by_role("button", name="Run comparison")
             run.wait_for()
             picked = page.locator(".st-key-compare_pick").inner_text()
@@ -127,12 +162,14 @@ def test_compare_in_a_real_browser(server, tmp_path):
             assert bars.count() >= 5, "the who-benefits chart has no bars"
             assert page.get_by_text("go to the richest 40% (Q4-Q5)").count() + page.get_by_text(
                 "no clear time saving").count() >= 1, "no plain-language reading under the chart"
-            page.locator('.st-key-benefit_area [data-testid="stDeckGlJsonChart"] canvas').first.wait_for()
+            basemap_on(page, "benefit_area")
+            assert page.locator(".st-key-benefit_area g.shapelayer path").count() >= 1  # cells drawn
             if "paratransit_multi_stop" in picked and "paratransit_single_stop" in picked:
                 page.get_by_role("tab", name="Mobility").click()
                 assert page.get_by_text("Wheelchair users: paratransit_multi_stop").is_visible()
             _full_page_screenshot(page, ARTIFACTS / "ui_compare.png")
             assert elapsed < 60, f"results took {elapsed:.0f} s after pressing run"
+            network.assert_offline()
             print(f"results {elapsed:.1f} s after pressing run; {bars.count()} bars")
         finally:
             browser.close()

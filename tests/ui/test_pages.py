@@ -7,7 +7,6 @@ must be absent from everything shown; quintile rows must add up."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import numpy as np
@@ -17,7 +16,7 @@ from twin.city import SERVICES
 from twin.outcomes.benefits import BENEFITS
 from twin.ui import data, state
 
-from apptools import PAGES, SMALL, assert_clean, chart_data, chart_title, elements
+from apptools import PAGES, SMALL, assert_clean, chart_data, chart_title, elements, figure, traces
 
 
 def run_comparison(at, *, k: int | None = None):
@@ -37,20 +36,22 @@ def test_city_page_maps_helsinki(app):
     city = data.city("helsinki")
     counts = {m.label: m.value for m in at.metric}
     assert counts == {name: f"{len(city.facilities[name]):,}" for name in SERVICES}
-    (deck,) = elements(at, "deck_gl_json_chart")
-    layers = {layer["id"]: layer for layer in json.loads(deck.proto.json)["layers"]}
-    assert set(layers) == {"homes", "streets", "facilities"}
+    (chart,) = elements(at, "plotly_chart")
+    layers = traces(chart)
     shown = at.multiselect(key="city_services").value
-    assert len(layers["facilities"]["data"]) == sum(len(city.facilities[n]) for n in shown)
-    wheelchair = city.streets["wheelchair"]
-    assert len(layers["streets"]["data"]) <= wheelchair.n_edges
+    assert set(layers) == {"homes", "streets", *shown}
+    for name in shown:
+        assert len(layers[name]["text"]) == len(city.facilities[name])
+    # the city's own basemap (drawn from its OSM data) under the layers: no tiles
+    (image,) = figure(chart)["layout"]["images"]
+    assert image["source"].startswith("data:image/png;base64,") and image["layer"] == "below"
+    assert "mapbox" not in figure(chart)["layout"] and "map" not in figure(chart)["layout"]
     # the city's own warning (Helsinki's extract has no mapped water point) is shown
     assert any("water" in w.value for w in at.warning)
 
     at.radio(key="city_mode").set_value("drive").run()
-    (deck,) = elements(at, "deck_gl_json_chart")
-    streets = next(layer for layer in json.loads(deck.proto.json)["layers"] if layer["id"] == "streets")
-    assert len(streets["data"]) <= city.streets["drive"].n_edges
+    (chart,) = elements(at, "plotly_chart")
+    assert traces(chart)["streets"]["line"]  # drawn again for the drive network
 
 
 def test_a_rerun_never_rebuilds_the_city(app, monkeypatch):
@@ -168,11 +169,12 @@ def test_compare_page_shows_who_benefits_without_small_groups(app):
     for chart in charts:
         assert (chart_data(chart)["residents"] >= s.k).all()
     # the benefit map shows no cell under k residents
-    (deck,) = elements(at, "deck_gl_json_chart")
-    cells = next(layer for layer in json.loads(deck.proto.json)["layers"] if layer["id"] == "benefit")["data"]
+    (chart,) = elements(at, "plotly_chart")
+    cells = traces(chart)["benefit"]["text"]
     assert cells, "no map cell shown"
-    for cell in cells:
-        assert float(re.search(r"about ([\d,.]+) residents", cell["text"]).group(1).replace(",", "")) >= s.k
+    assert len(figure(chart)["layout"]["shapes"]) == len(cells)  # one square per shown cell
+    for text in cells:
+        assert float(re.search(r"about ([\d,.]+) residents", text).group(1).replace(",", "")) >= s.k
     # the equity and cost tables are there, one row per scenario
     costs = next(d.value for d in at.dataframe
                  if any(column.startswith("hours saved a year") for column in d.value.columns))
@@ -192,10 +194,9 @@ def test_a_larger_k_hides_small_groups_everywhere(app):
     mobility = next(c for c in elements(at, "vega_lite_chart") if chart_title(c).endswith("by mobility"))
     assert "wheelchair" not in set(chart_data(mobility)["group"])
     assert not any("wheelchair" in m.value for m in at.markdown if m.value.startswith("- "))
-    (deck,) = elements(at, "deck_gl_json_chart")
-    cells = next(layer for layer in json.loads(deck.proto.json)["layers"] if layer["id"] == "benefit")["data"]
-    for cell in cells:
-        assert float(re.search(r"about ([\d,.]+) residents", cell["text"]).group(1).replace(",", "")) >= k
+    (chart,) = elements(at, "plotly_chart")
+    for text in traces(chart)["benefit"]["text"]:
+        assert float(re.search(r"about ([\d,.]+) residents", text).group(1).replace(",", "")) >= k
     assert any("left out" in c.value for c in at.caption)
     assert any(f"k = {k}:" in c.value for c in at.caption)  # every view states its k
     assert not at.select_slider  # one grid per city: no cell size to choose

@@ -16,7 +16,7 @@ from PIL import Image
 from twin.viz import scene as scenes
 from twin.viz.basemap import STREET_CLASSES
 from twin.viz.gis import benefit_by_area_files
-from twin.viz.maps import benefit_map_png
+from twin.viz.maps import basemap_png, benefit_map_png
 
 CHROMIUM = Path(os.environ.get("TWIN_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -52,6 +52,20 @@ def test_the_2d_benefit_map_shows_the_basemap_and_the_gains(basemap, cells):
     assert share_near(image, (214, 208, 198), 12) > 0.02  # buildings
     assert share_near(image, (207, 230, 191), 12) > 0.005  # parks
     assert bluish(image) > 0.02  # the parking app saves time: blue cells
+
+
+def test_the_basemap_picture_fills_its_bounds_at_one_scale(basemap, helsinki):
+    walk = helsinki.streets["walk"]
+    bounds = (walk.x_m.min(), walk.y_m.min(), walk.x_m.max(), walk.y_m.max())
+    image = pixels(basemap_png(basemap, bounds, width_px=600))
+    height, width, _ = image.shape
+    assert width == 600  # square pixels: the picture has the bounds' aspect
+    assert abs(height / width - (bounds[3] - bounds[1]) / (bounds[2] - bounds[0])) < 0.01
+    assert share_near(image, (214, 208, 198), 12) > 0.02  # buildings
+    assert share_near(image, (207, 230, 191), 12) > 0.005  # parks
+    # no margin: a building in the north-east corner of the picture is where it is on the ground
+    north_east = basemap.buildings.cx[bounds[2] - 300:bounds[2], bounds[3] - 300:bounds[3]]
+    assert len(north_east) and share_near(image[: height // 5, -width // 5:], (214, 208, 198), 12) > 0.02
 
 
 def test_a_3d_scene_renders_offscreen_with_buildings_and_benefit_columns(basemap, cells, tmp_path):

@@ -38,8 +38,11 @@ from twin.experiments.report import Tables, write_report
 from twin.outcomes.groups import connectivity_group, mobility_group
 from twin.residents import WATER_SUPPLIES, load_resident_model, synthesize_for_city
 from twin.scenario import scenario_from_mapping
+from twin.ui import maps
 from twin.ui.scenarios import templates, to_yaml
 from twin.viz import areas, gis
+from twin.viz.basemap import Basemap, load_basemap
+from twin.viz.maps import basemap_png
 
 UPLOAD_LIMIT_MB = 100
 """Largest OSM file a planner can upload (a city-sized .osm.pbf is 5-60 MB;
@@ -50,6 +53,12 @@ UPLOAD_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.gz", ".osm.bz2", ".graphml"
 MAX_MAP_EDGES = 120_000
 """More street segments than this are thinned on the city map (the browser
 draws every one)."""
+
+MAP_MARGIN_M = 60.0
+"""Map edge beyond the outermost street junctions."""
+
+MAP_WIDTH_PX = 1400
+"""Width of the basemap picture (sharp at full-screen width on a projector)."""
 
 
 # --------------------------------------------------------------------- city
@@ -104,16 +113,14 @@ def stage_upload(name: str, data: bytes, *, folder: str | Path | None = None) ->
 @st.cache_data(show_spinner=False, max_entries=8)
 def street_segments(source: str, mode: str) -> pd.DataFrame:
     """One row per street segment of ``mode`` (both directions drawn once):
-    ``from``/``to`` as [lon, lat]; thinned above :data:`MAX_MAP_EDGES`."""
+    ``x0_m, y0_m, x1_m, y1_m`` in the city's CRS; thinned above :data:`MAX_MAP_EDGES`."""
     streets = city(source).streets[mode]
     tails = np.repeat(np.arange(streets.n_nodes), np.diff(streets.indptr))
     heads = streets.indices
     once = tails < heads
     tails, heads = tails[once], heads[once]
-    frame = pd.DataFrame({
-        "from": np.stack([streets.lon[tails], streets.lat[tails]], axis=1).tolist(),
-        "to": np.stack([streets.lon[heads], streets.lat[heads]], axis=1).tolist(),
-    })
+    frame = pd.DataFrame({"x0_m": streets.x_m[tails], "y0_m": streets.y_m[tails],
+                          "x1_m": streets.x_m[heads], "y1_m": streets.y_m[heads]})
     thinned = len(frame) > MAX_MAP_EDGES
     if thinned:
         frame = frame.iloc[:: int(np.ceil(len(frame) / MAX_MAP_EDGES))]
@@ -123,19 +130,47 @@ def street_segments(source: str, mode: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def facilities(source: str) -> pd.DataFrame:
-    """Every facility: ``service``, ``lon``, ``lat``, ``origin``."""
+    """Every facility: ``service``, ``x_m``, ``y_m`` (the city's CRS), ``origin``."""
     sets = city(source).facilities
-    frames = [pd.DataFrame({"service": name, "lon": sets[name].lon, "lat": sets[name].lat,
+    frames = [pd.DataFrame({"service": name, "x_m": sets[name].x_m, "y_m": sets[name].y_m,
                             "origin": np.asarray(sets[name].origin, dtype=str)})
               for name in SERVICES if len(sets[name])]
     if not frames:
-        return pd.DataFrame(columns=["service", "lon", "lat", "origin"])
+        return pd.DataFrame(columns=["service", "x_m", "y_m", "origin"])
     return pd.concat(frames, ignore_index=True)
+
+
+def with_origins(cells: pd.DataFrame, cell_m: float) -> pd.DataFrame:
+    """``cells`` (with a ``cell`` label of the city's grid) with the lower-left
+    corner of each cell as ``x0_m``, ``y0_m``."""
+    x0, y0 = areas.cell_origins_m(cells["cell"], cell_m)
+    return cells.assign(x0_m=x0, y0_m=y0)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def home_density(source: str) -> pd.DataFrame:
-    return areas.home_density(city(source))
+    """:func:`twin.viz.areas.home_density` with each cell's corner (:func:`with_origins`)."""
+    c = city(source)
+    return with_origins(areas.home_density(c), areas.area_cell_m(c))
+
+
+@st.cache_resource(show_spinner="Drawing the city's map from its OpenStreetMap data (once)...")
+def basemap(source: str) -> Basemap:
+    """The city's basemap layers in its projected CRS (shared, read only).
+    A source without map layers (a GraphML street graph) gives empty ones."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return load_basemap(source).to_crs(city(source).crs)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def map_frame(source: str) -> maps.MapFrame:
+    """The basemap picture of the city's streets and homes (margin
+    :data:`MAP_MARGIN_M`), for every map of the app."""
+    walk = city(source).streets["walk"]
+    bounds = (float(walk.x_m.min()) - MAP_MARGIN_M, float(walk.y_m.min()) - MAP_MARGIN_M,
+              float(walk.x_m.max()) + MAP_MARGIN_M, float(walk.y_m.max()) + MAP_MARGIN_M)
+    return maps.MapFrame(basemap_png(basemap(source), bounds, width_px=MAP_WIDTH_PX), bounds)
 
 
 def city_facts(c: City) -> pd.DataFrame:

@@ -1,12 +1,22 @@
-"""pydeck maps: the city (streets, facilities by service, home density) and
-benefit by area. The base map is Streamlit's default (Carto tiles when
-online; offline the layers draw on a blank background)."""
+"""The app's maps: plotly figures over the city's own basemap (buildings,
+streets by class, water, parks and names drawn from its OSM data by
+:func:`twin.viz.maps.basemap_png`), in the city's projected metres.
+
+No tile server and no network: the basemap is one picture in the figure
+(a data URI), and plotly draws in SVG, so the maps show in any browser,
+headless ones included. Every figure is a :class:`MapFrame` (the picture and
+its bounds) plus layers: home density or benefit by area (cells), streets of
+a mode, facilities, candidate sites and placed proposals.
+"""
 
 from __future__ import annotations
 
+import base64
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
-import pydeck as pdk
+import plotly.graph_objects as go
 from matplotlib import colormaps
 
 SERVICE_COLOURS = {
@@ -19,13 +29,124 @@ SERVICE_COLOURS = {
     "work": (188, 189, 34),
 }
 
+CONFIG = {"displaylogo": False, "scrollZoom": True,
+          "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toImage"]}
+"""plotly's options for every map: zoom with the wheel, no logo link."""
 
-def view_of(lon: np.ndarray, lat: np.ndarray) -> pdk.ViewState:
-    """A view showing every point."""
-    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    span = max(float(np.ptp(lon)) if len(lon) else 0.01, float(np.ptp(lat)) * 2 if len(lat) else 0.01, 1e-3)
-    zoom = float(np.clip(np.log2(360.0 / span) - 0.1, 3, 17))
-    return pdk.ViewState(longitude=float(np.mean(lon)), latitude=float(np.mean(lat)), zoom=zoom)
+
+@dataclass(frozen=True)
+class MapFrame:
+    """The basemap picture and where it lies.
+
+    Attributes
+    ----------
+    png
+        The basemap (:func:`twin.viz.maps.basemap_png`).
+    bounds
+        ``x0, y0, x1, y1`` the picture covers, in the city's projected CRS (m).
+    """
+
+    png: bytes
+    bounds: tuple[float, float, float, float]
+
+    def figure(self, *, height: int) -> go.Figure:
+        """An empty map: the picture, axes in metres at one scale, no ticks."""
+        x0, y0, x1, y1 = self.bounds
+        figure = go.Figure()
+        figure.add_layout_image(
+            source="data:image/png;base64," + base64.b64encode(self.png).decode(), xref="x", yref="y",
+            x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, sizing="stretch", layer="below")
+        figure.update_xaxes(range=[x0, x1], visible=False, constrain="domain")
+        figure.update_yaxes(range=[y0, y1], visible=False, scaleanchor="x", scaleratio=1, constrain="domain")
+        figure.update_layout(height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0},
+                             plot_bgcolor="#f7f5f0", paper_bgcolor="white", dragmode="pan",
+                             hovermode="closest", showlegend=False, font={"size": 14})
+        return figure
+
+
+def rgb(colour, alpha: float = 1.0) -> str:
+    r, g, b = colour[:3]
+    return f"rgba({int(r)},{int(g)},{int(b)},{alpha:.3f})"
+
+
+def add_cells(figure: go.Figure, x0_m: np.ndarray, y0_m: np.ndarray, cell_m: float,
+              fills: list[str], *, name: str, text: list[str], marker: dict | None = None) -> None:
+    """Grid cells as filled squares, and one hover point at each centre
+    (trace ``name``: its ``text`` is what a cell shows)."""
+    for x, y, fill in zip(x0_m, y0_m, fills):
+        figure.add_shape(type="rect", x0=x, y0=y, x1=x + cell_m, y1=y + cell_m, fillcolor=fill,
+                         line={"color": "rgba(255,255,255,0.7)", "width": 1}, layer="above")
+    figure.add_trace(go.Scatter(
+        x=np.asarray(x0_m) + cell_m / 2, y=np.asarray(y0_m) + cell_m / 2, mode="markers", name=name,
+        text=list(text), hovertemplate="%{text}<extra></extra>",
+        marker=marker or {"size": 4, "color": "rgba(0,0,0,0.25)"}))
+
+
+def add_streets(figure: go.Figure, segments: pd.DataFrame, *, colour: str = "rgba(40,40,40,0.55)",
+                name: str = "streets") -> None:
+    """Street segments (``x0_m, y0_m, x1_m, y1_m``) as one line trace."""
+    n = len(segments)
+    x = np.full(3 * n, np.nan)
+    y = np.full(3 * n, np.nan)
+    x[0::3], x[1::3] = segments["x0_m"], segments["x1_m"]
+    y[0::3], y[1::3] = segments["y0_m"], segments["y1_m"]
+    figure.add_trace(go.Scatter(x=x, y=y, mode="lines", name=name, hoverinfo="skip",
+                                line={"color": colour, "width": 1.2}))
+
+
+def add_facilities(figure: go.Figure, facilities: pd.DataFrame, services: list[str]) -> None:
+    """One trace per service (named after it): dots in the service's colour."""
+    for service in services:
+        rows = facilities[facilities["service"] == service]
+        figure.add_trace(go.Scatter(
+            x=rows["x_m"], y=rows["y_m"], mode="markers", name=service,
+            text=[f"{service} ({origin})" for origin in rows["origin"]], hovertemplate="%{text}<extra></extra>",
+            marker={"size": 9, "color": rgb(SERVICE_COLOURS.get(service, (0, 0, 0)), 0.95),
+                    "line": {"color": "white", "width": 1}}))
+
+
+def city_figure(frame: MapFrame, segments: pd.DataFrame, facilities: pd.DataFrame, density: pd.DataFrame,
+                *, cell_m: float, services: list[str], height: int = 620) -> go.Figure:
+    """Home density (cells, trace ``homes``), streets of a mode (``streets``)
+    and facilities of ``services`` (one trace each) over the basemap."""
+    figure = frame.figure(height=height)
+    top = max(float(density["share"].max()), 1e-12) if len(density) else 1.0
+    add_cells(figure, density["x0_m"], density["y0_m"], cell_m,
+              [rgb((90, 60, 160), 0.05 + 0.4 * s / top) for s in density["share"]], name="homes",
+              text=[f"homes: {100 * s:.1f}% of the city's" for s in density["share"]])
+    add_streets(figure, segments)
+    add_facilities(figure, facilities, services)
+    return figure
+
+
+def benefit_colours(values: np.ndarray, scale: float) -> list[list[int]]:
+    """Diverging colours: blue for a gain, red for a loss, pale near zero."""
+    cmap = colormaps["RdBu"]
+    scaled = 0.5 + 0.5 * np.clip(np.asarray(values, dtype=float) / max(scale, 1e-12), -1, 1)
+    return [[int(255 * c) for c in cmap(v)[:3]] for v in scaled]
+
+
+def scale_of(values) -> float:
+    """The value shown in the darkest colour (either sign)."""
+    values = np.abs(np.asarray(values, dtype=float))
+    return float(np.nanmax(values)) if len(values) and np.isfinite(values).any() and values.max() > 0 else 1.0
+
+
+def benefit_figure(frame: MapFrame, cells: pd.DataFrame, *, cell_m: float, metric_unit: str,
+                   height: int = 600) -> go.Figure:
+    """Mean benefit per resident in each shown cell (trace ``benefit``;
+    suppressed cells are absent), with a colour bar in ``metric_unit``."""
+    figure = frame.figure(height=height)
+    scale = scale_of(cells["mean"])
+    colourscale = [[i / 8, rgb(c)] for i, c in enumerate(benefit_colours(np.linspace(-1, 1, 9), 1.0))]
+    add_cells(figure, cells["x0_m"], cells["y0_m"], cell_m,
+              [rgb(c, 0.55) for c in benefit_colours(cells["mean"].to_numpy(), scale)], name="benefit",
+              text=[f"{m:.2f} {metric_unit}<br>about {r:,.0f} residents per run"
+                    for m, r in zip(cells["mean"], cells["residents"])],
+              marker={"size": 5, "color": list(cells["mean"]), "colorscale": colourscale, "cmin": -scale,
+                      "cmax": scale, "showscale": True,
+                      "colorbar": {"title": {"text": metric_unit, "side": "right"}, "thickness": 14}})
+    return figure
 
 
 def legend_html(items: dict[str, tuple[int, int, int]]) -> str:
@@ -36,75 +157,3 @@ def legend_html(items: dict[str, tuple[int, int, int]]) -> str:
         f"background:rgb{colour};margin-right:5px;vertical-align:-1px'></span>{name}</span>"
         for name, colour in items.items())
     return f"<div style='font-size:0.9rem;line-height:1.8'>{chips}</div>"
-
-
-def city_deck(segments: pd.DataFrame, facilities: pd.DataFrame, density: pd.DataFrame,
-              view: pdk.ViewState, *, services: list[str]) -> pdk.Deck:
-    """Home density (cells), streets (lines) and facilities of ``services`` (dots)."""
-    top = max(float(density["share"].max()), 1e-12) if len(density) else 1.0
-    cells = pd.DataFrame({
-        "polygon": density["polygon"],
-        "fill": [[90, 60, 160, int(15 + 135 * s / top)] for s in density["share"]],
-        "tip": [f"homes: {100 * s:.1f}% of the city's" for s in density["share"]],
-    })
-    shown = facilities[facilities["service"].isin(services)]
-    dots = pd.DataFrame({
-        "lon": shown["lon"], "lat": shown["lat"],
-        "fill": [list(SERVICE_COLOURS.get(s, (0, 0, 0))) + [230] for s in shown["service"]],
-        "tip": [f"{s} ({o})" for s, o in zip(shown["service"], shown["origin"])],
-    })
-    layers = [
-        pdk.Layer("PolygonLayer", cells, id="homes", get_polygon="polygon", get_fill_color="fill",
-                  stroked=False, pickable=True),
-        pdk.Layer("LineLayer", segments, id="streets", get_source_position="from",
-                  get_target_position="to", get_color=[60, 60, 60, 160], get_width=1.2,
-                  width_min_pixels=1),
-        pdk.Layer("ScatterplotLayer", dots, id="facilities", get_position=["lon", "lat"],
-                  get_fill_color="fill", get_radius=10, radius_min_pixels=3, radius_max_pixels=8,
-                  stroked=True, get_line_color=[255, 255, 255], line_width_min_pixels=1, pickable=True),
-    ]
-    return pdk.Deck(layers=layers, initial_view_state=view, map_style=None,
-                    tooltip={"html": "{tip}", "style": {"fontSize": "13px"}})
-
-
-def benefit_colours(values: np.ndarray, scale: float) -> list[list[int]]:
-    """Diverging colours: blue for a gain, red for a loss, pale near zero."""
-    cmap = colormaps["RdBu"]
-    scaled = 0.5 + 0.5 * np.clip(np.asarray(values, dtype=float) / max(scale, 1e-12), -1, 1)
-    return [[int(255 * c) for c in cmap(v)[:3]] + [200] for v in scaled]
-
-
-def scale_of(values) -> float:
-    """The value shown in the darkest colour (either sign)."""
-    values = np.abs(np.asarray(values, dtype=float))
-    return float(np.nanmax(values)) if len(values) and np.isfinite(values).any() and values.max() > 0 else 1.0
-
-
-def scale_html(scale: float, unit: str) -> str:
-    """A colour bar from -scale (red) through 0 to +scale (blue)."""
-    stops = ", ".join(f"rgb({r},{g},{b})" for r, g, b, _ in benefit_colours(np.linspace(-1, 1, 9), 1.0))
-    return ("<div style='display:flex;align-items:center;gap:8px;font-size:0.85rem'>"
-            f"<span>{-scale:.2f}</span><span style='display:inline-block;width:240px;height:12px;"
-            f"border-radius:3px;background:linear-gradient(to right, {stops})'></span>"
-            f"<span>+{scale:.2f} {unit}</span></div>")
-
-
-def benefit_deck(cells: pd.DataFrame, segments: pd.DataFrame, view: pdk.ViewState,
-                 *, metric_unit: str) -> pdk.Deck:
-    """Mean benefit per resident in each shown cell (suppressed cells absent)."""
-    scale = scale_of(cells["mean"])
-    data = cells.assign(
-        fill=benefit_colours(cells["mean"].to_numpy(), scale),
-        text=[f"{m:.2f} {metric_unit}<br/>about {r:,.0f} residents per run"
-              for m, r in zip(cells["mean"], cells["residents"])],
-    )[["polygon", "fill", "text"]]
-    layers = [
-        pdk.Layer("LineLayer", segments, id="streets", get_source_position="from",
-                  get_target_position="to", get_color=[80, 80, 80, 110], get_width=1,
-                  width_min_pixels=1),
-        pdk.Layer("PolygonLayer", data, id="benefit", get_polygon="polygon", get_fill_color="fill",
-                  stroked=True, get_line_color=[255, 255, 255, 180], line_width_min_pixels=1,
-                  pickable=True),
-    ]
-    return pdk.Deck(layers=layers, initial_view_state=view, map_style=None,
-                    tooltip={"html": "{text}", "style": {"fontSize": "13px"}})

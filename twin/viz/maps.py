@@ -1,5 +1,6 @@
 """2D maps drawn with matplotlib on the city's own basemap (no tiles):
-benefit by area for reports and workshop packs."""
+benefit by area for reports and workshop packs, and the basemap alone as a
+background picture for the app's interactive maps."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from PIL import Image
 
 from twin.viz.basemap import STREET_CLASSES, Basemap
 
@@ -89,3 +91,45 @@ def benefit_map_png(
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
     return buffer.getvalue()
+
+
+def basemap_png(
+    basemap: Basemap,
+    bounds: tuple[float, float, float, float],
+    *,
+    width_px: int = 1600,
+    font_size: float = 13.0,
+    colours: int = 96,
+) -> bytes:
+    """PNG of the basemap alone, filling exactly ``bounds`` (``x0, y0, x1,
+    y1`` in the basemap's CRS) with no margin, so that it can be placed under
+    interactive layers in the same coordinates.
+
+    Parameters
+    ----------
+    width_px
+        Width of the picture; its height follows from ``bounds`` (square pixels).
+    font_size
+        Size of the names, in points at 100 dpi.
+    colours
+        Palette size: a map has few colours, and a palette PNG is several
+        times smaller than a full-colour one (it travels to the browser on
+        every redraw).
+    """
+    x0, y0, x1, y1 = bounds
+    height_px = max(int(round(width_px * (y1 - y0) / (x1 - x0))), 1)
+    dpi = 100
+    figure = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi, facecolor="#f7f5f0")
+    FigureCanvasAgg(figure)
+    ax = figure.add_axes((0.0, 0.0, 1.0, 1.0))
+    draw_basemap(ax, basemap)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_axis_off()
+    draw_labels(ax, basemap, font_size=font_size)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, facecolor=figure.get_facecolor())
+    picture = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB").quantize(colours)
+    out = io.BytesIO()
+    picture.save(out, format="PNG", optimize=True)
+    return out.getvalue()

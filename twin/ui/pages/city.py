@@ -6,6 +6,7 @@ from twin.city import MODES, SERVICES
 from twin.errors import TwinError
 from twin.ui import data, layout, maps, state
 from twin.ui.state import HELSINKI, CityChoice
+from twin.viz import areas
 
 s = state.get()
 sidebar = layout.Sidebar(s)
@@ -104,12 +105,14 @@ shown = middle.multiselect("Facilities shown", [n for n in SERVICES if counts[n]
                            key="city_services")
 
 segments = data.street_segments(s.city.source, mode)
-walk = city.streets["walk"]
-deck = maps.city_deck(segments, data.facilities(s.city.source), data.home_density(s.city.source),
-                      maps.view_of(walk.lon, walk.lat), services=shown)
-st.pydeck_chart(deck, height=560, key="city_map")
+figure = maps.city_figure(data.map_frame(s.city.source), segments, data.facilities(s.city.source),
+                          data.home_density(s.city.source), cell_m=areas.area_cell_m(city), services=shown)
+with st.container(key="city_map_box"):
+    st.plotly_chart(figure, key="city_map", theme=None, config=maps.CONFIG)
 st.markdown(maps.legend_html({name: maps.SERVICE_COLOURS[name] for name in shown}
                              | {"homes (darker: more)": (90, 60, 160)}), unsafe_allow_html=True)
+st.caption("The map is drawn from the city's own OpenStreetMap data (buildings, streets, water, "
+           "parks and names): it needs no map server and works offline. Scroll to zoom, drag to move.")
 if segments.attrs.get("thinned"):
     st.caption(f"The map shows a sample of the {mode} streets (the city has more than "
                f"{data.MAX_MAP_EDGES:,} segments); the simulation uses all of them.")

@@ -135,17 +135,14 @@ st.caption("Yearly cost = capital / lifetime + operating, for the interventions 
            "when the units are clearly above zero.")
 
 st.subheader("Benefit by area")
-city = data.city(run.source)
 area_scenario = st.selectbox("Scenario", names, key="area_scenario")
 area = data.area_table(run.source, comparison, run.key, k=s.k)
 cell_m = area.attrs["cell_m"]
 cells = area[(area["scenario"] == area_scenario) & (area["metric"] == metric)]
-walk = city.streets["walk"]
 with st.container(key="benefit_area"):
-    st.pydeck_chart(maps.benefit_deck(cells, data.street_segments(run.source, "walk"),
-                                      maps.view_of(walk.lon, walk.lat), metric_unit=BENEFITS[metric]),
-                    height=520, key="benefit_map")
-st.markdown(maps.scale_html(maps.scale_of(cells["mean"]), BENEFITS[metric]), unsafe_allow_html=True)
+    st.plotly_chart(maps.benefit_figure(data.map_frame(run.source), data.with_origins(cells, cell_m),
+                                        cell_m=cell_m, metric_unit=BENEFITS[metric]),
+                    key="benefit_map", theme=None, config=maps.CONFIG)
 hidden = area.attrs.get("suppressed_cells", 0)
 st.caption(f"Mean {BENEFITS[metric]} of the residents living in each {cell_m} m cell: blue, a gain; "
            f"red, a loss. {len(cells)} of {area.attrs.get('cells', len(cells))} cells shown; "
