@@ -19,6 +19,7 @@ import pytest
 from disclosure import Release, atoms, attack, hidden_unions
 
 from twin.experiments.compare import DIMENSIONS, compare
+from twin.outcomes.coverage import NEEDS
 from twin.experiments.run import run_scenario
 from twin.scenario import load_scenario
 from twin.ui import data
@@ -28,6 +29,9 @@ HELSINKI = Path(__file__).resolve().parents[1] / "scenarios" / "helsinki"
 RESIDENTS, DAYS, SEED = 400, 1, 1
 KS = (10, 20)
 PARTITIONS = ["all", *DIMENSIONS, "area", "poorest_40pct"]
+COVERAGE = [f"{need}|{dimension}" for need in NEEDS for dimension in ("all", *DIMENSIONS)]
+"""coverage.csv's partitions: a group's residents with and without the need
+(its count with the need is shown, and its size is shown elsewhere)."""
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +50,10 @@ def published(helsinki):
         replication=pooled.population["replication"].to_numpy() + SEED, all="all",
         area=areas.home_cells(pooled, helsinki).astype(str),
         poorest_40pct=np.where(pooled.population["income_quintile"].isin(["Q1", "Q2"]), "Q1-Q2", "Q3-Q5"))
+    for need in NEEDS:
+        has = np.where(pooled.observed[f"need_{need}"].to_numpy() > 0, "with", "without")
+        for dimension in ("all", *DIMENSIONS):
+            people[f"{need}|{dimension}"] = people[dimension].astype(str).to_numpy() + "|" + has
     for seeds, c in comparisons.items():  # the same residents in every output (common random numbers)
         mine = people[people["replication"].isin(seeds)]
         assert np.array_equal(c.population["home_node"], mine["home_node"])
@@ -63,7 +71,7 @@ def published(helsinki):
         assert (truth.reindex(shown["group"]).to_numpy() == shown["residents"].to_numpy()).all()
         releases.append(Release(f"twin run: groups.csv {dimension}", (SEED,), dimension,
                                 frozenset(shown["group"].astype(str)), 10))
-    return atoms(people, PARTITIONS), releases
+    return atoms(people, PARTITIONS + COVERAGE), releases
 
 
 def _releases_in_files(files: dict[str, bytes], seeds: tuple[int, ...], k: int) -> list[Release]:
@@ -90,6 +98,15 @@ def _releases_in_files(files: dict[str, bytes], seeds: tuple[int, ...], k: int) 
     # totals over everyone, and gains to the poorest 40% (Q1-Q2) and so to the rest
     releases.append(Release(f"ranking.csv, costs.csv, {where}", seeds, "all", frozenset({"all"}), k))
     releases.append(Release(f"equity.csv, {where}", seeds, "poorest_40pct", frozenset({"Q1-Q2", "Q3-Q5"}), k))
+    coverage = csv("coverage.csv")
+    assert len(coverage) and pd.read_parquet(io.BytesIO(files["coverage.parquet"])).shape == coverage.shape
+    for (need, dimension), rows in coverage.groupby(["need", "dimension"]):
+        by_source = rows.groupby("source")["group"].apply(frozenset)
+        assert by_source.nunique() == 1  # every source shows the same cells
+        groups_shown = by_source.iloc[0]
+        releases.append(Release(f"coverage.csv/.parquet {need} by {dimension}, {where}", seeds,
+                                f"{need}|{dimension}",
+                                frozenset(f"{g}|{has}" for g in groups_shown for has in ("with", "without")), k))
     area = csv("benefit_by_area.csv")
     releases.append(Release(f"benefit_by_area.csv, {where}", seeds, "area", frozenset(area["cell"]), k))
     return releases

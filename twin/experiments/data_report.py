@@ -37,6 +37,10 @@ LOST_METRICS = {
 }
 """Per-resident benefits whose loss by group is read out."""
 
+NAMED_DIMENSIONS = ("income_quintile", "water_supply", "mobility")
+"""Groupings whose groups the siting sentences name (every grouping is in
+data_siting_by_group.csv)."""
+
 
 class DataTables:
     """The data-sources tables of a comparison (empty frames without data sources).
@@ -103,15 +107,19 @@ class DataTables:
             lines.append(f"{scenario} (sited from {source.replace('_', ' ')}) against {true} "
                          f"(sited from the true need), in {c.expansion.unit}: " + "; ".join(parts) + ".")
             g = self.siting_by_group
-            mine = g[(g["scenario"] == scenario) & (g["dimension"] != "all")
+            mine = g[(g["scenario"] == scenario) & g["dimension"].isin(NAMED_DIMENSIONS)
                      & g["metric"].isin(list(LOST_METRICS))]
-            losers = mine[mine["ci95_low"] > SMALLEST]
-            if c.replications >= 2 and not losers.empty:
+            if c.replications < 2:
+                continue
+            for verb, rows_, sign in (("lose", mine[mine["ci95_low"] > SMALLEST], 1.0),
+                                      ("gain", mine[mine["ci95_high"] < -SMALLEST], -1.0)):
+                if rows_.empty:
+                    continue
                 named = [f"{who(r.group)} ({LOST_METRICS[r.metric]}: "
-                         f"{with_ci(r.mean, r.ci95_low, r.ci95_high)} fewer)"
-                         for r in losers.itertuples()]
-                lines.append(f"Planned from {source.replace('_', ' ')}, these groups clearly lose: "
-                             + "; ".join(named) + ".")
+                         f"{with_ci(sign * r.mean, *sorted((sign * r.ci95_low, sign * r.ci95_high)))} "
+                         f"{'fewer' if verb == 'lose' else 'more'})" for r in rows_.itertuples()]
+                lines.append(f"Planned from {source.replace('_', ' ')} rather than the true need, these "
+                             f"groups clearly {verb}: " + "; ".join(named) + ".")
         return lines
 
     def text(self) -> str:

@@ -84,10 +84,10 @@ def coverage_table(
     weight
         People one simulated resident stands for.
     k
-        A group is left out when fewer than ``k`` of its residents have the
-        need, or fewer than ``k`` (but some) do not, in any replication, with
-        the groups needed to protect it (:func:`_shown`; every source shares
-        the cells).
+        A group is left out when it, its residents with the need, or those
+        without it (if any) are fewer than ``k`` in any replication, with the
+        groups needed to protect it (:func:`_shown`; every source shares the
+        cells).
 
     Returns
     -------
@@ -140,20 +140,29 @@ def coverage_table(
 
 
 def _shown(with_need: np.ndarray, without_need: np.ndarray, k: int) -> np.ndarray:
-    """Groups whose coverage may be shown: the cells are the residents with
-    and without the need in each group (shape (replications, groups) each),
-    suppressed together (:func:`~twin.outcomes.suppression.cells_to_suppress`),
-    so neither a group's count with the need nor its total minus that count
-    (the group's size is published elsewhere) singles anyone out. Empty
-    cells hold no one and are never hidden; a group with no one in need
-    is not shown."""
-    counts = np.concatenate([with_need, without_need], axis=1)
-    present = counts.sum(axis=0) > 0
-    hidden = np.zeros(counts.shape[1], dtype=bool)
-    hidden[present] = cells_to_suppress(counts[:, present], k)
-    n_groups = with_need.shape[1]
-    shown = (with_need.sum(axis=0) > 0) & ~hidden[:n_groups] & ~hidden[n_groups:]
-    return np.flatnonzero(shown)
+    """Groups whose coverage may be shown.
+
+    A shown group publishes its residents with the need, and so (its size
+    being published elsewhere) those without it. Each of the three margins
+    (group sizes, residents with the need, without it; shape (replications,
+    groups) each) is protected as its own table
+    (:func:`~twin.outcomes.suppression.cells_to_suppress`), and a group
+    hidden in one margin is hidden in all, until no margin hides more: so
+    neither a total minus the shown groups nor two margins together single
+    anyone out. Groups no one is in (in a margin) are left out of it; a
+    group with no one in need is not shown.
+    """
+    margins = [with_need + without_need, with_need, without_need]
+    hidden = np.zeros(with_need.shape[1], dtype=bool)
+    while True:
+        grown = hidden.copy()
+        for counts in margins:
+            present = counts.sum(axis=0) > 0
+            grown[present] |= cells_to_suppress(counts[:, present], k, start=grown[present])
+        if (grown == hidden).all():
+            break
+        hidden = grown
+    return np.flatnonzero((with_need.sum(axis=0) > 0) & ~hidden)
 
 
 def under_seen(table: pd.DataFrame) -> pd.DataFrame:

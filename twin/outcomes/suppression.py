@@ -29,8 +29,10 @@ MIN_CELL_RESIDENTS = 10
 """Default k: group cells with fewer residents are suppressed everywhere."""
 
 
-def _hidden_in_one(residents: np.ndarray, k: int) -> np.ndarray:
+def _hidden_in_one(residents: np.ndarray, k: int, start: np.ndarray | None = None) -> np.ndarray:
     hidden = residents < k
+    if start is not None:
+        hidden |= start
     if not hidden.any():
         return hidden
     for cell in np.argsort(residents, kind="stable"):
@@ -40,8 +42,9 @@ def _hidden_in_one(residents: np.ndarray, k: int) -> np.ndarray:
     return hidden
 
 
-def cells_to_suppress(residents: np.ndarray, k: int) -> np.ndarray:
-    """Cells of one table to hide: primary (under ``k``) and complementary.
+def cells_to_suppress(residents: np.ndarray, k: int, *, start: np.ndarray | None = None) -> np.ndarray:
+    """Cells of one table to hide: primary (under ``k``, or in ``start``)
+    and complementary.
 
     Parameters
     ----------
@@ -50,6 +53,10 @@ def cells_to_suppress(residents: np.ndarray, k: int) -> np.ndarray:
         table pooling replications.
     k
         Smallest cell shown.
+    start
+        bool, shape (cells,): cells already hidden for another reason (e.g.
+        by another table over the same cells), hidden here too and
+        protected like the primary ones.
 
     Returns
     -------
@@ -61,7 +68,7 @@ def cells_to_suppress(residents: np.ndarray, k: int) -> np.ndarray:
     residents = np.atleast_2d(np.asarray(residents))
     hidden = np.zeros(residents.shape[1], dtype=bool)
     for replication in residents:
-        hidden |= _hidden_in_one(replication, k)
+        hidden |= _hidden_in_one(replication, k, start)
     return hidden
 
 
