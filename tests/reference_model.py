@@ -328,13 +328,14 @@ class ReferenceCityModel(mesa.Model):
 
     def _prepare_paratransit(self) -> None:
         """Exact drive times between all drive nodes, and the fleet at the
-        drive node nearest the nodes' mean position."""
+        drive node nearest the depot's site (default: the nodes' mean position)."""
         drive = self.world.city.streets["drive"]
         assert drive.n_nodes <= MAX_ZONES, "the reference needs a graph whose zone times are exact"
         graph = csr_matrix((drive.weight, drive.indices, drive.indptr), shape=(drive.n_nodes,) * 2)
         self.drive_s = dijkstra(graph, directed=True)
         x, y = drive.x_m, drive.y_m
-        depot = int(np.argmin((x - x.mean()) ** 2 + (y - y.mean()) ** 2))
+        cx, cy = self.world.paratransit_depot_m or (x.mean(), y.mean())
+        depot = int(np.argmin((x - cx) ** 2 + (y - cy) ** 2))
         s = self.world.paratransit
         self.fleet = Fleet(
             n_vehicles=s.fleet_size, capacity=s.vehicle_capacity, depot=depot,

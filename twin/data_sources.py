@@ -40,7 +40,7 @@ from twin.core.streams import CHANNEL_DATA_SOURCES, MAX_DATA_SOURCES, PHASE_DAY,
 from twin.errors import ConfigError, InputFileError
 from twin.residents.population import WATER_SUPPLIES, Residents
 
-NEED_NAMES = ("water", "digital_help", "presence")
+NEED_NAMES = ("water", "digital_help", "mobility_help", "presence")
 """Needs a source can be read as evidence of (:data:`twin.outcomes.coverage.NEEDS`)."""
 
 TRUE_NEED = "need"
@@ -104,7 +104,8 @@ class Rule(Strict):
 class DataSource(Strict):
     """One source: what it is, the need planners read it as evidence of
     (``water``: fetching water; ``digital_help``: residents who cannot use
-    apps; ``presence``: everyone), and whom it sees (rules, first match
+    apps; ``mobility_help``: residents with reduced mobility, whom
+    paratransit is for; ``presence``: everyone), and whom it sees (rules, first match
     wins; a resident no rule matches is never seen)."""
 
     description: str = ""

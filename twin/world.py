@@ -84,6 +84,9 @@ class World:
         bool per resident: can book services in person at an access centre.
     paratransit
         The paratransit service on offer, if any.
+    paratransit_depot_m
+        Projected (x, y) the paratransit depot is sited at (it goes to the
+        nearest drive node vehicles can use); None: a central depot.
     people_per_resident
         People of the city each simulated resident stands for
         (:attr:`twin.outcomes.expansion.Expansion.weight`): shared facilities
@@ -97,6 +100,7 @@ class World:
     assisted_booking: np.ndarray
     paratransit: Paratransit | None = None
     people_per_resident: float = 1.0
+    paratransit_depot_m: tuple[float, float] | None = None
 
     @classmethod
     def baseline(cls, city: City, residents: Residents, travel: TravelParams, *,

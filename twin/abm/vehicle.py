@@ -34,11 +34,14 @@ TOUR_COLUMNS = ("node", "lon", "lat", "time_s", "kind", "resident", "load")
 """Columns of :attr:`Vehicle.tour`."""
 
 
-def central_depot(zones: ZoneTimes, x_m: np.ndarray, y_m: np.ndarray) -> int:
-    """The drive node nearest the mean position of the nodes that can reach
-    and be reached from the zone network (assumption: one central depot)."""
+def central_depot(zones: ZoneTimes, x_m: np.ndarray, y_m: np.ndarray,
+                  at_m: tuple[float, float] | None = None) -> int:
+    """The drive node nearest ``at_m`` (default: the mean position) of the
+    nodes that can reach and be reached from the zone network (assumption:
+    one central depot, unless the scenario sites it)."""
     usable = np.flatnonzero(np.isfinite(zones.to_centre_s) & np.isfinite(zones.from_centre_s))
-    dx, dy = x_m[usable] - x_m[usable].mean(), y_m[usable] - y_m[usable].mean()
+    cx, cy = at_m if at_m is not None else (x_m[usable].mean(), y_m[usable].mean())
+    dx, dy = x_m[usable] - cx, y_m[usable] - cy
     return int(usable[np.argmin(dx * dx + dy * dy)])
 
 
@@ -67,7 +70,8 @@ class ParatransitService:
         self.zones = zones if zones is not None else drive_zone_times(world.city)
         self.facility_node = drive_facility_node(world.city, access)
         self.drive = world.city.streets["drive"]
-        self.fleet = inputs.fleet(world, central_depot(self.zones, self.drive.x_m, self.drive.y_m))
+        self.fleet = inputs.fleet(world, central_depot(self.zones, self.drive.x_m, self.drive.y_m,
+                                                       world.paratransit_depot_m))
         self.requests: Requests | None = None
         self.trips: Trips | None = None
         self.dispatched: Dispatched | None = None

@@ -25,6 +25,9 @@ fare of about USD 2, with next-day booking in business hours, and a pickup
 that may be negotiated up to +/- 1 h from the request (49 CFR 37.131). No
 standard 30-minute pickup window or passengers per vehicle-hour was found:
 those stay labelled assumptions in the scenario files.
+
+The depot is central unless ``siting`` places it over the eligible
+residents (all of them, or those a data source sees).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from twin._validation import Problem, ProblemsError
 from twin.config import NonNegative, Number, Positive, Value
 from twin.interventions.base import Intervention, register
+from twin.interventions.sites import FromData, sited_by_demand
 from twin.world import World
 
 Hour = Annotated[Number, Field(ge=0, le=24)]
@@ -80,7 +84,7 @@ def _assumption(value: float, text: str, bound=NonNegative):
 
 
 @register
-class Paratransit(Intervention):
+class Paratransit(FromData, Intervention):
     """Parameters
     ----------
     fleet_size
@@ -119,6 +123,11 @@ class Paratransit(Intervention):
     chained_pickup_window_min
         Multi-stop journeys: window after an activity ends in which the
         vehicle planned for the journey arrives (the journey's later waits).
+    siting
+        Where the depot is: omitted, central (the drive node nearest the
+        middle of the drive network, as before); ``{from: need}``, at the
+        drive node nearest the 1-median of the eligible residents' homes;
+        ``{from: SOURCE}``, of the eligible residents a data source sees.
     """
 
     type: Literal["paratransit"] = "paratransit"
@@ -206,4 +215,11 @@ class Paratransit(Intervention):
         return by_app, eligible & office
 
     def apply(self, world: World, *, seed: int, instance: int = 0) -> World:
-        return world.replace(paratransit=self)
+        if self.siting is None:
+            return world.replace(paratransit=self)
+        r = world.residents
+        need = self.eligibility.eligible(r) & self.seen(r, seed=seed)
+        if not need.any():
+            raise self.unseen_error()
+        x_m, y_m = sited_by_demand(world.city, r.home_node[need], 1, None)
+        return world.replace(paratransit=self, paratransit_depot_m=(float(x_m[0]), float(y_m[0])))

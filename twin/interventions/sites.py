@@ -65,13 +65,36 @@ class Siting(BaseModel):
         return self._sources.seen(self.from_, residents, seed=seed)
 
 
-class Sited(BaseModel):
+class FromData(BaseModel):
+    """Mixin for interventions that place something over a need that the
+    true need or a data source shows (``siting``)."""
+
+    siting: Siting | None = None
+
+    @property
+    def siting_from(self) -> str:
+        """The source the siting is from (:data:`TRUE_NEED` by default)."""
+        return TRUE_NEED if self.siting is None else self.siting.from_
+
+    def seen(self, residents, *, seed: int) -> np.ndarray:
+        """bool per resident: whose need the siting sees (everyone by default)."""
+        if self.siting is None:
+            return np.ones(len(residents), dtype=bool)
+        return self.siting.seen(residents, seed=seed)
+
+    def unseen_error(self) -> ConfigError:
+        """The error for a source that sees none of the residents sited for."""
+        return ConfigError(f"data source {self.siting_from!r} sees none of the residents these "
+                           "sites are for", field="siting.from",
+                           fix=f"site from '{TRUE_NEED}' or from a source that sees them")
+
+
+class Sited(FromData):
     """Mixin for interventions that add facilities: ``k`` to site (from the
     true need or from a data source, ``siting``), or given ``sites``."""
 
     k: int | None = Field(None, ge=0, strict=True)
     sites: list[Site] | None = None
-    siting: Siting | None = None
 
     @model_validator(mode="after")
     def _k_or_sites(self):
@@ -81,17 +104,6 @@ class Sited(BaseModel):
             raise ValueError("siting chooses where k sites go; given sites are not sited: drop siting or sites")
         return self
 
-    @property
-    def siting_from(self) -> str:
-        """The source ``k`` sites are placed from (:data:`TRUE_NEED` by default)."""
-        return TRUE_NEED if self.siting is None else self.siting.from_
-
-    def seen(self, residents, *, seed: int) -> np.ndarray:
-        """bool per resident: whose need the siting sees (everyone by default)."""
-        if self.siting is None:
-            return np.ones(len(residents), dtype=bool)
-        return self.siting.seen(residents, seed=seed)
-
     def locations(self, city: City, demand_node: np.ndarray,
                   existing: FacilitySet | None) -> tuple[np.ndarray, np.ndarray]:
         """Projected coordinates: the given sites, or ``k`` sited over the
@@ -99,9 +111,7 @@ class Sited(BaseModel):
         if self.sites is not None:
             return given_sites(city, self.sites)
         if len(demand_node) == 0 and self.k and self.siting_from != TRUE_NEED:
-            raise ConfigError(f"data source {self.siting_from!r} sees none of the residents these "
-                              "sites are for", field="siting.from",
-                              fix=f"site from '{TRUE_NEED}' or from a source that sees them")
+            raise self.unseen_error()
         return sited_by_demand(city, demand_node, self.k, existing)
 
 

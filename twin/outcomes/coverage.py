@@ -33,6 +33,12 @@ def digital_help_need(residents: Residents) -> np.ndarray:
     return (~residents.can_use_apps).astype(np.float64)
 
 
+def mobility_help_need(residents: Residents) -> np.ndarray:
+    """1 for a resident with reduced mobility (wheelchair users included),
+    whom paratransit is for."""
+    return residents.reduced_mobility.astype(np.float64)
+
+
 def presence(residents: Residents) -> np.ndarray:
     """1 for everyone: is the resident in the data at all."""
     return np.ones(len(residents))
@@ -41,6 +47,7 @@ def presence(residents: Residents) -> np.ndarray:
 NEEDS = {
     "water": (water_need, "fetching water (days a week)"),
     "digital_help": (digital_help_need, "help with digital services (cannot use apps)"),
+    "mobility_help": (mobility_help_need, "help to travel (reduced mobility)"),
     "presence": (presence, "being counted at all (every resident)"),
 }
 """Need name -> (weight per resident, what it is in words)."""
