@@ -74,7 +74,8 @@ def model_memory(args) -> dict:
         city = city_from(args) or load_city(args["source"])
     spec = load_resident_model(args["model"])
     world = World.baseline(city, synthesize_for_city(spec, city, n, seed=1), TravelParams.from_model(spec))
-    access = access_fields(city, water_points_considered=world.travel.water_points_considered)
+    access = access_fields(city, water_points_considered=world.travel.water_points_considered,
+                           destinations_considered=world.travel.destinations_considered)
     grown = []
     tracemalloc.start()
     for build in (lambda: CityModel(world, seed=1, agents="none", access=access),

@@ -8,6 +8,8 @@ ledgers, and the benchmarks measure the kernel against it.
 It shares only the accessibility fields with ``CityModel`` (the routing and
 k-nearest kernels are tested against scipy and a plain Dijkstra in tests/core) and
 computes everything else itself, from the city and the residents: each
+resident's value of time and each trip's destination and mode (the nested
+logit of ``twin.core.choice``, written out per alternative), each
 household's choice of water point, each point's load and wait, day by day,
 the drive node of each destination, exact drive
 times between drive nodes (scipy's Dijkstra, all pairs: on graphs of at most
@@ -31,6 +33,8 @@ from twin.abm.access import AccessFields, access_fields
 from twin.abm.agent import Agent
 from twin.core.dispatch import MAX_ZONES, Fleet, Requests, ZoneTimes
 from twin.core.streams import (
+    CHANNEL_DESTINATION,
+    CHANNEL_MODE,
     CHANNEL_OUTAGE,
     CHANNEL_TRIP_PHASE,
     CHANNEL_TRIP_TIME,
@@ -40,7 +44,7 @@ from twin.core.streams import (
     uniform_py,
 )
 from twin.outcomes.ledger import Ledger
-from twin.residents.population import PURPOSES, WATER_SUPPLIES
+from twin.residents.population import CHOICE_PURPOSES, PURPOSES, WATER_SUPPLIES
 from twin.world import World
 
 from naive import naive_dispatch
@@ -49,8 +53,17 @@ DAYS_PER_WEEK = 7.0
 
 WATER = PURPOSES.index("water")
 TRANSIT = PURPOSES.index("transit")
+WORK = PURPOSES.index("work")
 PIPED = WATER_SUPPLIES.index("piped")
 OFF_PREMISES = WATER_SUPPLIES.index("off_premises")
+
+
+def _added(values) -> float:
+    """Left-to-right float sum, as the kernel adds (``sum`` compensates from Python 3.12)."""
+    total = 0.0
+    for value in values:
+        total += value
+    return total
 
 
 class ReferenceResident(Agent):
@@ -69,6 +82,10 @@ class ReferenceResident(Agent):
         self.trips_per_week = [float(w) for w in r.trips_per_week[index]]
         self.piped = int(r.water_supply[index]) == PIPED
         self.outage_days_per_week = float(r.outage_days_per_week[index])
+        t = model.travel
+        self.value_of_time_per_min = t.value_of_time_per_hour / 60.0 * (
+            float(r.income_eur[index]) / t.median_income) ** t.value_of_time_income_elasticity
+        self.own: dict[int, tuple[float, float]] = {}  # purpose -> today's (one-way time, money)
         self.rider = False
         self.by_app = False
         self.bookings: list[tuple[float, int]] = []  # (requested time, purpose) booked today
@@ -116,6 +133,76 @@ class ReferenceResident(Agent):
             best = min(best, car)
         return best
 
+    def alternatives(self, purpose: int) -> list[tuple[str, int, float, float, float]]:
+        """Every (mode, slot, one-way time, money, V) within the limit."""
+        m, a, t = self.model, self.model.access, self.model.travel
+        c = m.choice[PURPOSES[purpose]]
+        if self.wheelchair:
+            foot_m, drive_s, foot = a.wheelchair_choice_m, a.wheelchair_choice_drive_s, "wheelchair"
+        else:
+            foot_m, drive_s, foot = a.walk_choice_m, a.walk_choice_drive_s, "walk"
+        found = []
+        for j in range(foot_m.shape[2]):
+            length_m = float(foot_m[self.home_node, purpose, j])
+            walk_s = length_m / self.speed_mps
+            if walk_s <= self.max_trip_time_s:
+                found.append((foot, j, walk_s, 0.0, math.exp(c["walk_per_km"] * (2.0 * length_m / 1000.0))))
+            if self.has_car:
+                car_s = (float(drive_s[self.home_node, purpose, j])
+                         + float(m.parking_search_time_s[self.index]) + t.parking_walk_m / self.speed_mps)
+                if car_s <= self.max_trip_time_s:
+                    money = t.car_cost_per_km * (2.0 * length_m / 1000.0) + t.parking_cost_per_trip
+                    cost_min = 2.0 * car_s / 60.0 + money * (1.0 / self.value_of_time_per_min)
+                    found.append(("car", j, car_s, money, math.exp(c["car_time_per_min"] * cost_min)))
+        return found
+
+    def choose(self, day: int, purpose: int) -> tuple[float, float]:
+        """Today's (one-way time, money) for ``purpose``: destination and
+        mode from the nested logit, the workplace fixed; (inf, 0) if none."""
+        m = self.model
+        c = m.choice[PURPOSES[purpose]]
+        options = self.alternatives(purpose)
+        if not options:
+            return math.inf, 0.0
+        foot_sum = _added(v for mode, _, _, _, v in options if mode != "car")
+        car_sum = _added(v for mode, _, _, _, v in options if mode == "car")
+        if foot_sum > 0.0 and car_sum > 0.0:
+            u_foot = c["walk_constant"] + c["logsum_coefficient"] * math.log(foot_sum)
+            u_car = m.car_constant[PURPOSES[purpose]] + c["logsum_coefficient"] * math.log(car_sum)
+            p_foot = 1.0 / (1.0 + math.exp(u_car - u_foot))
+            p_car = 1.0 - p_foot
+        else:
+            p_foot, p_car = float(foot_sum > 0.0), float(car_sum > 0.0)
+        joint = {(mode, j): ((p_car / car_sum) if mode == "car" else (p_foot / foot_sum)) * v
+                 for mode, j, _, _, v in options}
+        slots = sorted({j for _, j in joint})
+        if purpose == WORK:  # the workplace: drawn once, by the walking distance decay
+            a = m.access
+            foot_m = a.wheelchair_choice_m if self.wheelchair else a.walk_choice_m
+            decay = [(j, math.exp(c["walk_per_km"] * (2.0 * float(foot_m[self.home_node, purpose, j]) / 1000.0)))
+                     for j in range(foot_m.shape[2]) if float(foot_m[self.home_node, purpose, j]) < math.inf]
+            target = uniform_py(m.seed, PHASE_DAY, self.index, CHANNEL_DESTINATION + purpose) * _added(w for _, w in decay)
+            weights = decay
+        else:
+            target = uniform_py(m.seed, day, self.index, CHANNEL_DESTINATION + purpose)
+            weights = [(j, _added(w for (_, jj), w in joint.items() if jj == j)) for j in slots]
+        chosen, cumulative = -1, 0.0
+        for j, w in weights:
+            cumulative += w
+            chosen = j
+            if cumulative > target:
+                break
+        foot_w = _added(w for (mode, j), w in joint.items() if j == chosen and mode != "car")
+        car_w = joint.get(("car", chosen), 0.0)
+        if foot_w == 0.0 and car_w == 0.0:
+            return math.inf, 0.0
+        if uniform_py(m.seed, day, self.index, CHANNEL_MODE + purpose) * (foot_w + car_w) < foot_w:
+            mode = "wheelchair" if self.wheelchair else "walk"
+        else:
+            mode = "car"
+        _, _, time_s, money, _ = next(o for o in options if o[0] == mode and o[1] == chosen)
+        return time_s, money
+
     def trip_time_s(self, day: int, purpose: int, j: int, k: int) -> float:
         service = self.model.world.paratransit
         u = uniform_py(self.model.seed, day, self.index, CHANNEL_TRIP_TIME + purpose)
@@ -145,7 +232,11 @@ class ReferenceResident(Agent):
             k = self.trips_today(day, p)
             if k == 0:
                 continue
-            t = self.one_way_time_s(p)
+            if PURPOSES[p] in CHOICE_PURPOSES:
+                t, money = self.choose(day, p)
+            else:
+                t, money = self.one_way_time_s(p), 0.0
+            self.own[p] = (t, money)
             booked = self.booked(day, p, k, t) if self.rider and p != WATER else 0
             if booked:  # the whole purpose waits for the dispatch (see account)
                 self.bookings += [(self.trip_time_s(day, p, j, k), p) for j in range(k - booked, k)]
@@ -159,19 +250,21 @@ class ReferenceResident(Agent):
                 k = served
                 if k == 0:
                     continue
-            self.own_trips(p, k, t)
+            self.own_trips(p, k)
 
-    def own_trips(self, p: int, k: int, t: float) -> None:
-        """Make ``k`` trips for ``p`` by the fastest own mode (one way ``t``),
-        or count them unmet: unreachable, or a fetch whose line makes the
-        round trip longer than two limits (given up)."""
+    def own_trips(self, p: int, k: int) -> None:
+        """Make ``k`` trips for ``p`` by today's own choice (one way ``t``,
+        with its money), or count them unmet: unreachable, or a fetch whose
+        line makes the round trip longer than two limits (given up)."""
         m, i = self.model, self.index
+        t, money = self.own[p]
         round_trip_s = 2.0 * t + (float(m.water_queue_time_s[i]) if p == WATER else 0.0)
         if t > self.max_trip_time_s or round_trip_s > 2.0 * self.max_trip_time_s:
             m.ledger.unmet_trips[i, p] += k
             return
         m.ledger.travel_time_s[i, p] = float(m.ledger.travel_time_s[i, p]) + k * round_trip_s
         m.ledger.trips_made[i, p] += k
+        m.ledger.travel_money[i] = float(m.ledger.travel_money[i]) + k * money
 
     def request(self, book) -> None:
         """Book today's trips: ``book(legs, release_s)`` adds one request of
@@ -237,7 +330,7 @@ class ReferenceResident(Agent):
             m.ledger.paratransit_fare[i] = float(m.ledger.paratransit_fare[i]) + fare * len(legs)
         for p, k in own.items():
             if k:
-                self.own_trips(p, k, self.one_way_time_s(p))
+                self.own_trips(p, k)
 
 
 class ReferenceCityModel(mesa.Model):
@@ -251,8 +344,15 @@ class ReferenceCityModel(mesa.Model):
         self.travel = world.travel
         self.parking_search_time_s = world.parking_search_time_s
         self.access = access if access is not None else access_fields(
-            world.city, water_points_considered=world.travel.water_points_considered)
+            world.city, water_points_considered=world.travel.water_points_considered,
+            destinations_considered=world.travel.destinations_considered)
         self.ledger = Ledger.empty(len(residents))
+        t = self.travel
+        self.choice = {purpose: {name: t.choice_by_purpose[name][purpose] for name in t.choice_by_purpose}
+                       for purpose in CHOICE_PURPOSES}
+        car_density = sum(bool(c) for c in residents.has_car) / len(residents)
+        self.car_constant = {purpose: c["car_user_constant"] + car_density * c["car_density_coefficient"]
+                             for purpose, c in self.choice.items()}
         self._prepare_water()
         self.dispatched = None
         if world.paratransit is not None:

@@ -20,6 +20,11 @@ if TYPE_CHECKING:  # annotation only: interventions import this module
     from twin.interventions.paratransit import Paratransit
 
 
+CHOICE_TABLES = ("logsum_coefficient", "walk_per_km", "car_time_per_min", "walk_constant",
+                 "car_user_constant", "car_density_coefficient")
+"""The per-purpose tables of a resident model's ``choice`` section."""
+
+
 @dataclass(frozen=True)
 class TravelParams:
     """Travel assumptions shared by all residents (from the resident model).
@@ -41,6 +46,17 @@ class TravelParams:
         Nearest water points a household chooses among.
     water_learning
         Share of the way a household's expected wait moves to each day's wait.
+    median_income
+        Median yearly income of the resident model (model currency).
+    value_of_time_per_hour, value_of_time_income_elasticity
+        Value of travel time at the median income, and its elasticity to income.
+    car_cost_per_km, parking_cost_per_trip
+        Money costs of a car trip.
+    destinations_considered
+        Nearest facilities weighed for a purpose with a choice.
+    choice_by_purpose
+        Each choice parameter (``twin.residents.model.Choice``'s tables) by
+        purpose in ``CHOICE_PURPOSES``.
     """
 
     parking_search_time_s: float
@@ -50,6 +66,13 @@ class TravelParams:
     water_open_s: float
     water_points_considered: int
     water_learning: float
+    median_income: float
+    value_of_time_per_hour: float
+    value_of_time_income_elasticity: float
+    car_cost_per_km: float
+    parking_cost_per_trip: float
+    destinations_considered: int
+    choice_by_purpose: dict[str, dict[str, float]]
 
     @classmethod
     def from_model(cls, model: ResidentModel) -> TravelParams:
@@ -62,6 +85,13 @@ class TravelParams:
             water_open_s=3600.0 * model.water.open_hours_per_day.value,
             water_points_considered=int(model.water.points_considered.value),
             water_learning=float(model.water.expectation_learning.value),
+            median_income=float(model.income.quantile(np.array([0.5]))[0]),
+            value_of_time_per_hour=float(model.travel.value_of_time_per_hour.value),
+            value_of_time_income_elasticity=float(model.travel.value_of_time_income_elasticity.value),
+            car_cost_per_km=float(model.travel.car_cost_per_km.value),
+            parking_cost_per_trip=float(model.travel.parking_cost_per_trip.value),
+            destinations_considered=int(model.choice.destinations_considered.value),
+            choice_by_purpose={name: dict(getattr(model.choice, name).values) for name in CHOICE_TABLES},
         )
 
 

@@ -13,10 +13,25 @@ import pytest
 from twin.abm import CityModel
 from twin.abm.access import AccessFields
 from twin.core.threads import chunk_bounds
-from twin.residents.population import PURPOSES, Residents
-from twin.world import TravelParams, World
+from twin.residents.population import CHOICE_PURPOSES, PURPOSES, Residents
+from twin.world import CHOICE_TABLES, TravelParams, World
 
 from reference_model import ReferenceCityModel
+
+
+K_CHOICE = 3  # destinations_considered of the tests' travel parameters
+
+
+def travel_params(*args, **changes):
+    """TravelParams with the given travel and water values and test values
+    (Helmet-like, see models/helsinki.yaml) for destination and mode choice."""
+    choice = {name: {purpose: value for purpose in CHOICE_PURPOSES}
+              for name, value in zip(CHOICE_TABLES, (0.7, -0.8, -0.04, 4.2, 1.8, 5.0))}
+    choice["logsum_coefficient"]["work"] = 1.0
+    values = dict(median_income=22_000.0, value_of_time_per_hour=8.0, value_of_time_income_elasticity=0.5,
+                  car_cost_per_km=0.12, parking_cost_per_trip=2.0, destinations_considered=K_CHOICE,
+                  choice_by_purpose=choice)
+    return TravelParams(*args, **{**values, **changes})
 
 
 def random_residents(rng, n, n_walk):
@@ -67,7 +82,17 @@ def random_access(rng, n_walk, n_drive):
         missing = np.cumsum(rng.random((n_walk, k)) < 0.15, axis=1) > 0
         return np.where(missing, np.inf, length), np.where(missing, -1, point).astype(np.int32)
 
+    def choice_sets():
+        """Distances (nearest first, some missing) and drive times (some unreachable)."""
+        shape = (n_walk, len(PURPOSES), K_CHOICE)
+        length = np.sort(rng.exponential(900.0, shape), axis=2)
+        length[np.cumsum(rng.random(shape) < 0.1, axis=2) > 0] = np.inf
+        drive_s = rng.exponential(300.0, shape)
+        drive_s[(rng.random(shape) < 0.1) | ~np.isfinite(length)] = np.inf
+        return length, drive_s
+
     (walk_water, walk_point), (wheelchair_water, wheelchair_point) = water_points(), water_points()
+    (walk_choice, walk_choice_drive), (wheelchair_choice, wheelchair_choice_drive) = choice_sets(), choice_sets()
     return AccessFields(
         walk_length_m=walk,
         wheelchair_length_m=wheelchair,
@@ -81,6 +106,10 @@ def random_access(rng, n_walk, n_drive):
         water_walk_point=walk_point,
         water_wheelchair_point=wheelchair_point,
         n_water_points=4,
+        walk_choice_m=walk_choice,
+        walk_choice_drive_s=walk_choice_drive,
+        wheelchair_choice_m=wheelchair_choice,
+        wheelchair_choice_drive_s=wheelchair_choice_drive,
     )
 
 
@@ -108,7 +137,7 @@ def test_kernel_day_equals_reference_on_random_inputs(seed, water_trips_per_day)
     rng = np.random.default_rng(seed)
     residents = random_residents(rng, 400, n_walk=60)
     access = random_access(rng, n_walk=60, n_drive=25)
-    travel = TravelParams(
+    travel = travel_params(
         parking_search_time_s=float(rng.uniform(0, 600)),
         parking_walk_m=float(rng.uniform(0, 400)),
         water_trips_per_day=water_trips_per_day,
@@ -121,9 +150,11 @@ def test_kernel_day_equals_reference_on_random_inputs(seed, water_trips_per_day)
     np.testing.assert_array_equal(fast.trips_made, slow.trips_made)
     np.testing.assert_array_equal(fast.unmet_trips, slow.unmet_trips)
     np.testing.assert_array_equal(fast.travel_time_s, slow.travel_time_s)
-    # the inputs reach every branch: made and unmet trips, every purpose
+    np.testing.assert_array_equal(fast.travel_money, slow.travel_money)
+    # the inputs reach every branch: made and unmet trips, every purpose, cars
     assert fast.trips_made.sum() > 0 and fast.unmet_trips.sum() > 0
     assert (fast.trips_made + fast.unmet_trips).sum(axis=0)[PURPOSES.index("food")] > 0
+    assert fast.travel_money.sum() > 0
 
 
 def test_one_way_times_and_water_queues_equal_reference():
@@ -134,7 +165,7 @@ def test_one_way_times_and_water_queues_equal_reference():
     residents = random_residents(rng, 500, n_walk=40)
     residents.water_supply[:] = rng.integers(0, 2, len(residents))  # both supply kinds
     access = random_access(rng, n_walk=40, n_drive=15)
-    travel = TravelParams(300.0, 150.0, 1.0, 160.0, 28_800.0, 3, 0.5)
+    travel = travel_params(300.0, 150.0, 1.0, 160.0, 28_800.0, 3, 0.5)
     world = random_world(rng, residents, travel).replace(people_per_resident=2.5)  # loaded points
     fast = CityModel(world, seed=1, access=access, agents="none")
     slow = ReferenceCityModel(world, seed=1, access=access)
@@ -164,7 +195,7 @@ def test_day_split_over_threads_equals_reference():
         rng = np.random.default_rng(11)
         residents = random_residents(rng, n, n_walk=80)
         access = random_access(rng, n_walk=80, n_drive=30)
-        travel = TravelParams(300.0, 150.0, 1.5, 160.0, 28_800.0, 3, 0.5)
+        travel = travel_params(300.0, 150.0, 1.5, 160.0, 28_800.0, 3, 0.5)
         fast, slow = run_both(random_world(rng, residents, travel), access, seed=4, days=3)
     finally:
         numba.set_num_threads(before)
@@ -178,7 +209,7 @@ def test_weekly_trip_counts_follow_weekly_needs():
     rng = np.random.default_rng(5)
     residents = random_residents(rng, 2000, n_walk=10)
     access = random_access(rng, n_walk=10, n_drive=5)
-    travel = TravelParams(0.0, 0.0, 0.0, 160.0, 28_800.0, 3, 0.5)
+    travel = travel_params(0.0, 0.0, 0.0, 160.0, 28_800.0, 3, 0.5)
     model = CityModel(World.baseline(None, residents, travel), seed=3, access=access,
                       agents="none")
     model.run(7)
@@ -205,6 +236,7 @@ def test_kernel_day_equals_reference_on_helsinki_streets(helsinki, model_name):
     np.testing.assert_array_equal(fast.ledger.trips_made, slow.ledger.trips_made)
     np.testing.assert_array_equal(fast.ledger.unmet_trips, slow.ledger.unmet_trips)
     np.testing.assert_array_equal(fast.ledger.travel_time_s, slow.ledger.travel_time_s)
+    np.testing.assert_array_equal(fast.ledger.travel_money, slow.ledger.travel_money)
     assert fast.ledger.trips_made.sum() > 10_000
 
 
@@ -231,7 +263,7 @@ def paratransit(**changes):
 def helsinki_access(helsinki):
     from twin.abm.access import access_fields
 
-    return access_fields(helsinki)
+    return access_fields(helsinki, destinations_considered=K_CHOICE)
 
 
 @pytest.mark.parametrize("multi_stop", [False, True], ids=["single_stop", "multi_stop"])
@@ -242,7 +274,7 @@ def test_paratransit_day_equals_reference(helsinki, helsinki_access, multi_stop,
     the requests it builds itself)."""
     rng = np.random.default_rng(21)
     residents = random_residents(rng, 3000, n_walk=helsinki.streets["walk"].n_nodes)
-    travel = TravelParams(300.0, 150.0, 1.0, 160.0, 28_800.0, 3, 0.5)
+    travel = travel_params(300.0, 150.0, 1.0, 160.0, 28_800.0, 3, 0.5)
     world = random_world(rng, residents, travel).replace(
         city=helsinki, assisted_booking=rng.random(len(residents)) < 0.3)
     world = paratransit(multi_stop=multi_stop, booking=booking, fleet_size=1,
@@ -257,7 +289,7 @@ def test_paratransit_day_equals_reference(helsinki, helsinki_access, multi_stop,
         np.testing.assert_array_equal(fast.paratransit.dispatched.request_vehicle,
                                       slow.dispatched)
     for name in ("trips_made", "unmet_trips", "travel_time_s", "paratransit_trips",
-                 "paratransit_refused", "paratransit_fare"):
+                 "paratransit_refused", "paratransit_fare", "travel_money"):
         np.testing.assert_array_equal(getattr(fast.ledger, name), getattr(slow.ledger, name),
                                       err_msg=name)
     # the inputs reach every branch: trips served and refused, riders' own trips

@@ -6,11 +6,11 @@ import pytest
 
 from twin.abm import CityModel, Resident
 from twin.residents.population import PURPOSES
-from twin.world import TravelParams, World
+from twin.world import World
 
-from test_day_equals_reference import random_access, random_residents
+from test_day_equals_reference import random_access, random_residents, travel_params
 
-TRAVEL = TravelParams(parking_search_time_s=300.0, parking_walk_m=100.0,
+TRAVEL = travel_params(parking_search_time_s=300.0, parking_walk_m=100.0,
                       water_trips_per_day=1.0, water_fill_s=160.0, water_open_s=28_800.0,
                       water_points_considered=3, water_learning=0.5)
 

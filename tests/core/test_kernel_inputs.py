@@ -16,10 +16,19 @@ from twin.core.daily import (
     best_one_way_times,
     simulate_day,
 )
+from twin.core.choice import ChoiceParams
 from twin.core.dispatch import Dispatched, Fleet, Requests, ZoneTimes, dispatch
 from twin.core.streams import MAX_PURPOSES
 
-N, N_WALK, N_DRIVE, N_PURPOSES = 50, 12, 6, 4
+N, N_WALK, N_DRIVE, N_PURPOSES, K = 50, 12, 6, 4, 3
+
+
+def choice(n_purposes):
+    """Destination and mode choice for purposes 2 and 3 (3: work)."""
+    chooses = np.arange(n_purposes) >= 2
+    values = np.where(chooses, 1.0, 0.0)
+    return ChoiceParams(chooses, 3, 0.7 * values, -0.8 * values, -0.03 * values, 4.0 * values,
+                        3.0 * values, 0.12, 2.0)
 
 
 def inputs(rng, n_purposes=N_PURPOSES):
@@ -36,15 +45,21 @@ def inputs(rng, n_purposes=N_PURPOSES):
         water_queue_time_s=np.zeros(N, dtype=np.float32),
         water_length_m=rng.uniform(100, 2000, N),
         water_served_share=np.ones(N, dtype=np.float32),
+        value_of_time_per_min=rng.uniform(0.05, 0.3, N),
     )
+    shape = (N_WALK, n_purposes, K)
     city = DayCity(
         walk_length_m=rng.uniform(100, 2000, (N_WALK, n_purposes)),
         wheelchair_length_m=rng.uniform(100, 2000, (N_WALK, n_purposes)),
         drive_time_s=rng.uniform(60, 600, (N_DRIVE, n_purposes)),
         walk_to_drive=rng.integers(0, N_DRIVE, N_WALK).astype(np.int32),
+        walk_choice_m=np.sort(rng.uniform(100, 2000, shape), axis=2),
+        walk_choice_drive_s=rng.uniform(60, 600, shape),
+        wheelchair_choice_m=np.sort(rng.uniform(100, 2000, shape), axis=2),
+        wheelchair_choice_drive_s=rng.uniform(60, 600, shape),
     )
     params = DayParams(water_purpose=0, transit_purpose=1, parking_walk_m=100.0,
-                       water_trips_per_day=1.0)
+                       water_trips_per_day=1.0, choice=choice(n_purposes))
     return residents, city, params
 
 
@@ -53,6 +68,7 @@ def ledger(n_purposes=N_PURPOSES):
         travel_time_s=np.zeros((N, n_purposes)), trips_made=np.zeros((N, n_purposes), np.int32),
         unmet_trips=np.zeros((N, n_purposes), np.int32), paratransit_trips=np.zeros(N, np.int32),
         paratransit_refused=np.zeros(N, np.int32), paratransit_fare=np.zeros(N),
+        travel_money=np.zeros(N),
     )
 
 
@@ -60,7 +76,8 @@ def test_valid_inputs_run():
     residents, city, params = inputs(np.random.default_rng(0))
     out = ledger()
     counts = simulate_day(0, 1, residents, city, params, out)
-    assert counts.walk + counts.wheelchair + counts.car == out.trips_made.sum() > 0
+    assert counts.walk + counts.wheelchair + counts.car + counts.transit == out.trips_made.sum() > 0
+    assert counts.car > 0 and out.travel_money.sum() > 0
     assert best_one_way_times(residents, city, params).shape == (N, N_PURPOSES)
 
 

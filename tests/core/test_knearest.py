@@ -1,7 +1,7 @@
 """twin.core.knearest against brute force: scipy's Dijkstra from every
-facility, the K smallest (cost, facility) pairs per node; on random graphs
-(integer weights, so path sums are exact and ties are real) and on the real
-Helsinki walk graph."""
+facility, the K smallest (cost, facility) pairs per node, and the cost to
+each listed facility; on random graphs (integer weights, so path sums are
+exact and ties are real) and on the real Helsinki graphs."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy.sparse.csgraph import dijkstra
 from test_routing import Graph
 
-from twin.core.knearest import k_nearest_facilities
+from twin.core.knearest import costs_to_listed, k_nearest_facilities
 from twin.core.routing import NO_FACILITY, UNREACHABLE
 
 
@@ -75,3 +75,51 @@ def test_bad_input_is_one_clear_error():
         k_nearest_facilities(graph.indptr, graph.indices, graph.weight, np.array([0]), 0)
     with pytest.raises(ValueError, match="sources"):
         k_nearest_facilities(graph.indptr, graph.indices, graph.weight, np.array([7]), 2)
+
+
+def listed_brute_force(csr, sources, listed, origin):
+    """Cost from each facility's node (scipy, all nodes) to each row's origin."""
+    expected = np.full(listed.shape, UNREACHABLE)
+    on_graph = sources >= 0
+    if on_graph.any():
+        dist = np.atleast_2d(dijkstra(csr, indices=sources[on_graph]))
+        row_of = np.cumsum(on_graph) - 1
+        for r, j in zip(*np.nonzero(listed >= 0)):
+            f = listed[r, j]
+            if on_graph[f]:
+                expected[r, j] = dist[row_of[f], origin[r]]
+    return expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(graphs_with_sources(), st.data())
+def test_costs_to_listed_equal_brute_force(case, data):
+    graph, sources, _ = case
+    if len(sources):  # some facilities off the graph
+        sources = np.where(np.array(data.draw(st.lists(st.booleans(), min_size=len(sources),
+                                                       max_size=len(sources)))), -1, sources)
+    rows = data.draw(st.integers(0, 12))
+    k = data.draw(st.integers(1, 3))
+    listed = np.array(data.draw(st.lists(st.integers(-1, len(sources) - 1), min_size=rows * k,
+                                         max_size=rows * k)), dtype=np.int32).reshape(rows, k)
+    origin = np.array(data.draw(st.lists(st.integers(0, graph.n_nodes - 1), min_size=rows,
+                                         max_size=rows)), dtype=np.int32)
+    cost = costs_to_listed(graph.indptr, graph.indices, graph.weight, sources, listed, origin)
+    np.testing.assert_array_equal(cost, listed_brute_force(graph.csr, sources, listed, origin))
+
+
+def test_drive_times_to_the_nearest_shops_on_foot(helsinki):
+    """The choice sets as the model builds them: the 4 nearest on foot,
+    timed on the drive graph from each walk node's drive node."""
+    walk, drive = helsinki.streets["walk"].reversed(), helsinki.streets["drive"].reversed()
+    rng = np.random.default_rng(5)
+    facilities = rng.choice(walk.n_nodes, 30, replace=False).astype(np.int32)
+    drive_node = helsinki.walk_to_drive[facilities]
+    _, listed = k_nearest_facilities(walk.indptr, walk.indices, walk.weight, facilities, 4)
+    cost = costs_to_listed(drive.indptr, drive.indices, drive.weight, drive_node, listed,
+                           helsinki.walk_to_drive)
+    n = drive.n_nodes
+    csr = Graph(n, np.repeat(np.arange(n), np.diff(drive.indptr)), drive.indices, drive.weight).csr
+    expected = listed_brute_force(csr, drive_node, listed, helsinki.walk_to_drive)
+    np.testing.assert_allclose(cost, expected, rtol=1e-12)
+    assert np.isfinite(cost).mean() > 0.9

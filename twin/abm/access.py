@@ -23,9 +23,9 @@ from twin.city.cache import cache_root
 from twin.core import dispatch as dispatch_module
 from twin.core import routing as routing_module
 from twin.core.dispatch import MAX_ZONES, ZoneTimes, zone_times
-from twin.core.knearest import k_nearest_facilities
+from twin.core.knearest import costs_to_listed, k_nearest_facilities
 from twin.core.routing import nearest_facility_many
-from twin.residents.population import PURPOSES
+from twin.residents.population import CHOICE_PURPOSES, PURPOSES
 
 log = logging.getLogger("twin.abm")
 
@@ -56,6 +56,14 @@ class AccessFields:
         ``City.facilities["water"]``), -1 where none.
     n_water_points
         Water points in the city.
+    walk_choice_m, wheelchair_choice_m
+        float64, shape (n_walk_nodes, n_purposes, k): distance to each of the
+        k nearest facilities on foot (by wheelchair) of each purpose in
+        ``CHOICE_PURPOSES``, nearest first; inf where fewer, and for the other
+        purposes.
+    walk_choice_drive_s, wheelchair_choice_drive_s
+        float64, same shapes: drive time from the home's drive node to the
+        same facilities.
     """
 
     walk_length_m: np.ndarray
@@ -70,11 +78,18 @@ class AccessFields:
     water_walk_point: np.ndarray
     water_wheelchair_point: np.ndarray
     n_water_points: int
+    walk_choice_m: np.ndarray
+    walk_choice_drive_s: np.ndarray
+    wheelchair_choice_m: np.ndarray
+    wheelchair_choice_drive_s: np.ndarray
 
 
-def access_fields(city: City, *, water_points_considered: int = 3) -> AccessFields:
-    """Search every mode from the facilities of every purpose, and walk and
-    wheelchair from the ``water_points_considered`` nearest water points."""
+def access_fields(city: City, *, water_points_considered: int = 3,
+                  destinations_considered: int = 8) -> AccessFields:
+    """Search every mode from the facilities of every purpose, walk and
+    wheelchair from the ``water_points_considered`` nearest water points, and
+    the ``destinations_considered`` nearest facilities of each purpose with a
+    choice on foot and by wheelchair, with the drive times to them."""
     fields, nearest, water = {}, {}, {}
     for mode in ("walk", "wheelchair", "drive"):
         streets = city.streets[mode]
@@ -95,6 +110,7 @@ def access_fields(city: City, *, water_points_considered: int = 3) -> AccessFiel
         if mode != "drive":
             water[mode] = k_nearest_facilities(graph.indptr, graph.indices, graph.weight,
                                                city.facilities["water"].node[mode], water_points_considered)
+    choice = {mode: _choice_sets(city, mode, destinations_considered) for mode in ("walk", "wheelchair")}
     return AccessFields(
         walk_length_m=fields["walk"],
         wheelchair_length_m=fields["wheelchair"],
@@ -108,7 +124,31 @@ def access_fields(city: City, *, water_points_considered: int = 3) -> AccessFiel
         water_walk_point=water["walk"][1],
         water_wheelchair_point=water["wheelchair"][1],
         n_water_points=len(city.facilities["water"]),
+        walk_choice_m=choice["walk"][0],
+        walk_choice_drive_s=choice["walk"][1],
+        wheelchair_choice_m=choice["wheelchair"][0],
+        wheelchair_choice_drive_s=choice["wheelchair"][1],
     )
+
+
+def _choice_sets(city: City, mode: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest facilities of each purpose with a choice by ``mode``
+    (walk or wheelchair) from every walk node: their distances and the drive
+    times to them, each float64 of shape (n_walk_nodes, n_purposes, k)."""
+    graph = city.streets[mode].reversed()
+    drive = city.streets["drive"].reversed()
+    n_nodes = len(graph.indptr) - 1
+    length_m = np.full((n_nodes, len(PURPOSES), k), np.inf)
+    drive_s = np.full((n_nodes, len(PURPOSES), k), np.inf)
+    for purpose in CHOICE_PURPOSES:
+        p = PURPOSES.index(purpose)
+        nodes = city.facilities[purpose].node
+        reachable = np.flatnonzero(nodes[mode] >= 0).astype(np.int32)
+        length_m[:, p], listed = k_nearest_facilities(graph.indptr, graph.indices, graph.weight,
+                                                      nodes[mode][reachable], k)
+        drive_s[:, p] = costs_to_listed(drive.indptr, drive.indices, drive.weight,
+                                        nodes["drive"][reachable], listed, city.walk_to_drive)
+    return length_m, drive_s
 
 
 def drive_facility_node(city: City, access: AccessFields) -> np.ndarray:

@@ -12,10 +12,11 @@ import numpy as np
 
 from twin.abm.access import AccessFields
 from twin.abm.water import WaterChoice
+from twin.core.choice import NO_PURPOSE, ChoiceParams
 from twin.core.daily import DayCity, DayParams, DayResidents, LedgerArrays, ServiceRules
 from twin.core.dispatch import Fleet
 from twin.outcomes.ledger import Ledger
-from twin.residents.population import PURPOSES
+from twin.residents.population import CHOICE_PURPOSES, PURPOSES
 from twin.world import World
 
 
@@ -36,7 +37,17 @@ def day_residents(world: World, water: WaterChoice) -> DayResidents:
         water_queue_time_s=water.time_at_point_s,
         water_length_m=water.length_m,
         water_served_share=water.served_share,
+        value_of_time_per_min=value_of_time_per_min(world),
     )
+
+
+def value_of_time_per_min(world: World) -> np.ndarray:
+    """Each resident's value of travel time (model currency per minute): the
+    model's value at the median income, scaled by (income / median) to the
+    power of its income elasticity."""
+    t = world.travel
+    relative = np.asarray(world.residents.income_eur, dtype=np.float64) / t.median_income
+    return t.value_of_time_per_hour / 60.0 * relative ** t.value_of_time_income_elasticity
 
 
 def day_city(access: AccessFields) -> DayCity:
@@ -46,6 +57,10 @@ def day_city(access: AccessFields) -> DayCity:
         wheelchair_length_m=access.wheelchair_length_m,
         drive_time_s=access.drive_time_s,
         walk_to_drive=access.walk_to_drive,
+        walk_choice_m=access.walk_choice_m,
+        walk_choice_drive_s=access.walk_choice_drive_s,
+        wheelchair_choice_m=access.wheelchair_choice_m,
+        wheelchair_choice_drive_s=access.wheelchair_choice_drive_s,
     )
 
 
@@ -56,6 +71,36 @@ def day_params(world: World) -> DayParams:
         transit_purpose=PURPOSES.index("transit"),
         parking_walk_m=float(world.travel.parking_walk_m),
         water_trips_per_day=float(world.travel.water_trips_per_day),
+        choice=choice_params(world),
+    )
+
+
+def choice_params(world: World) -> ChoiceParams:
+    """Destination and mode choice of the world's resident model; the car
+    constant's density term takes the simulated residents' share with a car
+    (weighted alike, so it does not depend on the sample's size)."""
+    t = world.travel
+    tables = t.choice_by_purpose
+
+    def by_purpose(values: dict[str, float]) -> np.ndarray:
+        out = np.zeros(len(PURPOSES), dtype=np.float64)
+        for purpose, value in values.items():
+            out[PURPOSES.index(purpose)] = value
+        return out
+
+    car_density = float(np.mean(world.residents.has_car)) if len(world.residents) else 0.0
+    chooses = np.isin(np.array(PURPOSES), CHOICE_PURPOSES)
+    return ChoiceParams(
+        chooses=chooses,
+        work_purpose=PURPOSES.index("work") if "work" in CHOICE_PURPOSES else NO_PURPOSE,
+        logsum_coefficient=by_purpose(tables["logsum_coefficient"]),
+        walk_per_km=by_purpose(tables["walk_per_km"]),
+        car_time_per_min=by_purpose(tables["car_time_per_min"]),
+        walk_constant=by_purpose(tables["walk_constant"]),
+        car_constant=by_purpose(tables["car_user_constant"])
+        + car_density * by_purpose(tables["car_density_coefficient"]),
+        car_cost_per_km=float(t.car_cost_per_km),
+        parking_cost_per_trip=float(t.parking_cost_per_trip),
     )
 
 

@@ -25,7 +25,8 @@ from twin.abm.access import AccessFields, access_fields
 from twin.abm.agent import Agent
 from twin.abm.vehicle import ParatransitService, Vehicle
 from twin.abm.water import WaterChoice
-from twin.core.daily import MODE_NAMES, best_one_way_times, simulate_day
+from twin.core.choice import MODE_NAMES
+from twin.core.daily import best_one_way_times, simulate_day
 from twin.core.dispatch import ZoneTimes
 from twin.outcomes.ledger import Ledger, ledger_frame
 from twin.residents.population import PURPOSES, Residents
@@ -117,8 +118,10 @@ class CityModel(mesa.Model):
         self.residents = world.residents
         self.travel = world.travel
         k = world.travel.water_points_considered
-        if access is None or access.water_walk_m.shape[1] < k:  # shared fields with fewer water points
-            access = access_fields(world.city, water_points_considered=k)
+        k_choice = world.travel.destinations_considered
+        if (access is None or access.water_walk_m.shape[1] < k  # shared fields with fewer points
+                or access.walk_choice_m.shape[2] != k_choice):
+            access = access_fields(world.city, water_points_considered=k, destinations_considered=k_choice)
         self.access = access
         n = len(self.residents)
         self.ledger = Ledger.empty(n)
@@ -148,6 +151,7 @@ class CityModel(mesa.Model):
                 "walk_trips_today": lambda m: m.mode_trips["walk"],
                 "wheelchair_trips_today": lambda m: m.mode_trips["wheelchair"],
                 "car_trips_today": lambda m: m.mode_trips["car"],
+                "transit_trips_today": lambda m: m.mode_trips["transit"],
                 "unmet_trips_today": "unmet_today",
                 "paratransit_trips_today": lambda m: m.paratransit_today["trips"],
                 "paratransit_requests_today": lambda m: m.paratransit_today["requests"],
@@ -165,7 +169,7 @@ class CityModel(mesa.Model):
         svc = self.paratransit
         if svc is None:
             counts = simulate_day(day, self.seed, *inputs_today, ledger)
-            mode_trips = (counts.walk, counts.wheelchair, counts.car)
+            mode_trips = (counts.walk, counts.wheelchair, counts.car, counts.transit)
             self.unmet_today = counts.unmet
         else:
             counts = simulate_day(day, self.seed, *inputs_today, ledger,
@@ -176,7 +180,7 @@ class CityModel(mesa.Model):
                                       "refused": int(dispatched.refused.sum()),
                                       "trips": booked.paratransit}
             mode_trips = (counts.walk + booked.walk, counts.wheelchair + booked.wheelchair,
-                          counts.car + booked.car)
+                          counts.car + booked.car, counts.transit + booked.transit)
             self.unmet_today = counts.unmet + booked.unmet
         self.mode_trips = dict(zip(MODE_NAMES, mode_trips))
         wanted = self.ledger.trips_made[:, WATER] + self.ledger.unmet_trips[:, WATER] - wanted_before

@@ -17,6 +17,7 @@ from numba import njit
 
 from twin.core._checks import Problems, length
 from twin.core.daily import (
+    MODE_CAR,
     MODE_WALK,
     MODE_WHEELCHAIR,
     DayCity,
@@ -28,7 +29,6 @@ from twin.core.daily import (
     _check_day_inputs,
     _check_ledger,
     _check_riders,
-    one_way_time_s,
     trip_time_s,
 )
 from twin.core.dispatch import Dispatched, Requests, ZoneTimes, _checked_zones, zone_travel_s
@@ -154,6 +154,7 @@ class BookedDay(NamedTuple):
     walk: int
     wheelchair: int
     car: int
+    transit: int
     """Trips of the booked purposes made by the rider's own mode (the
     trips not booked, and refused ones within the rider's limit)."""
     unmet: int
@@ -173,8 +174,9 @@ def account_paratransit(
     A booked trip is made by paratransit when every leg it owns was served;
     its time is, per leg, from the ready time (the start of the pickup
     window: the wait) to the drop-off (the ride), and its fare one per leg.
-    A trip with a refused leg falls back to the rider's own fastest mode
-    (the dispatcher refuses a booking when it arrives, so no time is lost
+    A trip with a refused leg falls back to the trip the rider would have
+    made by their own modes (chosen by the day kernel, ``riders.own_*``; the
+    dispatcher refuses a booking when it arrives, so no time is lost
     waiting): made if within the rider's limit, else unmet. The trips of a
     booked purpose that were not booked go the same way, and all own-mode
     trips of a purpose are added at once, as :func:`twin.core.daily.simulate_day`
@@ -206,7 +208,7 @@ def account_paratransit(
     problems.indices("trips.purpose", trips.purpose, n_purposes)
     problems.indices("trips.leg_request", trips.leg_request, len(dispatched.request_vehicle))
     problems.raise_any()
-    counts = _account_paratransit(residents, city, params, riders, trips, dispatched.request_vehicle,
+    counts = _account_paratransit(residents, riders, trips, dispatched.request_vehicle,
                                   dispatched.leg_ready_s, dispatched.leg_dropoff_s,
                                   float(rules.fare), ledger)
     return BookedDay(*(int(c) for c in counts))
@@ -330,7 +332,7 @@ def _release_s(first_pickup_s, by_app, rules):
 
 
 @njit(cache=True)
-def _account_paratransit(residents, city, params, riders, trips, request_vehicle, leg_ready_s,
+def _account_paratransit(residents, riders, trips, request_vehicle, leg_ready_s,
                          leg_dropoff_s, fare, ledger):
     """The work of :func:`account_paratransit`."""
     n_riders, n_purposes = riders.booked.shape
@@ -361,6 +363,7 @@ def _account_paratransit(residents, city, params, riders, trips, request_vehicle
     walk_trips = 0
     wheelchair_trips = 0
     car_trips = 0
+    transit_trips = 0
     unmet_total = 0
     for r in range(n_riders):
         i = riders.resident[r]
@@ -371,17 +374,21 @@ def _account_paratransit(residents, city, params, riders, trips, request_vehicle
             if k == 0:
                 continue
             # as in twin.core.daily._day_kernel (never water: it is not booked)
-            t, mode = one_way_time_s(p, i, residents, city, params)
+            t = riders.own_time_s[r, p]
+            mode = riders.own_mode[r, p]
             if t > np.float64(residents.max_trip_time_s[i]):
                 ledger.unmet_trips[i, p] += k
                 unmet_total += k
                 continue
             ledger.travel_time_s[i, p] += k * (2.0 * t)
             ledger.trips_made[i, p] += k
+            ledger.travel_money[i] += k * riders.own_money[r, p]
             if mode == MODE_WALK:
                 walk_trips += k
             elif mode == MODE_WHEELCHAIR:
                 wheelchair_trips += k
-            else:
+            elif mode == MODE_CAR:
                 car_trips += k
-    return made, refused, walk_trips, wheelchair_trips, car_trips, unmet_total
+            else:
+                transit_trips += k
+    return made, refused, walk_trips, wheelchair_trips, car_trips, transit_trips, unmet_total

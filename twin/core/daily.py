@@ -1,9 +1,13 @@
 """One simulated day for every resident, in one kernel call.
 
 For each resident and purpose the kernel draws today's trips from the weekly
-needs, picks the fastest mode available to that resident, and adds the round
-trip to the week's ledger; a trip that no available mode makes within the
-resident's limit is counted unmet and adds no time.
+needs, chooses where and how to go, and adds the round trip (and the money
+of car trips) to the week's ledger; a trip that no available mode makes
+within the resident's limit is counted unmet and adds no time. Purposes with
+a choice (work, food, civic, health) go to one of the nearest few facilities
+by a mode drawn from a logit with money (:mod:`twin.core.choice`); water goes
+to the household's chosen point and the walk to transit to the nearest stop,
+by the fastest mode.
 
 Trip counts: a purpose needed ``w`` times a week happens
 ``floor((d + 1) w / 7 + phase) - floor(d w / 7 + phase)`` times on day ``d``,
@@ -16,8 +20,7 @@ One-way times: walking or wheelchair, network length / personal speed; car
 (residents with a car, not to transit stops), drive time from the node
 nearest home + parking search + walk from parking at personal speed. A round
 trip is twice the one-way time (the return is assumed to mirror the way
-there), plus the queue at the water point for water trips (per resident: it
-grows with the point's users).
+there), plus the time at the water point for water trips.
 
 With paratransit, riders book some trips instead of making them (the rule is
 :func:`simulate_day`'s); :mod:`twin.core.bookings` turns the bookings into
@@ -41,6 +44,7 @@ import numpy as np
 from numba import njit
 
 from twin.core._checks import Problems, length
+from twin.core.choice import MODE_CAR, MODE_TRANSIT, MODE_WALK, MODE_WHEELCHAIR, ChoiceParams, choose_trip
 from twin.core.streams import (
     CHANNEL_OUTAGE,
     CHANNEL_TRIP_PHASE,
@@ -52,12 +56,6 @@ from twin.core.streams import (
     uniform,
 )
 from twin.core.threads import split_range
-
-# Travel modes, as recorded in the day's mode counts.
-MODE_WALK = 0
-MODE_WHEELCHAIR = 1
-MODE_CAR = 2
-MODE_NAMES = ("walk", "wheelchair", "car")
 
 WATER_PIPED = 0  # index of "piped" in twin.residents.WATER_SUPPLIES
 
@@ -93,6 +91,8 @@ class DayResidents(NamedTuple):
         point (:class:`twin.abm.water.WaterChoice`); inf where none.
     water_served_share
         float32: share of the fetches at that point it serves today (1 unless overloaded).
+    value_of_time_per_min
+        float64: money a minute of travel is worth to the resident (model currency).
     """
 
     home_node: np.ndarray
@@ -107,6 +107,7 @@ class DayResidents(NamedTuple):
     water_queue_time_s: np.ndarray
     water_length_m: np.ndarray
     water_served_share: np.ndarray
+    value_of_time_per_min: np.ndarray
 
 
 class DayCity(NamedTuple):
@@ -121,12 +122,22 @@ class DayCity(NamedTuple):
         float64, shape (n_drive_nodes, n_purposes); inf where unreachable.
     walk_to_drive
         int32, shape (n_walk_nodes,): the drive node a car starts from.
+    walk_choice_m, wheelchair_choice_m
+        float64, shape (n_walk_nodes, n_purposes, k): distance to each of the
+        k nearest facilities on foot (by wheelchair), nearest first; inf
+        where fewer (:mod:`twin.core.choice`).
+    walk_choice_drive_s, wheelchair_choice_drive_s
+        float64, same shape: drive time to the same facilities.
     """
 
     walk_length_m: np.ndarray
     wheelchair_length_m: np.ndarray
     drive_time_s: np.ndarray
     walk_to_drive: np.ndarray
+    walk_choice_m: np.ndarray
+    walk_choice_drive_s: np.ndarray
+    wheelchair_choice_m: np.ndarray
+    wheelchair_choice_drive_s: np.ndarray
 
 
 class DayParams(NamedTuple):
@@ -140,12 +151,15 @@ class DayParams(NamedTuple):
         Walk from the parking place to the destination.
     water_trips_per_day
         Water fetches a day of a household fetching water.
+    choice
+        Destination and mode choice (:class:`twin.core.choice.ChoiceParams`).
     """
 
     water_purpose: int
     transit_purpose: int
     parking_walk_m: float
     water_trips_per_day: float
+    choice: ChoiceParams
 
 
 class Riders(NamedTuple):
@@ -163,6 +177,10 @@ class Riders(NamedTuple):
     trips_today, booked
         int32, shape (n_riders, n_purposes): today's trips, and how many of
         them (the last of the day) were booked.
+    own_time_s, own_mode, own_money
+        float64, int32, float64, shape (n_riders, n_purposes): the trip the
+        rider would make by their own modes today (one-way time, mode, money
+        of a round trip; inf and -1 where none), for trips the fleet refuses.
     """
 
     rider_of: np.ndarray
@@ -170,6 +188,9 @@ class Riders(NamedTuple):
     by_app: np.ndarray
     trips_today: np.ndarray
     booked: np.ndarray
+    own_time_s: np.ndarray
+    own_mode: np.ndarray
+    own_money: np.ndarray
 
     @classmethod
     def of(cls, n_residents: int, rider_resident: np.ndarray, by_app: np.ndarray,
@@ -181,7 +202,8 @@ class Riders(NamedTuple):
         rider_of[resident] = np.arange(len(resident), dtype=np.int32)
         shape = (len(resident), n_purposes)
         return cls(rider_of, resident, np.asarray(by_app, dtype=np.bool_),
-                   np.zeros(shape, dtype=np.int32), np.zeros(shape, dtype=np.int32))
+                   np.zeros(shape, dtype=np.int32), np.zeros(shape, dtype=np.int32),
+                   np.full(shape, np.inf), np.full(shape, -1, dtype=np.int32), np.zeros(shape))
 
     @classmethod
     def none(cls, n_residents: int, n_purposes: int) -> Riders:
@@ -251,6 +273,8 @@ class LedgerArrays(NamedTuple):
         int32, shape (n,).
     paratransit_fare
         float64, shape (n,).
+    travel_money
+        float64, shape (n,): money spent on trips by car (model currency).
     """
 
     travel_time_s: np.ndarray
@@ -259,15 +283,18 @@ class LedgerArrays(NamedTuple):
     paratransit_trips: np.ndarray
     paratransit_refused: np.ndarray
     paratransit_fare: np.ndarray
+    travel_money: np.ndarray
 
 
 class DayCounts(NamedTuple):
     """Trips of one day by mode, and unmet trips (paratransit's are counted
-    by :func:`twin.core.bookings.account_paratransit`)."""
+    by :func:`twin.core.bookings.account_paratransit`). ``transit``: trips to
+    a transit stop (by public transport; the model times the walk to the stop)."""
 
     walk: int
     wheelchair: int
     car: int
+    transit: int
     unmet: int
 
 
@@ -290,12 +317,19 @@ def _check_day_inputs(problems: Problems, residents: DayResidents, city: DayCity
                         ("water_queue_time_s", np.float32), ("water_served_share", np.float32)):
         problems.array(f"residents.{name}", getattr(r, name), dtype, (n,))
     problems.array("residents.water_length_m", r.water_length_m, np.float64, (n,))
+    if problems.array("residents.value_of_time_per_min", r.value_of_time_per_min, np.float64, (n,)):
+        if r.value_of_time_per_min.size and not r.value_of_time_per_min.min() > 0:
+            problems.add("residents.value_of_time_per_min must be > 0")
     problems.array("residents.trips_per_week", r.trips_per_week, np.float32, (n, n_purposes))
     if problems.array("residents.home_node", r.home_node, np.int32, (n,)):
         problems.indices("residents.home_node", r.home_node, n_walk)
     for name in ("walk_length_m", "wheelchair_length_m"):
         problems.array(f"city.{name}", getattr(c, name), np.float64, (n_walk, n_purposes))
     problems.array("city.drive_time_s", c.drive_time_s, np.float64, (n_drive, n_purposes))
+    k = length(c.walk_choice_m, 2)
+    for name in ("walk_choice_m", "walk_choice_drive_s", "wheelchair_choice_m", "wheelchair_choice_drive_s"):
+        problems.array(f"city.{name}", getattr(c, name), np.float64, (n_walk, n_purposes, k))
+    _check_choice(problems, params.choice, n_purposes)
     if problems.array("city.walk_to_drive", c.walk_to_drive, np.int32, (n_walk,)):
         problems.indices("city.walk_to_drive", c.walk_to_drive, n_drive)
     for name in ("water_purpose", "transit_purpose"):
@@ -309,12 +343,24 @@ def _check_day_inputs(problems: Problems, residents: DayResidents, city: DayCity
     return n, n_purposes
 
 
+def _check_choice(problems: Problems, choice: ChoiceParams, n_purposes: int) -> None:
+    problems.array("params.choice.chooses", choice.chooses, np.bool_, (n_purposes,))
+    for name in ("logsum_coefficient", "walk_per_km", "car_time_per_min", "walk_constant", "car_constant"):
+        problems.array(f"params.choice.{name}", getattr(choice, name), np.float64, (n_purposes,))
+    work = choice.work_purpose
+    problems.scalar("params.choice.work_purpose", work, isinstance(work, int) and -1 <= work < n_purposes,
+                    f"a purpose index or -1 (int, -1 .. {n_purposes - 1})")
+    for name in ("car_cost_per_km", "parking_cost_per_trip"):
+        value = getattr(choice, name)
+        problems.scalar(f"params.choice.{name}", value, isinstance(value, float) and value >= 0, "a float >= 0")
+
+
 def _check_ledger(problems: Problems, ledger: LedgerArrays, n: int, n_purposes: int) -> None:
     for name in ("travel_time_s", "trips_made", "unmet_trips"):
         dtype = np.float64 if name == "travel_time_s" else np.int32
         problems.array(f"ledger.{name}", getattr(ledger, name), dtype, (n, n_purposes))
-    for name in ("paratransit_trips", "paratransit_refused", "paratransit_fare"):
-        dtype = np.float64 if name == "paratransit_fare" else np.int32
+    for name in ("paratransit_trips", "paratransit_refused", "paratransit_fare", "travel_money"):
+        dtype = np.int32 if name in ("paratransit_trips", "paratransit_refused") else np.float64
         problems.array(f"ledger.{name}", getattr(ledger, name), dtype, (n,))
 
 
@@ -325,8 +371,9 @@ def _check_riders(problems: Problems, riders: Riders, n: int, n_purposes: int) -
     if problems.array("riders.resident", riders.resident, np.int32, (n_riders,)):
         problems.indices("riders.resident", riders.resident, n)
     problems.array("riders.by_app", riders.by_app, np.bool_, (n_riders,))
-    for name in ("trips_today", "booked"):
-        problems.array(f"riders.{name}", getattr(riders, name), np.int32, (n_riders, n_purposes))
+    for name, dtype in (("trips_today", np.int32), ("booked", np.int32), ("own_time_s", np.float64),
+                        ("own_mode", np.int32), ("own_money", np.float64)):
+        problems.array(f"riders.{name}", getattr(riders, name), dtype, (n_riders, n_purposes))
 
 
 # --- public wrappers -------------------------------------------------------------
@@ -417,8 +464,8 @@ def best_one_way_times(residents: DayResidents, city: DayCity, params: DayParams
 @njit(cache=True, inline="always")  # inlined: called per resident and purpose
 def one_way_time_s(purpose, i, residents, city, params):
     """Fastest one-way time (s) of resident ``i`` to the nearest facility of
-    ``purpose`` and the mode that gives it; ``(inf, -1)`` when no available
-    mode reaches one."""
+    ``purpose`` (water: the household's point) and the mode that gives it;
+    ``(inf, -1)`` when no available mode reaches one."""
     h = residents.home_node[i]
     speed_mps = np.float64(residents.speed_mps[i])
     if purpose == params.water_purpose:  # the point the household chose
@@ -500,11 +547,12 @@ def _best_one_way_times(residents, city, params, out_time_s):
 @njit(cache=True, nogil=True, _nrt=False)
 def _day_kernel(start, stop, day, seed, residents, city, params, riders, rules, ledger):
     """:func:`simulate_day` for residents ``start`` to ``stop``; their
-    (walk, wheelchair, car, unmet) trip counts."""
+    (walk, wheelchair, car, transit, unmet) trip counts."""
     n_purposes = residents.trips_per_week.shape[1]
     walk_trips = 0
     wheelchair_trips = 0
     car_trips = 0
+    transit_trips = 0
     unmet_total = 0
     for i in range(start, stop):
         r = riders.rider_of[i]
@@ -513,13 +561,22 @@ def _day_kernel(start, stop, day, seed, residents, city, params, riders, rules, 
             k = trips_today(day, seed, i, p, residents, params)
             if k == 0:
                 continue
-            t, mode = one_way_time_s(p, i, residents, city, params)
+            if params.choice.chooses[p]:
+                t, mode, money = choose_trip(day, seed, i, p, residents, city, params)
+            else:
+                t, mode = one_way_time_s(p, i, residents, city, params)
+                money = 0.0
+                if p == params.transit_purpose and mode >= 0:
+                    mode = MODE_TRANSIT
             if r >= 0 and p != params.water_purpose:
                 drive_s = city.drive_time_s[city.walk_to_drive[residents.home_node[i]], p]
                 booked = _paratransit_booked(day, seed, i, p, k, t, drive_s, max_trip_time_s,
                                              riders.by_app[r], rules)
                 riders.trips_today[r, p] = k
                 riders.booked[r, p] = booked
+                riders.own_time_s[r, p] = t
+                riders.own_mode[r, p] = mode
+                riders.own_money[r, p] = money
                 if booked > 0:
                     continue  # all of today's trips for p are accounted after dispatch
             round_trip_s = 2.0 * t
@@ -541,10 +598,13 @@ def _day_kernel(start, stop, day, seed, residents, city, params, riders, rules, 
                 continue
             ledger.travel_time_s[i, p] += k * round_trip_s
             ledger.trips_made[i, p] += k
+            ledger.travel_money[i] += k * money
             if mode == MODE_WALK:
                 walk_trips += k
             elif mode == MODE_WHEELCHAIR:
                 wheelchair_trips += k
-            else:
+            elif mode == MODE_CAR:
                 car_trips += k
-    return walk_trips, wheelchair_trips, car_trips, unmet_total
+            else:
+                transit_trips += k
+    return walk_trips, wheelchair_trips, car_trips, transit_trips, unmet_total

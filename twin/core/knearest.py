@@ -143,3 +143,110 @@ def _pop(heap_cost, heap_fac, heap_node, size):
     if size > 0:
         heap_cost[i], heap_fac[i], heap_node[i] = c, f, v
     return size
+
+
+def costs_to_listed(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    weight: np.ndarray,
+    sources: np.ndarray,
+    listed: np.ndarray,
+    origin: np.ndarray,
+) -> np.ndarray:
+    """Cost from ``origin[v]`` to each facility listed for row ``v``.
+
+    Where a destination is chosen on one graph (the K nearest shops on foot)
+    but reached on another (by car), each row needs the cost on the second
+    graph to the facilities of its list. One search per listed facility,
+    stopped once every origin that lists it is settled, gives them exactly.
+
+    Parameters
+    ----------
+    indptr, indices, weight
+        The graph in CSR form; pass the reversed graph for costs *to* the
+        facilities (as :func:`k_nearest_facilities`).
+    sources
+        Node of each facility on this graph; -1 for a facility off it (its
+        cost is :data:`~twin.core.routing.UNREACHABLE`).
+    listed
+        int32, shape (n_rows, k): facility indices per row, -1 for none.
+    origin
+        int32, shape (n_rows,): each row's node on this graph.
+
+    Returns
+    -------
+    float64, shape (n_rows, k): the costs, ``UNREACHABLE`` where no path or no facility.
+    """
+    indptr, indices, weight = _checked_graph(indptr, indices, weight)
+    n_nodes = len(indptr) - 1
+    sources = np.asarray(sources)
+    if sources.ndim != 1 or (sources.size and (sources.min() < -1 or sources.max() >= n_nodes)):
+        raise ValueError(f"sources must be a 1-D array of node indices in [-1, {n_nodes})")
+    listed = np.asarray(listed)
+    if listed.ndim != 2 or (listed.size and (listed.min() < -1 or listed.max() >= len(sources))):
+        raise ValueError(f"listed must be a 2-D array of facility indices in [-1, {len(sources)})")
+    origin = _checked_sources(origin, n_nodes, "origin")
+    if len(origin) != len(listed):
+        raise ValueError(f"origin has {len(origin)} rows, listed {len(listed)}")
+    sources = np.ascontiguousarray(sources, dtype=np.int32)
+    listed = np.ascontiguousarray(listed, dtype=np.int32)
+    # rows listing each facility, as CSR over facilities
+    flat = listed.ravel()
+    keep = np.flatnonzero(flat >= 0)
+    order = keep[np.argsort(flat[keep], kind="stable")]
+    starts = np.searchsorted(flat[order], np.arange(len(sources) + 1)).astype(np.int64)
+    cost = np.full(listed.shape, UNREACHABLE, dtype=np.float64)
+    _costs_to_listed(indptr, indices, weight, sources, starts, order.astype(np.int64),
+                     origin, listed.shape[1], cost.ravel())
+    return cost
+
+
+@njit(cache=True, nogil=True)
+def _costs_to_listed(indptr, indices, weight, sources, starts, entries, origin, k, out):
+    """One Dijkstra per facility with listings, stopped when all its origins are settled."""
+    n_nodes = len(indptr) - 1
+    dist = np.full(n_nodes, np.inf)
+    done = np.zeros(n_nodes, dtype=np.bool_)
+    wanted = np.zeros(n_nodes, dtype=np.int32)
+    touched = np.empty(n_nodes, dtype=np.int32)
+    heap_cost = np.empty(len(indices) + 1, dtype=np.float64)
+    heap_node = np.empty(len(indices) + 1, dtype=np.int32)
+    heap_fac = np.zeros(len(indices) + 1, dtype=np.int32)  # unused tie key of the shared heap
+    for f in range(len(sources)):
+        if starts[f] == starts[f + 1] or sources[f] < 0:
+            continue
+        left = 0
+        for e in range(starts[f], starts[f + 1]):
+            v = origin[entries[e] // k]
+            if wanted[v] == 0:
+                left += 1
+            wanted[v] += 1
+        n_touched = 0
+        dist[sources[f]] = 0.0
+        touched[n_touched] = sources[f]
+        n_touched += 1
+        size = _push(heap_cost, heap_fac, heap_node, 0, 0.0, 0, sources[f])
+        while size > 0 and left > 0:
+            c, v = heap_cost[0], heap_node[0]
+            size = _pop(heap_cost, heap_fac, heap_node, size)
+            if done[v]:
+                continue
+            done[v] = True
+            if wanted[v] > 0:
+                left -= 1
+            for e in range(indptr[v], indptr[v + 1]):
+                u = indices[e]
+                nc = c + weight[e]
+                if nc < dist[u]:
+                    if dist[u] == np.inf:
+                        touched[n_touched] = u
+                        n_touched += 1
+                    dist[u] = nc
+                    size = _push(heap_cost, heap_fac, heap_node, size, nc, 0, u)
+        for e in range(starts[f], starts[f + 1]):
+            v = origin[entries[e] // k]
+            out[entries[e]] = dist[v]
+            wanted[v] = 0
+        for t in range(n_touched):
+            dist[touched[t]] = np.inf
+            done[touched[t]] = False

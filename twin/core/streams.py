@@ -88,6 +88,8 @@ CHANNEL_OUTAGE = CHANNELS.declare("outage")  # piped-water outage today
 CHANNEL_WATER_SERVED = CHANNELS.declare("water_served")  # fetches an overloaded point serves today
 CHANNEL_TRIP_TIME = CHANNELS.declare("trip_time", MAX_PURPOSES)  # + purpose: time of day (paratransit)
 CHANNEL_DATA_SOURCES = CHANNELS.declare("data_sources", MAX_DATA_SOURCES)  # + source: who a data source sees
+CHANNEL_DESTINATION = CHANNELS.declare("destination", MAX_PURPOSES)  # + purpose: which facility (twin.core.choice)
+CHANNEL_MODE = CHANNELS.declare("mode", MAX_PURPOSES)  # + purpose: which mode (twin.core.choice)
 _CHANNEL_INTERVENTIONS = CHANNELS.declare_open("interventions")
 
 PHASE_DAY = 0xFFFF  # the "day" used for draws fixed over the whole run

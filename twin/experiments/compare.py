@@ -482,7 +482,8 @@ def compare(
             city = load_city(baseline.city, facility_files=baseline.facility_files,
                              population_grid=baseline.population_grid)
     travel = TravelParams.from_model(spec)
-    access = access_fields(city, water_points_considered=travel.water_points_considered)
+    access = access_fields(city, water_points_considered=travel.water_points_considered,
+                           destinations_considered=travel.destinations_considered)
     expansion = expansion_for(baseline, city, residents)
     population, observed, benefits = [], [], {s.name: [] for s in scenarios}
     simulated: dict[str, City] = {}  # each scenario's city, as its interventions left it

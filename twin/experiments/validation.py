@@ -28,12 +28,14 @@ from twin._validation import config_error_from_validation, read_yaml_mapping
 FIGURES = {
     "car_share_of_trips": "share of trips made by car",
     "walk_share_of_trips": "share of trips made on foot or by wheelchair",
-    "transit_share_of_trips": "share of trips made by public transport",
+    "transit_share_of_trips": "share of trips made by public transport (the model times their walk to the stop)",
     "paratransit_share_of_trips": "share of trips made by paratransit",
-    "trips_per_person_per_day": "trips made per resident per day",
+    "trips_per_person_per_day": "trips made per resident per day (one way, as surveys count: a round trip is two)",
     "mean_trip_time_min": "minutes per trip made (one way)",
 }
-"""Figures the model reports, and what each means."""
+"""Figures the model reports, and what each means. The model counts round
+trips from home; travel surveys count each leg, so every round trip is two
+trips here, each taking half its time."""
 
 FigureName = Literal[tuple(FIGURES)]  # type: ignore[valid-type]
 
@@ -94,15 +96,16 @@ def model_figures(ledger: pd.DataFrame, daily: pd.DataFrame) -> dict[str, float]
     trips = sum(modes.values())
     share = (lambda count: count / trips) if trips > 0 else (lambda count: float("nan"))
     days = len(daily)
-    made_per_week = ledger.filter(regex=r"^trips_per_week_").to_numpy(np.float64).sum()
+    # legs, as surveys count them: out and back
+    legs_per_week = 2.0 * ledger.filter(regex=r"^trips_per_week_").to_numpy(np.float64).sum()
     minutes_per_week = ledger["essential_travel_min_per_week"].to_numpy(np.float64).sum()
     return {
         "car_share_of_trips": share(modes["car"]),
         "walk_share_of_trips": share(modes["walk"] + modes["wheelchair"]),
         "transit_share_of_trips": share(modes["transit"]),
         "paratransit_share_of_trips": share(modes["paratransit"]),
-        "trips_per_person_per_day": trips / (len(ledger) * days) if days else float("nan"),
-        "mean_trip_time_min": minutes_per_week / made_per_week if made_per_week > 0 else float("nan"),
+        "trips_per_person_per_day": 2.0 * trips / (len(ledger) * days) if days else float("nan"),
+        "mean_trip_time_min": minutes_per_week / legs_per_week if legs_per_week > 0 else float("nan"),
     }
 
 

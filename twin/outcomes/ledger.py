@@ -46,6 +46,9 @@ class Ledger:
         ``unmet_trips``).
     paratransit_fare
         float64, shape (n,): fares paid (model currency).
+    travel_money
+        float64, shape (n,): money spent on car trips: running cost and
+        parking (model currency).
     """
 
     days: int
@@ -55,6 +58,7 @@ class Ledger:
     paratransit_trips: np.ndarray
     paratransit_refused: np.ndarray
     paratransit_fare: np.ndarray
+    travel_money: np.ndarray
 
     @classmethod
     def empty(cls, n_residents: int) -> Ledger:
@@ -67,6 +71,7 @@ class Ledger:
             paratransit_trips=np.zeros(n_residents, dtype=np.int32),
             paratransit_refused=np.zeros(n_residents, dtype=np.int32),
             paratransit_fare=np.zeros(n_residents, dtype=np.float64),
+            travel_money=np.zeros(n_residents, dtype=np.float64),
         )
 
 
@@ -135,6 +140,7 @@ def ledger_frame(
     columns["paratransit_trips_per_week"] = ledger.paratransit_trips * per_week
     columns["paratransit_refused_per_week"] = ledger.paratransit_refused * per_week
     columns["paratransit_fare_per_week"] = ledger.paratransit_fare * per_week
+    columns["car_money_per_week"] = ledger.travel_money * per_week
     water = PURPOSES.index("water")
     health = PURPOSES.index("health")
     columns["water_service"] = pd.Categorical.from_codes(

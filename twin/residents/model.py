@@ -30,7 +30,7 @@ from twin.config import (
     Table,
     Value,
 )
-from twin.residents.population import PURPOSES, WATER_SUPPLIES
+from twin.residents.population import CHOICE_PURPOSES, PURPOSES, WATER_SUPPLIES
 
 T = TypeVar("T")
 
@@ -231,11 +231,38 @@ class Segregation(Strict):
 
 
 class Travel(Strict):
-    """Costs of a trip beyond walking the network."""
+    """Costs of a trip beyond walking the network. ``value_of_time_per_hour``
+    is the value of travel time at the median income; a resident's scales with
+    (income / median) ** ``value_of_time_income_elasticity``."""
 
     parking_search_time_s: Value[NonNegative]
     parking_walk_m: Value[NonNegative]
-    value_of_time_per_hour: Value[NonNegative]
+    value_of_time_per_hour: Value[Positive]
+    value_of_time_income_elasticity: Value[Annotated[Number, Field(ge=0, le=2)]]
+    car_cost_per_km: Value[NonNegative]
+    parking_cost_per_trip: Value[NonNegative]
+
+
+ByChoicePurpose = Table[dict[str, Number]]
+
+
+class Choice(Strict):
+    """Destination and mode choice (:mod:`twin.core.choice`): a nested logit,
+    mode above destination, over the ``destinations_considered`` nearest
+    facilities of each purpose in ``CHOICE_PURPOSES``. Tables are keyed by
+    those purposes. Utilities are of a round trip: on foot
+    ``walk_per_km`` times the distance; by car ``car_time_per_min`` times the
+    time plus the money cost valued at the resident's value of time; mode
+    constants relative to the car, whose constant is
+    ``car_user_constant + car_density_coefficient * cars per resident``."""
+
+    destinations_considered: Value[Annotated[int, Field(ge=1, le=16)]]
+    logsum_coefficient: ByChoicePurpose
+    walk_per_km: ByChoicePurpose
+    car_time_per_min: ByChoicePurpose
+    walk_constant: ByChoicePurpose
+    car_user_constant: ByChoicePurpose
+    car_density_coefficient: ByChoicePurpose
 
 
 class ResidentModel(Strict):
@@ -259,6 +286,7 @@ class ResidentModel(Strict):
     max_trip_minutes: MaxTripMinutes
     segregation: Segregation
     travel: Travel
+    choice: Choice
 
     @property
     def age_band_labels(self) -> list[str]:
@@ -336,6 +364,9 @@ class ResidentModel(Strict):
             "mobility.reduced_by_age_band.values": (self.mobility.reduced_by_age_band.values, bands),
             "speeds.walking_mps_by_age_band.values": (self.speeds.walking_mps_by_age_band.values, bands),
         }
+        for name in ("logsum_coefficient", "walk_per_km", "car_time_per_min", "walk_constant",
+                     "car_user_constant", "car_density_coefficient"):
+            expected[f"choice.{name}.values"] = (getattr(self.choice, name).values, list(CHOICE_PURPOSES))
         for purpose in purposes:
             if purpose in self.trips_per_week.values:
                 expected[f"trips_per_week.values.{purpose}"] = (self.trips_per_week.values[purpose], bands)

@@ -13,6 +13,10 @@ import numpy as np
 PURPOSES = ("water", "health", "food", "civic", "transit", "work")
 """Trip purposes; each is served by the facility service of the same name."""
 
+CHOICE_PURPOSES = ("health", "food", "civic", "work")
+"""Purposes whose destination is chosen among the nearest few facilities
+(:mod:`twin.core.choice`); water and the walk to transit go to the nearest."""
+
 WATER_SUPPLIES = ("piped", "off_premises")
 """``piped``: water on premises, fetched only on outage days.
 ``off_premises``: shared tap, kiosk or other point, fetched every day."""
