@@ -85,7 +85,7 @@ class ReferenceResident(Agent):
         t = model.travel
         self.value_of_time_per_min = t.value_of_time_per_hour / 60.0 * (
             float(r.income_eur[index]) / t.median_income) ** t.value_of_time_income_elasticity
-        self.own: dict[int, tuple[float, float]] = {}  # purpose -> today's (one-way time, money)
+        self.own: dict[int, tuple[float, float, bool]] = {}  # purpose -> today's (one-way time, money, by car)
         self.rider = False
         self.by_app = False
         self.bookings: list[tuple[float, int]] = []  # (requested time, purpose) booked today
@@ -116,6 +116,10 @@ class ReferenceResident(Agent):
         return math.floor((day + 1) * per_day + phase) - math.floor(day * per_day + phase)
 
     def one_way_time_s(self, purpose: int) -> float:
+        return self.fastest(purpose)[0]
+
+    def fastest(self, purpose: int) -> tuple[float, bool]:
+        """Fastest one-way time to the nearest facility, and whether by car."""
         a, t = self.model.access, self.model.travel
         if purpose == WATER:  # to the point the household chose
             best = self.model.water_length_m[self.index] / self.speed_mps
@@ -130,8 +134,9 @@ class ReferenceResident(Agent):
                 + float(self.model.parking_search_time_s[self.index])
                 + t.parking_walk_m / self.speed_mps
             )
-            best = min(best, car)
-        return best
+            if car < best:  # the kernel's rule: the car only when strictly faster
+                return car, True
+        return best, False
 
     def alternatives(self, purpose: int) -> list[tuple[str, int, float, float, float]]:
         """Every (mode, slot, one-way time, money, V) within the limit."""
@@ -156,14 +161,15 @@ class ReferenceResident(Agent):
                     found.append(("car", j, car_s, money, math.exp(c["car_time_per_min"] * cost_min)))
         return found
 
-    def choose(self, day: int, purpose: int) -> tuple[float, float]:
-        """Today's (one-way time, money) for ``purpose``: destination and
-        mode from the nested logit, the workplace fixed; (inf, 0) if none."""
+    def choose(self, day: int, purpose: int) -> tuple[float, float, bool]:
+        """Today's (one-way time, money, by car) for ``purpose``: destination
+        and mode from the nested logit, the workplace fixed; (inf, 0, False)
+        if none."""
         m = self.model
         c = m.choice[PURPOSES[purpose]]
         options = self.alternatives(purpose)
         if not options:
-            return math.inf, 0.0
+            return math.inf, 0.0, False
         foot_sum = _added(v for mode, _, _, _, v in options if mode != "car")
         car_sum = _added(v for mode, _, _, _, v in options if mode == "car")
         if foot_sum > 0.0 and car_sum > 0.0:
@@ -179,10 +185,11 @@ class ReferenceResident(Agent):
         if purpose == WORK:  # the workplace: drawn once, by the walking distance decay
             a = m.access
             foot_m = a.wheelchair_choice_m if self.wheelchair else a.walk_choice_m
-            decay = [(j, math.exp(c["walk_per_km"] * (2.0 * float(foot_m[self.home_node, purpose, j]) / 1000.0)))
-                     for j in range(foot_m.shape[2]) if float(foot_m[self.home_node, purpose, j]) < math.inf]
-            target = uniform_py(m.seed, PHASE_DAY, self.index, CHANNEL_DESTINATION + purpose) * _added(w for _, w in decay)
-            weights = decay
+            lengths = [float(length_m) for length_m in foot_m[self.home_node, purpose]]
+            weights = [(j, math.exp(c["walk_per_km"] * (2.0 * length_m / 1000.0)))
+                       for j, length_m in enumerate(lengths) if length_m < math.inf]
+            draw = uniform_py(m.seed, PHASE_DAY, self.index, CHANNEL_DESTINATION + purpose)
+            target = draw * _added(w for _, w in weights)
         else:
             target = uniform_py(m.seed, day, self.index, CHANNEL_DESTINATION + purpose)
             weights = [(j, _added(w for (_, jj), w in joint.items() if jj == j)) for j in slots]
@@ -195,13 +202,13 @@ class ReferenceResident(Agent):
         foot_w = _added(w for (mode, j), w in joint.items() if j == chosen and mode != "car")
         car_w = joint.get(("car", chosen), 0.0)
         if foot_w == 0.0 and car_w == 0.0:
-            return math.inf, 0.0
+            return math.inf, 0.0, False
         if uniform_py(m.seed, day, self.index, CHANNEL_MODE + purpose) * (foot_w + car_w) < foot_w:
             mode = "wheelchair" if self.wheelchair else "walk"
         else:
             mode = "car"
         _, _, time_s, money, _ = next(o for o in options if o[0] == mode and o[1] == chosen)
-        return time_s, money
+        return time_s, money, mode == "car"
 
     def trip_time_s(self, day: int, purpose: int, j: int, k: int) -> float:
         service = self.model.world.paratransit
@@ -233,10 +240,11 @@ class ReferenceResident(Agent):
             if k == 0:
                 continue
             if PURPOSES[p] in CHOICE_PURPOSES:
-                t, money = self.choose(day, p)
+                t, money, by_car = self.choose(day, p)
             else:
-                t, money = self.one_way_time_s(p), 0.0
-            self.own[p] = (t, money)
+                t, by_car = self.fastest(p)
+                money = 0.0
+            self.own[p] = (t, money, by_car)
             booked = self.booked(day, p, k, t) if self.rider and p != WATER else 0
             if booked:  # the whole purpose waits for the dispatch (see account)
                 self.bookings += [(self.trip_time_s(day, p, j, k), p) for j in range(k - booked, k)]
@@ -257,7 +265,7 @@ class ReferenceResident(Agent):
         with its money), or count them unmet: unreachable, or a fetch whose
         line makes the round trip longer than two limits (given up)."""
         m, i = self.model, self.index
-        t, money = self.own[p]
+        t, money, by_car = self.own[p]
         round_trip_s = 2.0 * t + (float(m.water_queue_time_s[i]) if p == WATER else 0.0)
         if t > self.max_trip_time_s or round_trip_s > 2.0 * self.max_trip_time_s:
             m.ledger.unmet_trips[i, p] += k
@@ -265,6 +273,7 @@ class ReferenceResident(Agent):
         m.ledger.travel_time_s[i, p] = float(m.ledger.travel_time_s[i, p]) + k * round_trip_s
         m.ledger.trips_made[i, p] += k
         m.ledger.travel_money[i] = float(m.ledger.travel_money[i]) + k * money
+        m.ledger.car_trips[i] += k if by_car else 0
 
     def request(self, book) -> None:
         """Book today's trips: ``book(legs, release_s)`` adds one request of

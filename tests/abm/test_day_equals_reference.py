@@ -18,7 +18,6 @@ from twin.world import CHOICE_TABLES, TravelParams, World
 
 from reference_model import ReferenceCityModel
 
-
 K_CHOICE = 3  # destinations_considered of the tests' travel parameters
 
 
@@ -151,6 +150,7 @@ def test_kernel_day_equals_reference_on_random_inputs(seed, water_trips_per_day)
     np.testing.assert_array_equal(fast.unmet_trips, slow.unmet_trips)
     np.testing.assert_array_equal(fast.travel_time_s, slow.travel_time_s)
     np.testing.assert_array_equal(fast.travel_money, slow.travel_money)
+    np.testing.assert_array_equal(fast.car_trips, slow.car_trips)
     # the inputs reach every branch: made and unmet trips, every purpose, cars
     assert fast.trips_made.sum() > 0 and fast.unmet_trips.sum() > 0
     assert (fast.trips_made + fast.unmet_trips).sum(axis=0)[PURPOSES.index("food")] > 0
@@ -237,6 +237,7 @@ def test_kernel_day_equals_reference_on_helsinki_streets(helsinki, model_name):
     np.testing.assert_array_equal(fast.ledger.unmet_trips, slow.ledger.unmet_trips)
     np.testing.assert_array_equal(fast.ledger.travel_time_s, slow.ledger.travel_time_s)
     np.testing.assert_array_equal(fast.ledger.travel_money, slow.ledger.travel_money)
+    np.testing.assert_array_equal(fast.ledger.car_trips, slow.ledger.car_trips)
     assert fast.ledger.trips_made.sum() > 10_000
 
 
@@ -289,7 +290,7 @@ def test_paratransit_day_equals_reference(helsinki, helsinki_access, multi_stop,
         np.testing.assert_array_equal(fast.paratransit.dispatched.request_vehicle,
                                       slow.dispatched)
     for name in ("trips_made", "unmet_trips", "travel_time_s", "paratransit_trips",
-                 "paratransit_refused", "paratransit_fare", "travel_money"):
+                 "paratransit_refused", "paratransit_fare", "travel_money", "car_trips"):
         np.testing.assert_array_equal(getattr(fast.ledger, name), getattr(slow.ledger, name),
                                       err_msg=name)
     # the inputs reach every branch: trips served and refused, riders' own trips

@@ -49,7 +49,8 @@ def test_datacollector_records_every_day(model):
     assert list(daily["day"]) == [1, 2, 3, 4, 5]
     assert daily["unmet_trips"].iloc[-1] == model.ledger.unmet_trips.sum()
     assert daily["unmet_trips_today"].sum() == model.ledger.unmet_trips.sum()
-    made_by_mode = daily[["walk_trips_today", "wheelchair_trips_today", "car_trips_today"]].sum().sum()
+    made_by_mode = daily[["walk_trips_today", "wheelchair_trips_today", "car_trips_today",
+                          "transit_trips_today"]].sum().sum()
     assert made_by_mode == model.ledger.trips_made.sum()
 
 
@@ -58,6 +59,8 @@ def test_unreachable_is_unmet_and_adds_no_time(model):
     model.access.walk_length_m[:, food] = np.inf
     model.access.wheelchair_length_m[:, food] = np.inf
     model.access.drive_time_s[:, food] = np.inf
+    for choice_set in (model.access.walk_choice_m, model.access.wheelchair_choice_m):
+        choice_set[:, food] = np.inf  # food is chosen among the nearest shops: none now
     model.run(7)
     assert model.ledger.trips_made[:, food].sum() == 0
     assert model.ledger.travel_time_s[:, food].sum() == 0
@@ -69,9 +72,10 @@ def test_wheelchair_users_never_walk_and_non_users_never_roll(model):
     model.run(7)
     daily = model.datacollector.get_model_vars_dataframe()
     rolled = daily["wheelchair_trips_today"].sum()
-    made_by_wheelchair_users = model.ledger.trips_made[model.residents.wheelchair].sum()
+    not_transit = [p for p, purpose in enumerate(PURPOSES) if purpose != "transit"]  # counted as transit
+    made_by_wheelchair_users = model.ledger.trips_made[model.residents.wheelchair][:, not_transit].sum()
     car_trips_of_users = made_by_wheelchair_users - rolled
     assert rolled > 0 and car_trips_of_users >= 0
     # residents without a car who use a wheelchair make every trip rolling
     no_car_users = model.residents.wheelchair & ~model.residents.has_car
-    assert model.ledger.trips_made[no_car_users].sum() <= rolled
+    assert model.ledger.trips_made[no_car_users][:, not_transit].sum() <= rolled

@@ -88,7 +88,7 @@ def test_daily_figures_count_paratransit(helsinki, access):
     assert daily["paratransit_refused_today"].sum() > 0
     assert (daily["paratransit_requests_today"] >= daily["paratransit_refused_today"]).all()
     by_mode = daily[["walk_trips_today", "wheelchair_trips_today", "car_trips_today",
-                     "paratransit_trips_today"]].to_numpy().sum()
+                     "transit_trips_today", "paratransit_trips_today"]].to_numpy().sum()
     assert by_mode == ledger.trips_made.sum()
     assert daily["unmet_trips_today"].sum() == ledger.unmet_trips.sum()
     frame = model.ledger_frame()

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from twin.core.bookings import Trips, account_paratransit, paratransit_requests
+from twin.core.choice import ChoiceParams
 from twin.core.daily import (
     DayCity,
     DayParams,
@@ -16,7 +17,6 @@ from twin.core.daily import (
     best_one_way_times,
     simulate_day,
 )
-from twin.core.choice import ChoiceParams
 from twin.core.dispatch import Dispatched, Fleet, Requests, ZoneTimes, dispatch
 from twin.core.streams import MAX_PURPOSES
 
@@ -68,7 +68,7 @@ def ledger(n_purposes=N_PURPOSES):
         travel_time_s=np.zeros((N, n_purposes)), trips_made=np.zeros((N, n_purposes), np.int32),
         unmet_trips=np.zeros((N, n_purposes), np.int32), paratransit_trips=np.zeros(N, np.int32),
         paratransit_refused=np.zeros(N, np.int32), paratransit_fare=np.zeros(N),
-        travel_money=np.zeros(N),
+        travel_money=np.zeros(N), car_trips=np.zeros(N, np.int32),
     )
 
 
@@ -77,7 +77,7 @@ def test_valid_inputs_run():
     out = ledger()
     counts = simulate_day(0, 1, residents, city, params, out)
     assert counts.walk + counts.wheelchair + counts.car + counts.transit == out.trips_made.sum() > 0
-    assert counts.car > 0 and out.travel_money.sum() > 0
+    assert counts.car == out.car_trips.sum() > 0 and out.travel_money.sum() > 0
     assert best_one_way_times(residents, city, params).shape == (N, N_PURPOSES)
 
 

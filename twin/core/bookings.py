@@ -389,6 +389,7 @@ def _account_paratransit(residents, riders, trips, request_vehicle, leg_ready_s,
                 wheelchair_trips += k
             elif mode == MODE_CAR:
                 car_trips += k
+                ledger.car_trips[i] += k
             else:
                 transit_trips += k
     return made, refused, walk_trips, wheelchair_trips, car_trips, transit_trips, unmet_total

@@ -275,6 +275,8 @@ class LedgerArrays(NamedTuple):
         float64, shape (n,).
     travel_money
         float64, shape (n,): money spent on trips by car (model currency).
+    car_trips
+        int32, shape (n,): round trips made by car.
     """
 
     travel_time_s: np.ndarray
@@ -284,6 +286,7 @@ class LedgerArrays(NamedTuple):
     paratransit_refused: np.ndarray
     paratransit_fare: np.ndarray
     travel_money: np.ndarray
+    car_trips: np.ndarray
 
 
 class DayCounts(NamedTuple):
@@ -359,8 +362,8 @@ def _check_ledger(problems: Problems, ledger: LedgerArrays, n: int, n_purposes: 
     for name in ("travel_time_s", "trips_made", "unmet_trips"):
         dtype = np.float64 if name == "travel_time_s" else np.int32
         problems.array(f"ledger.{name}", getattr(ledger, name), dtype, (n, n_purposes))
-    for name in ("paratransit_trips", "paratransit_refused", "paratransit_fare", "travel_money"):
-        dtype = np.int32 if name in ("paratransit_trips", "paratransit_refused") else np.float64
+    for name in ("paratransit_trips", "paratransit_refused", "paratransit_fare", "travel_money", "car_trips"):
+        dtype = np.float64 if name in ("paratransit_fare", "travel_money") else np.int32
         problems.array(f"ledger.{name}", getattr(ledger, name), dtype, (n,))
 
 
@@ -605,6 +608,7 @@ def _day_kernel(start, stop, day, seed, residents, city, params, riders, rules, 
                 wheelchair_trips += k
             elif mode == MODE_CAR:
                 car_trips += k
+                ledger.car_trips[i] += k
             else:
                 transit_trips += k
     return walk_trips, wheelchair_trips, car_trips, transit_trips, unmet_total

@@ -49,6 +49,8 @@ class Ledger:
     travel_money
         float64, shape (n,): money spent on car trips: running cost and
         parking (model currency).
+    car_trips
+        int32, shape (n,): round trips made by car (also in ``trips_made``).
     """
 
     days: int
@@ -59,6 +61,7 @@ class Ledger:
     paratransit_refused: np.ndarray
     paratransit_fare: np.ndarray
     travel_money: np.ndarray
+    car_trips: np.ndarray
 
     @classmethod
     def empty(cls, n_residents: int) -> Ledger:
@@ -72,6 +75,7 @@ class Ledger:
             paratransit_refused=np.zeros(n_residents, dtype=np.int32),
             paratransit_fare=np.zeros(n_residents, dtype=np.float64),
             travel_money=np.zeros(n_residents, dtype=np.float64),
+            car_trips=np.zeros(n_residents, dtype=np.int32),
         )
 
 
@@ -141,6 +145,7 @@ def ledger_frame(
     columns["paratransit_refused_per_week"] = ledger.paratransit_refused * per_week
     columns["paratransit_fare_per_week"] = ledger.paratransit_fare * per_week
     columns["car_money_per_week"] = ledger.travel_money * per_week
+    columns["car_trips_per_week"] = ledger.car_trips * per_week
     water = PURPOSES.index("water")
     health = PURPOSES.index("health")
     columns["water_service"] = pd.Categorical.from_codes(
