@@ -19,8 +19,8 @@ import pytest
 from disclosure import Release, atoms, attack, hidden_unions
 
 from twin.experiments.compare import DIMENSIONS, compare
-from twin.outcomes.coverage import NEEDS
 from twin.experiments.run import run_scenario
+from twin.outcomes.coverage import NEEDS
 from twin.scenario import load_scenario
 from twin.ui import data
 from twin.viz import areas
