@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from twin.city import SERVICES
+from twin.data_sources import load_data_sources
 from twin.outcomes.benefits import BENEFITS
 from twin.ui import data, state
 
@@ -181,6 +182,10 @@ def test_compare_page_shows_who_benefits_without_small_groups(app):
     assert list(costs["scenario"]) == names
     ranking = next(d.value for d in at.dataframe if "how sure" in d.value.columns)
     assert set(ranking["scenario"]) == set(names)
+    # what the city's data sees: one sentence per data source of the baseline, and the table
+    assert any(r.startswith("- smart meter readings sees") for r in readings)
+    coverage = next(d.value for d in at.dataframe if "share_seen" in d.value.columns)
+    assert set(coverage["source"]) == set(load_data_sources("city_data").sources)
     # The app's sample is smaller than the CLI's default, and it says so.
     assert any("smaller than `twin compare`'s default" in i.value for i in at.info)
 

@@ -134,6 +134,19 @@ st.caption("Yearly cost = capital / lifetime + operating, for the interventions 
            "or a clinic within 30 min, or with unmet trips avoided. A cost per unit is given only "
            "when the units are clearly above zero.")
 
+if tables.data:
+    st.subheader("What the city's data sees")
+    st.markdown("Each data source sees some residents and not others: the share of each need it sees "
+                "(95% CI), the groups it clearly sees less of, and what siting from it costs against "
+                "siting from the true need.")
+    with st.container(key="data_sources"):
+        for line in tables.data.coverage_sentences() + tables.data.siting_sentences():
+            st.markdown(f"- {line}")
+    with st.expander("Coverage and siting tables (suppressed groups are absent)"):
+        st.dataframe(tables.data.coverage, hide_index=True, key="coverage_table")
+        if not tables.data.siting_totals.empty:
+            st.dataframe(tables.data.siting_totals, hide_index=True, key="siting_cost_table")
+
 st.subheader("Benefit by area")
 area_scenario = st.selectbox("Scenario", names, key="area_scenario")
 area = data.area_table(run.source, comparison, run.key, k=s.k)
