@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
-PAGES = {name: f"twin/ui/pages/{name}.py" for name in ("city", "residents", "scenarios", "compare", "export")}
+PAGES = {name: f"twin/ui/pages/{name}.py"
+         for name in ("city", "residents", "scenarios", "compare", "export", "workshop")}
 
 SMALL = dict(residents=2_000, replications=2, days=3)
 """A comparison small enough for tests; large enough that most groups show."""

@@ -27,7 +27,7 @@ standard 30-minute pickup window or passengers per vehicle-hour was found:
 those stay labelled assumptions in the scenario files.
 
 The depot is central unless ``siting`` places it over the eligible
-residents (all of them, or those a data source sees).
+residents (all of them, or those a data source sees) or ``depot`` gives it.
 """
 
 from __future__ import annotations
@@ -39,8 +39,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from twin._validation import Problem, ProblemsError
 from twin.config import NonNegative, Number, Positive, Value
+from twin.errors import ConfigError
 from twin.interventions.base import Intervention, register
-from twin.interventions.sites import FromData, sited_by_demand
+from twin.interventions.sites import FromData, Site, given_sites, sited_by_demand
 from twin.world import World
 
 Hour = Annotated[Number, Field(ge=0, le=24)]
@@ -128,6 +129,9 @@ class Paratransit(FromData, Intervention):
         middle of the drive network, as before); ``{from: need}``, at the
         drive node nearest the 1-median of the eligible residents' homes;
         ``{from: SOURCE}``, of the eligible residents a data source sees.
+    depot
+        A given depot (``lon``, ``lat``; the drive node nearest it), e.g.
+        placed by residents at a workshop; exclusive with ``siting``.
     """
 
     type: Literal["paratransit"] = "paratransit"
@@ -152,6 +156,7 @@ class Paratransit(FromData, Intervention):
     chained_pickup_window_min: Value[Positive] = _assumption(
         10, "within a booked multi-stop journey the vehicle returns within 10 min of the activity's end",
         Positive)
+    depot: Site | None = None
 
     @model_validator(mode="after")
     def _hours(self) -> Paratransit:
@@ -164,6 +169,9 @@ class Paratransit(FromData, Intervention):
         if not problems and self.trip_span_s <= 0:
             problems.append(Problem("service_hours", "leave no time for a trip",
                                     "make them longer than activity_time_min plus two pickup windows"))
+        if self.depot is not None and self.siting is not None:
+            problems.append(Problem("depot", "is given and sited (siting) at once",
+                                    "drop siting to use the given depot, or drop depot to site it"))
         if problems:
             raise ProblemsError(problems)
         return self
@@ -215,6 +223,13 @@ class Paratransit(FromData, Intervention):
         return by_app, eligible & office
 
     def apply(self, world: World, *, seed: int, instance: int = 0) -> World:
+        if self.depot is not None:
+            try:
+                (x_m,), (y_m,) = given_sites(world.city, [self.depot])
+            except ConfigError as error:  # outside the city: one line naming the field
+                raise ConfigError(error.message, field="depot",
+                                  fix="give lon/lat inside the city, or leave depot out") from None
+            return world.replace(paratransit=self, paratransit_depot_m=(float(x_m), float(y_m)))
         if self.siting is None:
             return world.replace(paratransit=self)
         r = world.residents

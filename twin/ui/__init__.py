@@ -12,11 +12,15 @@ Pages (``pages/``, routed by ``app.py`` with ``st.navigation``):
   by income, mobility, connectivity, app access and water supply, equity,
   cost, and benefit by area, with small groups and map cells suppressed.
 - **Export**: the results folder of ``twin compare`` (report.py) as files and a zip.
+- **Workshop**: residents place water points, access centres or the
+  paratransit depot on the map and see who gains, beside the planners' option;
+  proposals saved as scenario YAML.
 
 Modules: ``state`` (per-user session), ``data`` (everything cached),
 ``results`` (running a comparison), ``scenarios`` and ``fields`` (drafts and
-the widgets' specs, no streamlit), ``forms`` (the widgets), ``areas`` (grid
-cells, no streamlit), ``charts``, ``maps``, ``readings``, ``layout``.
+the widgets' specs, no streamlit), ``forms`` (the widgets), ``workshop``
+(proposals as scenarios, no streamlit), ``charts``, ``maps`` (plotly on the
+city's basemap), ``readings``, ``layout``.
 No simulation happens here: it calls twin.city, twin.residents, twin.scenario
 and twin.experiments.
 """

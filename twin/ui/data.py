@@ -40,6 +40,7 @@ from twin.residents import WATER_SUPPLIES, load_resident_model, synthesize_for_c
 from twin.scenario import scenario_from_mapping
 from twin.ui import maps
 from twin.ui.scenarios import templates, to_yaml
+from twin.ui.workshop import candidate_nodes
 from twin.viz import areas, gis
 from twin.viz.basemap import Basemap, load_basemap
 from twin.viz.maps import basemap_png
@@ -56,6 +57,10 @@ draws every one)."""
 
 MAP_MARGIN_M = 60.0
 """Map edge beyond the outermost street junctions."""
+
+SITE_SPACING_M = 40.0
+"""The workshop map offers one street junction per square of this side
+(close enough to point at any street of a block)."""
 
 MAP_WIDTH_PX = 1400
 """Width of the basemap picture (sharp at full-screen width on a projector)."""
@@ -170,7 +175,16 @@ def map_frame(source: str) -> maps.MapFrame:
     walk = city(source).streets["walk"]
     bounds = (float(walk.x_m.min()) - MAP_MARGIN_M, float(walk.y_m.min()) - MAP_MARGIN_M,
               float(walk.x_m.max()) + MAP_MARGIN_M, float(walk.y_m.max()) + MAP_MARGIN_M)
-    return maps.MapFrame(basemap_png(basemap(source), bounds, width_px=MAP_WIDTH_PX), bounds)
+    return maps.MapFrame(basemap_png(basemap(source), bounds, width_px=MAP_WIDTH_PX), bounds, city(source).crs)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def candidate_sites(source: str) -> pd.DataFrame:
+    """Where the workshop map offers to place something: ``node`` (walk
+    graph), ``x_m``, ``y_m`` (:func:`twin.ui.workshop.candidate_nodes`)."""
+    walk = city(source).streets["walk"]
+    nodes = candidate_nodes(walk.x_m, walk.y_m, SITE_SPACING_M)
+    return pd.DataFrame({"node": nodes, "x_m": walk.x_m[nodes], "y_m": walk.y_m[nodes]})
 
 
 def city_facts(c: City) -> pd.DataFrame:

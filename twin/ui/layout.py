@@ -12,6 +12,7 @@ PAGES = {
     "scenarios": "twin/ui/pages/scenarios.py",
     "compare": "twin/ui/pages/compare.py",
     "export": "twin/ui/pages/export.py",
+    "workshop": "twin/ui/pages/workshop.py",
 }
 """Page files, relative to ``app.py`` (for links between pages)."""
 

@@ -18,6 +18,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from matplotlib import colormaps
+from pyproj import Transformer
+
+from twin.ui.workshop import PLACEABLE, Proposal
 
 SERVICE_COLOURS = {
     "water": (31, 119, 180),
@@ -44,10 +47,13 @@ class MapFrame:
         The basemap (:func:`twin.viz.maps.basemap_png`).
     bounds
         ``x0, y0, x1, y1`` the picture covers, in the city's projected CRS (m).
+    crs
+        That CRS.
     """
 
     png: bytes
     bounds: tuple[float, float, float, float]
+    crs: str
 
     def figure(self, *, height: int) -> go.Figure:
         """An empty map: the picture, axes in metres at one scale, no ticks."""
@@ -157,3 +163,35 @@ def legend_html(items: dict[str, tuple[int, int, int]]) -> str:
         f"background:rgb{colour};margin-right:5px;vertical-align:-1px'></span>{name}</span>"
         for name, colour in items.items())
     return f"<div style='font-size:0.9rem;line-height:1.8'>{chips}</div>"
+
+
+SITES_TRACE = 0
+"""Index of the candidate sites' trace in :func:`workshop_figure`."""
+
+
+def workshop_figure(frame: MapFrame, sites: pd.DataFrame, proposal: Proposal, facilities: pd.DataFrame,
+                    *, height: int = 640) -> go.Figure:
+    """The workshop's map: candidate sites to click (trace ``sites``, the
+    first: :data:`SITES_TRACE`, in the order of ``sites``), the city's water
+    and civic facilities, and what the proposal has placed (trace ``placed``).
+
+    The view keeps its zoom when a place is added (``uirevision``)."""
+    figure = frame.figure(height=height)
+    figure.add_trace(go.Scatter(
+        x=sites["x_m"], y=sites["y_m"], mode="markers", name="sites",
+        hovertemplate="place it here<extra></extra>",
+        marker={"size": 7, "color": "rgba(60,60,60,0.22)"},
+        selected={"marker": {"color": "rgba(60,60,60,0.22)"}}, unselected={"marker": {"opacity": 1}}))
+    add_facilities(figure, facilities, [s for s in ("water", "civic") if s in set(facilities["service"])])
+    if proposal.places:
+        kinds = [kind for kind, _, _ in proposal.places]
+        to_m = Transformer.from_crs("EPSG:4326", frame.crs, always_xy=True)
+        x, y = to_m.transform([p[1] for p in proposal.places], [p[2] for p in proposal.places])
+        figure.add_trace(go.Scatter(
+            x=list(x), y=list(y), mode="markers+text", name="placed",
+            text=[PLACEABLE[k].label for k in kinds], textposition="top center",
+            textfont={"size": 16, "color": "#111"}, hoverinfo="skip",
+            marker={"size": 22, "symbol": [PLACEABLE[k].symbol for k in kinds],
+                    "color": [PLACEABLE[k].colour for k in kinds], "line": {"color": "white", "width": 3}}))
+    figure.update_layout(uirevision="workshop", clickmode="event+select")
+    return figure
