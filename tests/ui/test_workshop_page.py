@@ -84,3 +84,26 @@ def test_the_page_shows_a_proposal_beside_the_planners_option_and_saves_it(app, 
     assert any("fewer than 10 people" in c.value or "never shown" in c.value for c in at.caption)
     (save,) = [b for b in at.get("download_button")]
     assert save.proto.label == "Save the proposals for the planners (YAML)"
+
+
+def test_a_placed_site_is_where_it_was_placed_not_sited_again(helsinki_set):
+    _, planners = helsinki_set
+    template = {**ws.templates_of(planners, {})["water_points"], "siting": {"from": "need"}}
+    item = ws.intervention_for("water_point", [{"lon": 24.94, "lat": 60.17}], template)
+    assert "siting" not in item and item["k"] is None and item["sites"] == [{"lon": 24.94, "lat": 60.17}]
+    depot = ws.intervention_for("paratransit_depot", [{"lon": 24.94, "lat": 60.17}],
+                                {**ws.templates_of(planners, {})["paratransit"], "siting": {"from": "need"}})
+    assert "siting" not in depot and depot["depot"] == {"lon": 24.94, "lat": 60.17}
+
+
+def test_editing_scenarios_leaves_an_unset_depot_and_siting_unset(app):
+    at = app.run()
+    at.switch_page(PAGES["scenarios"]).run()
+    s = at.session_state["twin"]
+    for ident in list(s.drafts):  # every scenario's widgets drawn once
+        at.selectbox(key="editing").set_value(ident).run()
+        assert_clean(at)
+    for draft in s.drafts.values():
+        for item in draft.data["interventions"]:
+            if item["type"] == "paratransit":
+                assert item.get("depot") is None and item.get("siting") is None, draft.name

@@ -118,6 +118,10 @@ def edit(specs: list[FieldSpec], data: dict[str, Any], *, key: str, currency: st
             out[spec.name] = new
     nested = sorted((s for s in specs if s.kind == "model"), key=lambda s: s.name == "cost")
     for spec in nested:
+        if spec.optional and data.get(spec.name) is None:  # not set stays not set (e.g. siting, depot)
+            out[spec.name] = None
+            st.caption(f"{spec.label}: not set (set it in the YAML file)")
+            continue
         title = "Cost (the budget)" if spec.name == "cost" else spec.label
         st.markdown(f"**{title}**" + (f" — {spec.help}" if spec.help else ""))
         part = data.get(spec.name) or {}

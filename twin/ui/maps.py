@@ -112,7 +112,7 @@ def add_facilities(figure: go.Figure, facilities: pd.DataFrame, services: list[s
 
 
 def city_figure(frame: MapFrame, segments: pd.DataFrame, facilities: pd.DataFrame, density: pd.DataFrame,
-                *, cell_m: float, services: list[str], height: int = 620) -> go.Figure:
+                *, cell_m: float, services: list[str], height: int = 820) -> go.Figure:
     """Home density (cells, trace ``homes``), streets of a mode (``streets``)
     and facilities of ``services`` (one trace each) over the basemap."""
     figure = frame.figure(height=height)
@@ -139,7 +139,7 @@ def scale_of(values) -> float:
 
 
 def benefit_figure(frame: MapFrame, cells: pd.DataFrame, *, cell_m: float, metric_unit: str,
-                   height: int = 600) -> go.Figure:
+                   height: int = 760) -> go.Figure:
     """Mean benefit per resident in each shown cell (trace ``benefit``;
     suppressed cells are absent), with a colour bar in ``metric_unit``."""
     figure = frame.figure(height=height)

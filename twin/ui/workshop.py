@@ -137,12 +137,12 @@ def intervention_for(kind: str, sites: list[dict[str, float]], template: dict[st
     planners' (fleet, hours, booking), from the placed depot.
     """
     item = copy.deepcopy(template)
+    item.pop("siting", None)  # placed, not sited
     if kind == "paratransit_depot":
         item["depot"] = sites[-1]
         return item
     planned = item.get("k") or len(item.get("sites") or []) or 1
     item["k"], item["sites"] = None, sites
-    item.pop("siting", None)  # placed, not sited from a data source
     note = f"the planners' cost for {planned}, scaled to the {len(sites)} placed at the workshop"
     item["cost"] = _scaled(item["cost"], len(sites) / planned, note)
     return item
