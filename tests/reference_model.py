@@ -159,6 +159,11 @@ class ReferenceResident(Agent):
                     money = t.car_cost_per_km * (2.0 * length_m / 1000.0) + t.parking_cost_per_trip
                     cost_min = 2.0 * car_s / 60.0 + money * (1.0 / self.value_of_time_per_min)
                     found.append(("car", j, car_s, money, math.exp(c["car_time_per_min"] * cost_min)))
+        centre_m = float(m.world.assisted_civic_length_m[self.index])
+        if PURPOSES[purpose] == "civic" and centre_m < math.inf and centre_m / self.speed_mps <= self.max_trip_time_s:
+            # the access centre where this resident does civic business with help: on foot only
+            found.append((foot, foot_m.shape[2], centre_m / self.speed_mps, 0.0,
+                          math.exp(c["walk_per_km"] * (2.0 * centre_m / 1000.0))))
         return found
 
     def choose(self, day: int, purpose: int) -> tuple[float, float, bool]:

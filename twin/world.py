@@ -112,6 +112,10 @@ class World:
         float32 per resident: parking search per car trip.
     assisted_booking
         bool per resident: can book services in person at an access centre.
+    assisted_civic_length_m
+        float64 per resident: distance on their own network to the access
+        centre where a resident who cannot use apps does civic business with
+        help; inf where none within reach (or the resident uses apps).
     paratransit
         The paratransit service on offer, if any.
     paratransit_depot_m
@@ -128,6 +132,7 @@ class World:
     travel: TravelParams
     parking_search_time_s: np.ndarray
     assisted_booking: np.ndarray
+    assisted_civic_length_m: np.ndarray
     paratransit: Paratransit | None = None
     people_per_resident: float = 1.0
     paratransit_depot_m: tuple[float, float] | None = None
@@ -143,6 +148,7 @@ class World:
             travel=travel,
             parking_search_time_s=np.full(n, travel.parking_search_time_s, dtype=np.float32),
             assisted_booking=np.zeros(n, dtype=bool),
+            assisted_civic_length_m=np.full(n, np.inf),
             people_per_resident=float(people_per_resident),
         )
 

@@ -113,10 +113,13 @@ def random_access(rng, n_walk, n_drive):
 
 
 def random_world(rng, residents, travel):
-    """The baseline world with parking search varying by resident."""
+    """The baseline world with parking search varying by resident, and an
+    access centre for civic business within reach of some who cannot use apps."""
     world = World.baseline(None, residents, travel)
-    search_s = rng.uniform(0, 2, len(residents)) * travel.parking_search_time_s
-    return world.replace(parking_search_time_s=search_s.astype(np.float32))
+    n = len(residents)
+    search_s = rng.uniform(0, 2, n) * travel.parking_search_time_s
+    centre_m = np.where(~residents.can_use_apps & (rng.random(n) < 0.5), rng.exponential(600.0, n), np.inf)
+    return world.replace(parking_search_time_s=search_s.astype(np.float32), assisted_civic_length_m=centre_m)
 
 
 def run_both(world, access, seed, days):

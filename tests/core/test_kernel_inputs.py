@@ -27,7 +27,7 @@ def choice(n_purposes):
     """Destination and mode choice for purposes 2 and 3 (3: work)."""
     chooses = np.arange(n_purposes) >= 2
     values = np.where(chooses, 1.0, 0.0)
-    return ChoiceParams(chooses, 3, 0.7 * values, -0.8 * values, -0.03 * values, 4.0 * values,
+    return ChoiceParams(chooses, 3, 2, 0.7 * values, -0.8 * values, -0.03 * values, 4.0 * values,
                         3.0 * values, 0.12, 2.0)
 
 
@@ -46,6 +46,7 @@ def inputs(rng, n_purposes=N_PURPOSES):
         water_length_m=rng.uniform(100, 2000, N),
         water_served_share=np.ones(N, dtype=np.float32),
         value_of_time_per_min=rng.uniform(0.05, 0.3, N),
+        assisted_civic_m=np.where(rng.random(N) < 0.3, rng.uniform(50, 500, N), np.inf),
     )
     shape = (N_WALK, n_purposes, K)
     city = DayCity(

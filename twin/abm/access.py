@@ -97,9 +97,10 @@ def access_fields(city: City, *, water_points_considered: int = 3,
         # directed (one-way streets; uphill and downhill wheelchair penalties).
         graph = streets.reversed()
         nodes = [city.facilities[purpose].node[mode] for purpose in PURPOSES]
-        # facilities off this mode's streets (node -1) are no source; map the
-        # kernel's index into the reachable ones back to the facility's index
-        reachable = [np.flatnonzero(node >= 0).astype(np.int32) for node in nodes]
+        # facilities off this mode's streets (node -1), or open only to some,
+        # are no source; map the kernel's index into the others back to the facility's index
+        reachable = [np.flatnonzero((node >= 0) & city.facilities[purpose].open_to_all()).astype(np.int32)
+                     for node, purpose in zip(nodes, PURPOSES)]
         sources = [node[keep] for node, keep in zip(nodes, reachable)]
         cost, facility = nearest_facility_many(graph.indptr, graph.indices, graph.weight, sources)
         for p, keep in enumerate(reachable):
@@ -143,7 +144,7 @@ def _choice_sets(city: City, mode: str, k: int) -> tuple[np.ndarray, np.ndarray]
     for purpose in CHOICE_PURPOSES:
         p = PURPOSES.index(purpose)
         nodes = city.facilities[purpose].node
-        reachable = np.flatnonzero(nodes[mode] >= 0).astype(np.int32)
+        reachable = np.flatnonzero((nodes[mode] >= 0) & city.facilities[purpose].open_to_all()).astype(np.int32)
         length_m[:, p], listed = k_nearest_facilities(graph.indptr, graph.indices, graph.weight,
                                                       nodes[mode][reachable], k)
         drive_s[:, p] = costs_to_listed(drive.indptr, drive.indices, drive.weight,

@@ -38,6 +38,7 @@ def day_residents(world: World, water: WaterChoice) -> DayResidents:
         water_length_m=water.length_m,
         water_served_share=water.served_share,
         value_of_time_per_min=value_of_time_per_min(world),
+        assisted_civic_m=world.assisted_civic_length_m,
     )
 
 
@@ -93,6 +94,7 @@ def choice_params(world: World) -> ChoiceParams:
     return ChoiceParams(
         chooses=chooses,
         work_purpose=PURPOSES.index("work") if "work" in CHOICE_PURPOSES else NO_PURPOSE,
+        assisted_purpose=PURPOSES.index("civic") if "civic" in CHOICE_PURPOSES else NO_PURPOSE,
         logsum_coefficient=by_purpose(tables["logsum_coefficient"]),
         walk_per_km=by_purpose(tables["walk_per_km"]),
         car_time_per_min=by_purpose(tables["car_time_per_min"]),

@@ -24,6 +24,10 @@ import numpy as np
 MODES = ("walk", "wheelchair", "drive")
 """Street graphs built for every city."""
 
+ASSISTED_ONLY_ORIGIN = "digital_access_centres"
+"""Origin of the civic facilities an access centre adds: only residents who
+cannot use apps do civic business there (:mod:`twin.interventions.digital_access_centres`)."""
+
 SERVICES = ("water", "health", "food", "civic", "transit", "parking", "work")
 """Facility services; every city has an entry for each (possibly empty)."""
 
@@ -107,7 +111,10 @@ class FacilitySet:
         mode's street graph, or -1 where that node is farther than
         :data:`twin.city.facilities.SNAP_TOLERANCE_M` (unreachable by that mode).
     origin
-        str array, shape (n,): ``"osm"`` or the file it came from.
+        str array, shape (n,): ``"osm"``, the file it came from, or the
+        intervention that added it. Facilities of origin
+        :data:`ASSISTED_ONLY_ORIGIN` serve only residents who need assistance
+        (see :meth:`open_to_all`).
     """
 
     service: str
@@ -120,6 +127,10 @@ class FacilitySet:
 
     def __len__(self) -> int:
         return len(self.lon)
+
+    def open_to_all(self) -> np.ndarray:
+        """bool, shape (n,): facilities every resident uses (not assisted-only)."""
+        return self.origin != ASSISTED_ONLY_ORIGIN
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,10 @@ the mode above the destination (the structure of Helsinki's Helmet model):
   time, which grows with income. Money therefore weighs most for the poorest.
 - ``U_mode = constant_mode + logsum_coefficient * log(sum_j exp(V_mode,j))``.
 
+A resident who cannot use apps, with an access centre within reach, has one
+more civic destination on foot: the centre, where they do civic business
+with help (``DayResidents.assisted_civic_m``).
+
 An alternative slower one way than the resident's limit is not available;
 with none available the trips are unmet. The joint probability is
 ``P(mode, j) = P(mode) exp(V_mode,j) / sum_j' exp(V_mode,j')``. It is drawn
@@ -51,6 +55,8 @@ class ChoiceParams(NamedTuple):
         bool: the purpose's destination is chosen (else: the nearest).
     work_purpose
         The purpose with a fixed destination per resident (``NO_PURPOSE``: none).
+    assisted_purpose
+        The purpose an access centre serves (``NO_PURPOSE``: none).
     logsum_coefficient, walk_per_km, car_time_per_min
         float64: see the module docstring.
     walk_constant, car_constant
@@ -61,6 +67,7 @@ class ChoiceParams(NamedTuple):
 
     chooses: np.ndarray
     work_purpose: int
+    assisted_purpose: int
     logsum_coefficient: np.ndarray
     walk_per_km: np.ndarray
     car_time_per_min: np.ndarray
@@ -73,7 +80,7 @@ class ChoiceParams(NamedTuple):
     def nearest(cls, n_purposes: int) -> ChoiceParams:
         """No choice: every purpose goes to its nearest facility by the fastest mode."""
         zeros = np.zeros(n_purposes, dtype=np.float64)
-        return cls(np.zeros(n_purposes, dtype=np.bool_), NO_PURPOSE, zeros, zeros, zeros,
+        return cls(np.zeros(n_purposes, dtype=np.bool_), NO_PURPOSE, NO_PURPOSE, zeros, zeros, zeros,
                    zeros, zeros, 0.0, 0.0)
 
 
@@ -82,6 +89,14 @@ def _car_one_way_s(i, h, p, j, drive_s, residents, params):
     """One way by car to slot ``j``: drive, parking search, walk from the car."""
     return (drive_s[h, p, j] + np.float64(residents.parking_search_time_s[i])
             + params.parking_walk_m / np.float64(residents.speed_mps[i]))
+
+
+@njit(cache=True, inline="always")
+def _foot_m(i, h, p, j, foot_m, residents):
+    """Distance on foot to slot ``j``; slot k (past the nearest k) is the access centre."""
+    if j == foot_m.shape[2]:
+        return residents.assisted_civic_m[i]
+    return foot_m[h, p, j]
 
 
 @njit(cache=True, inline="always")
@@ -106,6 +121,8 @@ def choose_trip(day, seed, i, p, residents, city, params):
     else:
         foot_m, drive_s, foot_mode = city.walk_choice_m, city.walk_choice_drive_s, MODE_WALK
     k = foot_m.shape[2]
+    # the access centre, a destination on foot only, in the slot after the nearest k
+    slots = k + 1 if p == choice.assisted_purpose and residents.assisted_civic_m[i] < np.inf else k
     speed_mps = np.float64(residents.speed_mps[i])
     limit_s = np.float64(residents.max_trip_time_s[i])
     has_car = residents.has_car[i]
@@ -115,11 +132,11 @@ def choose_trip(day, seed, i, p, residents, city, params):
     # pass 1: the sum of exp(V) of each mode over its available destinations
     foot_sum = 0.0
     car_sum = 0.0
-    for j in range(k):
-        length_m = foot_m[h, p, j]
+    for j in range(slots):
+        length_m = _foot_m(i, h, p, j, foot_m, residents)
         if length_m / speed_mps <= limit_s:
             foot_sum += math.exp(walk_per_km * (2.0 * length_m / 1000.0))
-        if has_car:
+        if has_car and j < k:
             car_s = _car_one_way_s(i, h, p, j, drive_s, residents, params)
             if car_s <= limit_s:
                 cost_min = 2.0 * car_s / 60.0 + _car_money(length_m, choice) * minutes_per_money
@@ -159,7 +176,7 @@ def choose_trip(day, seed, i, p, residents, city, params):
     else:
         target = uniform(seed, day, i, CHANNEL_DESTINATION + p)
         cumulative = 0.0
-        for j in range(k):
+        for j in range(slots):
             weight = _joint(i, h, p, j, foot_m, drive_s, residents, params, speed_mps, limit_s,
                             minutes_per_money, foot_per, car_per, True)
             if weight > 0.0:
@@ -177,7 +194,7 @@ def choose_trip(day, seed, i, p, residents, city, params):
     if foot_w == 0.0 and car_w == 0.0:
         return np.inf, -1, 0.0  # the workplace is out of reach today
     if uniform(seed, day, i, CHANNEL_MODE + p) * (foot_w + car_w) < foot_w:
-        return foot_m[h, p, chosen] / speed_mps, foot_mode, 0.0
+        return _foot_m(i, h, p, chosen, foot_m, residents) / speed_mps, foot_mode, 0.0
     return (_car_one_way_s(i, h, p, chosen, drive_s, residents, params), MODE_CAR,
             _car_money(foot_m[h, p, chosen], choice))
 
@@ -188,10 +205,10 @@ def _joint(i, h, p, j, foot_m, drive_s, residents, params, speed_mps, limit_s, m
     """P(mode, j) summed over the modes whose ``*_per`` is non-zero."""
     choice = params.choice
     weight = 0.0
-    length_m = foot_m[h, p, j]
+    length_m = _foot_m(i, h, p, j, foot_m, residents)
     if foot_per > 0.0 and length_m / speed_mps <= limit_s:
         weight += foot_per * math.exp(choice.walk_per_km[p] * (2.0 * length_m / 1000.0))
-    if with_car and car_per > 0.0:
+    if with_car and car_per > 0.0 and j < foot_m.shape[2]:
         car_s = _car_one_way_s(i, h, p, j, drive_s, residents, params)
         if car_s <= limit_s:
             cost_min = 2.0 * car_s / 60.0 + _car_money(length_m, choice) * minutes_per_money

@@ -93,6 +93,9 @@ class DayResidents(NamedTuple):
         float32: share of the fetches at that point it serves today (1 unless overloaded).
     value_of_time_per_min
         float64: money a minute of travel is worth to the resident (model currency).
+    assisted_civic_m
+        float64: distance on foot (or by wheelchair) to the access centre
+        where the resident does civic business with help; inf where none.
     """
 
     home_node: np.ndarray
@@ -108,6 +111,7 @@ class DayResidents(NamedTuple):
     water_length_m: np.ndarray
     water_served_share: np.ndarray
     value_of_time_per_min: np.ndarray
+    assisted_civic_m: np.ndarray
 
 
 class DayCity(NamedTuple):
@@ -320,6 +324,7 @@ def _check_day_inputs(problems: Problems, residents: DayResidents, city: DayCity
                         ("water_queue_time_s", np.float32), ("water_served_share", np.float32)):
         problems.array(f"residents.{name}", getattr(r, name), dtype, (n,))
     problems.array("residents.water_length_m", r.water_length_m, np.float64, (n,))
+    problems.array("residents.assisted_civic_m", r.assisted_civic_m, np.float64, (n,))
     if problems.array("residents.value_of_time_per_min", r.value_of_time_per_min, np.float64, (n,)):
         if r.value_of_time_per_min.size and not r.value_of_time_per_min.min() > 0:
             problems.add("residents.value_of_time_per_min must be > 0")
@@ -350,9 +355,10 @@ def _check_choice(problems: Problems, choice: ChoiceParams, n_purposes: int) -> 
     problems.array("params.choice.chooses", choice.chooses, np.bool_, (n_purposes,))
     for name in ("logsum_coefficient", "walk_per_km", "car_time_per_min", "walk_constant", "car_constant"):
         problems.array(f"params.choice.{name}", getattr(choice, name), np.float64, (n_purposes,))
-    work = choice.work_purpose
-    problems.scalar("params.choice.work_purpose", work, isinstance(work, int) and -1 <= work < n_purposes,
-                    f"a purpose index or -1 (int, -1 .. {n_purposes - 1})")
+    for name in ("work_purpose", "assisted_purpose"):
+        value = getattr(choice, name)
+        problems.scalar(f"params.choice.{name}", value, isinstance(value, int) and -1 <= value < n_purposes,
+                        f"a purpose index or -1 (int, -1 .. {n_purposes - 1})")
     for name in ("car_cost_per_km", "parking_cost_per_trip"):
         value = getattr(choice, name)
         problems.scalar(f"params.choice.{name}", value, isinstance(value, float) and value >= 0, "a float >= 0")
