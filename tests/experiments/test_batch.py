@@ -186,4 +186,5 @@ def test_a_run_stores_what_twin_compare_reports_for_the_same_seed(tmp_path):
             assert outcome[(name, measure)] == pytest.approx(equity.at[(name, measure), "mean"], nan_ok=True)
         hours = costs.at[name, "hours_saved_per_year"]
         assert outcome[(name, "hours_saved_per_year")] == pytest.approx(hours)
-        assert outcome[(name, "cost_per_hour_saved")] == pytest.approx(costs.at[name, "yearly_cost"] / hours)
+        per_hour = costs.at[name, "yearly_cost"] / hours if hours > 0 else float("nan")  # no saving: no ratio
+        assert outcome[(name, "cost_per_hour_saved")] == pytest.approx(per_hour, nan_ok=True)
