@@ -40,6 +40,9 @@ from twin.core.streams import (
     CHANNEL_TRIP_TIME,
     CHANNEL_WATER_SERVED,
     CHANNEL_WATER_TRIPS,
+    CHANNEL_WORKPLACE,
+    MAX_CHOICE_MODES,
+    MAX_CHOICE_SLOTS,
     PHASE_DAY,
     uniform_py,
 )
@@ -151,69 +154,85 @@ class ReferenceResident(Agent):
             length_m = float(foot_m[self.home_node, purpose, j])
             walk_s = length_m / self.speed_mps
             if walk_s <= self.max_trip_time_s:
-                found.append((foot, j, walk_s, 0.0, math.exp(c["walk_per_km"] * (2.0 * length_m / 1000.0))))
+                found.append((foot, j, walk_s, 0.0, c["walk_per_km"] * (2.0 * length_m / 1000.0)))
             if self.has_car:
                 car_s = (float(drive_s[self.home_node, purpose, j])
                          + float(m.parking_search_time_s[self.index]) + t.parking_walk_m / self.speed_mps)
                 if car_s <= self.max_trip_time_s:
                     money = t.car_cost_per_km * (2.0 * length_m / 1000.0) + t.parking_cost_per_trip
                     cost_min = 2.0 * car_s / 60.0 + money * (1.0 / self.value_of_time_per_min)
-                    found.append(("car", j, car_s, money, math.exp(c["car_time_per_min"] * cost_min)))
+                    found.append(("car", j, car_s, money, c["car_time_per_min"] * cost_min))
         centre_m = float(m.world.assisted_civic_length_m[self.index])
         if PURPOSES[purpose] == "civic" and centre_m < math.inf and centre_m / self.speed_mps <= self.max_trip_time_s:
             # the access centre where this resident does civic business with help: on foot only
             found.append((foot, foot_m.shape[2], centre_m / self.speed_mps, 0.0,
-                          math.exp(c["walk_per_km"] * (2.0 * centre_m / 1000.0))))
+                          c["walk_per_km"] * (2.0 * centre_m / 1000.0)))
         return found
 
+    def gumbel(self, day: int, channel: int) -> float:
+        u = uniform_py(self.model.seed, day, self.index, channel)
+        return -math.log(-math.log(u)) if u > 0.0 else -math.inf
+
     def choose(self, day: int, purpose: int) -> tuple[float, float, bool]:
-        """Today's (one-way time, money, by car) for ``purpose``: destination
-        and mode from the nested logit, the workplace fixed; (inf, 0, False)
-        if none."""
+        """Today's (one-way time, money, by car) for ``purpose`` from the
+        nested logit, one Gumbel draw per alternative: the mode, then the
+        destination; for work the workplace, then the mode given it.
+        (inf, 0, False) if none."""
         m = self.model
         c = m.choice[PURPOSES[purpose]]
         options = self.alternatives(purpose)
         if not options:
             return math.inf, 0.0, False
-        foot_sum = _added(v for mode, _, _, _, v in options if mode != "car")
-        car_sum = _added(v for mode, _, _, _, v in options if mode == "car")
-        if foot_sum > 0.0 and car_sum > 0.0:
-            u_foot = c["walk_constant"] + c["logsum_coefficient"] * math.log(foot_sum)
-            u_car = m.car_constant[PURPOSES[purpose]] + c["logsum_coefficient"] * math.log(car_sum)
-            p_foot = 1.0 / (1.0 + math.exp(u_car - u_foot))
-            p_car = 1.0 - p_foot
+        foot_sum = _added(math.exp(v) for mode, _, _, _, v in options if mode != "car")
+        car_sum = _added(math.exp(v) for mode, _, _, _, v in options if mode == "car")
+        constant = {"foot": c["walk_constant"], "car": m.car_constant[PURPOSES[purpose]]}
+        logsum = {"foot": math.log(foot_sum) if foot_sum > 0.0 else -math.inf,
+                  "car": math.log(car_sum) if car_sum > 0.0 else -math.inf}
+        theta = c["logsum_coefficient"]
+        mode_channel = CHANNEL_MODE + purpose * MAX_CHOICE_MODES
+        if purpose == WORK:
+            chosen = self.workplace(purpose)
+            best, choice = -math.inf, None
+            for n, mode in enumerate(("foot", "car")):
+                here = [o for o in options if o[1] == chosen and (o[0] == "car") == (mode == "car")]
+                if not here:
+                    continue
+                score = (constant[mode] + (theta - 1.0) * logsum[mode] + here[0][4]
+                         + self.gumbel(day, mode_channel + n))
+                if score > best:
+                    best, choice = score, here[0]
+            if choice is None:
+                return math.inf, 0.0, False
         else:
-            p_foot, p_car = float(foot_sum > 0.0), float(car_sum > 0.0)
-        joint = {(mode, j): ((p_car / car_sum) if mode == "car" else (p_foot / foot_sum)) * v
-                 for mode, j, _, _, v in options}
-        slots = sorted({j for _, j in joint})
-        if purpose == WORK:  # the workplace: drawn once, by the walking distance decay
-            a = m.access
-            foot_m = a.wheelchair_choice_m if self.wheelchair else a.walk_choice_m
-            lengths = [float(length_m) for length_m in foot_m[self.home_node, purpose]]
-            weights = [(j, math.exp(c["walk_per_km"] * (2.0 * length_m / 1000.0)))
-                       for j, length_m in enumerate(lengths) if length_m < math.inf]
-            draw = uniform_py(m.seed, PHASE_DAY, self.index, CHANNEL_DESTINATION + purpose)
-            target = draw * _added(w for _, w in weights)
-        else:
-            target = uniform_py(m.seed, day, self.index, CHANNEL_DESTINATION + purpose)
-            weights = [(j, _added(w for (_, jj), w in joint.items() if jj == j)) for j in slots]
+            by_car = car_sum > 0.0
+            if foot_sum > 0.0 and car_sum > 0.0:
+                u_foot = constant["foot"] + theta * logsum["foot"] + self.gumbel(day, mode_channel)
+                u_car = constant["car"] + theta * logsum["car"] + self.gumbel(day, mode_channel + 1)
+                by_car = u_car > u_foot
+            best, choice = -math.inf, None
+            for option in options:
+                if (option[0] == "car") != by_car:
+                    continue
+                score = option[4] + self.gumbel(day, CHANNEL_DESTINATION + purpose * MAX_CHOICE_SLOTS + option[1])
+                if score > best:
+                    best, choice = score, option
+        mode, _, time_s, money, _ = choice
+        return time_s, money, mode == "car"
+
+    def workplace(self, purpose: int) -> int:
+        """The workplace slot, drawn once by the walking distance decay (-1: none)."""
+        m, c = self.model, self.model.choice[PURPOSES[purpose]]
+        foot_m = m.access.wheelchair_choice_m if self.wheelchair else m.access.walk_choice_m
+        weights = [(j, math.exp(c["walk_per_km"] * (2.0 * float(length_m) / 1000.0)))
+                   for j, length_m in enumerate(foot_m[self.home_node, purpose]) if length_m < math.inf]
+        target = uniform_py(m.seed, PHASE_DAY, self.index, CHANNEL_WORKPLACE + purpose) * _added(w for _, w in weights)
         chosen, cumulative = -1, 0.0
         for j, w in weights:
             cumulative += w
             chosen = j
             if cumulative > target:
                 break
-        foot_w = _added(w for (mode, j), w in joint.items() if j == chosen and mode != "car")
-        car_w = joint.get(("car", chosen), 0.0)
-        if foot_w == 0.0 and car_w == 0.0:
-            return math.inf, 0.0, False
-        if uniform_py(m.seed, day, self.index, CHANNEL_MODE + purpose) * (foot_w + car_w) < foot_w:
-            mode = "wheelchair" if self.wheelchair else "walk"
-        else:
-            mode = "car"
-        _, _, time_s, money, _ = next(o for o in options if o[0] == mode and o[1] == chosen)
-        return time_s, money, mode == "car"
+        return chosen
 
     def trip_time_s(self, day: int, purpose: int, j: int, k: int) -> float:
         service = self.model.world.paratransit

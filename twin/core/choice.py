@@ -19,12 +19,16 @@ with help (``DayResidents.assisted_civic_m``).
 
 An alternative slower one way than the resident's limit is not available;
 with none available the trips are unmet. The joint probability is
-``P(mode, j) = P(mode) exp(V_mode,j) / sum_j' exp(V_mode,j')``. It is drawn
-in two steps with the counter-based streams, so baseline and scenario pair:
-the destination from its marginal, then the mode given the destination. Work
-goes to a fixed workplace instead, drawn once per resident and seed from the
-choice set with the walking distance decay (independent of the modes, so no
-intervention moves anyone's job); only the mode is drawn each day.
+``P(mode, j) = P(mode) exp(V_mode,j) / sum_j' exp(V_mode,j')``, drawn as
+the nested logit is defined: the mode with the largest ``U_mode`` plus a
+Gumbel draw, then the destination with the largest ``V_mode,j`` plus
+another. Each alternative has its own counter-based draw, so a baseline and
+a scenario pair alternative by alternative: a change to one alternative (a
+cheaper car trip, a centre nearby) moves only the residents who switch to or
+from it, not everyone after it in a list. Work goes to a fixed workplace
+instead, drawn once per resident and seed from the choice set with the
+walking distance decay (independent of the modes, so no intervention moves
+anyone's job); only the mode is drawn each day, given the workplace.
 """
 
 from __future__ import annotations
@@ -35,7 +39,15 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from twin.core.streams import CHANNEL_DESTINATION, CHANNEL_MODE, PHASE_DAY, uniform
+from twin.core.streams import (
+    CHANNEL_DESTINATION,
+    CHANNEL_MODE,
+    CHANNEL_WORKPLACE,
+    MAX_CHOICE_MODES,
+    MAX_CHOICE_SLOTS,
+    PHASE_DAY,
+    uniform,
+)
 
 MODE_WALK = 0
 MODE_WHEELCHAIR = 1
@@ -105,6 +117,31 @@ def _car_money(length_m, choice):
     return choice.car_cost_per_km * (2.0 * length_m / 1000.0) + choice.parking_cost_per_trip
 
 
+@njit(cache=True, inline="always")
+def _gumbel(seed, day, i, channel):
+    """A standard Gumbel draw, -log(-log(u)), from one counter-based uniform."""
+    u = uniform(seed, day, i, channel)
+    return -math.log(-math.log(u)) if u > 0.0 else -np.inf
+
+
+@njit(cache=True, inline="always")
+def _utility(i, h, p, j, by_car, foot_m, drive_s, residents, params, speed_mps, limit_s, minutes_per_money):
+    """V of the round trip to slot ``j`` on foot or by car; -inf where not available."""
+    choice = params.choice
+    length_m = _foot_m(i, h, p, j, foot_m, residents)
+    if not by_car:
+        if length_m / speed_mps <= limit_s:
+            return choice.walk_per_km[p] * (2.0 * length_m / 1000.0)
+        return -np.inf
+    if not residents.has_car[i] or j >= foot_m.shape[2]:  # no car to the access centre
+        return -np.inf
+    car_s = _car_one_way_s(i, h, p, j, drive_s, residents, params)
+    if car_s > limit_s:
+        return -np.inf
+    cost_min = 2.0 * car_s / 60.0 + _car_money(length_m, choice) * minutes_per_money
+    return choice.car_time_per_min[p] * cost_min
+
+
 @njit(cache=True, inline="always")  # inlined: called per resident and purpose
 def choose_trip(day, seed, i, p, residents, city, params):
     """Destination and mode of resident ``i``'s trips for purpose ``p`` today.
@@ -125,92 +162,81 @@ def choose_trip(day, seed, i, p, residents, city, params):
     slots = k + 1 if p == choice.assisted_purpose and residents.assisted_civic_m[i] < np.inf else k
     speed_mps = np.float64(residents.speed_mps[i])
     limit_s = np.float64(residents.max_trip_time_s[i])
-    has_car = residents.has_car[i]
     minutes_per_money = 1.0 / residents.value_of_time_per_min[i]
-    walk_per_km = choice.walk_per_km[p]
-    car_per_min = choice.car_time_per_min[p]
-    # pass 1: the sum of exp(V) of each mode over its available destinations
+    # each mode's logsum over its available destinations
     foot_sum = 0.0
     car_sum = 0.0
     for j in range(slots):
-        length_m = _foot_m(i, h, p, j, foot_m, residents)
-        if length_m / speed_mps <= limit_s:
-            foot_sum += math.exp(walk_per_km * (2.0 * length_m / 1000.0))
-        if has_car and j < k:
-            car_s = _car_one_way_s(i, h, p, j, drive_s, residents, params)
-            if car_s <= limit_s:
-                cost_min = 2.0 * car_s / 60.0 + _car_money(length_m, choice) * minutes_per_money
-                car_sum += math.exp(car_per_min * cost_min)
+        v = _utility(i, h, p, j, False, foot_m, drive_s, residents, params, speed_mps, limit_s, minutes_per_money)
+        if v > -np.inf:
+            foot_sum += math.exp(v)
+        v = _utility(i, h, p, j, True, foot_m, drive_s, residents, params, speed_mps, limit_s, minutes_per_money)
+        if v > -np.inf:
+            car_sum += math.exp(v)
     if foot_sum == 0.0 and car_sum == 0.0:
         return np.inf, -1, 0.0
-    # mode probabilities, each spread over its destinations in proportion to exp(V)
     theta = choice.logsum_coefficient[p]
-    foot_share = 0.0
-    car_share = 0.0
-    if foot_sum > 0.0 and car_sum > 0.0:
-        u_foot = choice.walk_constant[p] + theta * math.log(foot_sum)
-        u_car = choice.car_constant[p] + theta * math.log(car_sum)
-        foot_share = 1.0 / (1.0 + math.exp(u_car - u_foot))
-        car_share = 1.0 - foot_share
-    elif foot_sum > 0.0:
-        foot_share = 1.0
-    else:
-        car_share = 1.0
-    foot_per = foot_share / foot_sum if foot_sum > 0.0 else 0.0
-    car_per = car_share / car_sum if car_sum > 0.0 else 0.0
-    # the destination: fixed (work) or from the marginal over modes
-    chosen = -1
+    mode_channel = CHANNEL_MODE + p * MAX_CHOICE_MODES
     if p == choice.work_purpose:
-        total = 0.0
-        for j in range(k):
-            if foot_m[h, p, j] < np.inf:
-                total += math.exp(walk_per_km * (2.0 * foot_m[h, p, j] / 1000.0))
-        target = uniform(seed, PHASE_DAY, i, CHANNEL_DESTINATION + p) * total
-        cumulative = 0.0
-        for j in range(k):
-            if foot_m[h, p, j] < np.inf:
-                cumulative += math.exp(walk_per_km * (2.0 * foot_m[h, p, j] / 1000.0))
-                chosen = j
-                if cumulative > target:
-                    break
+        # the workplace, drawn once by the walking distance decay; the mode
+        # given it: P(mode | j) is proportional to exp(U_mode - logsum_mode + V_mode,j)
+        chosen = _workplace(seed, i, h, p, k, foot_m, choice)
+        if chosen < 0:
+            return np.inf, -1, 0.0
+        by_car = False
+        best = -np.inf
+        for m in range(MAX_CHOICE_MODES):
+            mode_sum = car_sum if m == 1 else foot_sum
+            v = _utility(i, h, p, chosen, m == 1, foot_m, drive_s, residents, params, speed_mps, limit_s,
+                         minutes_per_money)
+            if v == -np.inf:
+                continue
+            constant = choice.car_constant[p] if m == 1 else choice.walk_constant[p]
+            score = constant + (theta - 1.0) * math.log(mode_sum) + v + _gumbel(seed, day, i, mode_channel + m)
+            if score > best:
+                best = score
+                by_car = m == 1
+        if best == -np.inf:
+            return np.inf, -1, 0.0  # the workplace is out of reach today
     else:
-        target = uniform(seed, day, i, CHANNEL_DESTINATION + p)
-        cumulative = 0.0
+        # the mode by its nested-logit utility, then the destination within it
+        by_car = car_sum > 0.0
+        if foot_sum > 0.0 and car_sum > 0.0:
+            u_foot = choice.walk_constant[p] + theta * math.log(foot_sum) + _gumbel(seed, day, i, mode_channel)
+            u_car = choice.car_constant[p] + theta * math.log(car_sum) + _gumbel(seed, day, i, mode_channel + 1)
+            by_car = u_car > u_foot
+        chosen = -1
+        best = -np.inf
         for j in range(slots):
-            weight = _joint(i, h, p, j, foot_m, drive_s, residents, params, speed_mps, limit_s,
-                            minutes_per_money, foot_per, car_per, True)
-            if weight > 0.0:
-                cumulative += weight
+            v = _utility(i, h, p, j, by_car, foot_m, drive_s, residents, params, speed_mps, limit_s,
+                         minutes_per_money)
+            if v == -np.inf:
+                continue
+            score = v + _gumbel(seed, day, i, CHANNEL_DESTINATION + p * MAX_CHOICE_SLOTS + j)
+            if score > best:
+                best = score
                 chosen = j
-                if cumulative > target:
-                    break
-    if chosen < 0:
-        return np.inf, -1, 0.0
-    # the mode, given the destination
-    foot_w = _joint(i, h, p, chosen, foot_m, drive_s, residents, params, speed_mps, limit_s,
-                    minutes_per_money, foot_per, 0.0, False)
-    car_w = _joint(i, h, p, chosen, foot_m, drive_s, residents, params, speed_mps, limit_s,
-                   minutes_per_money, 0.0, car_per, True)
-    if foot_w == 0.0 and car_w == 0.0:
-        return np.inf, -1, 0.0  # the workplace is out of reach today
-    if uniform(seed, day, i, CHANNEL_MODE + p) * (foot_w + car_w) < foot_w:
-        return _foot_m(i, h, p, chosen, foot_m, residents) / speed_mps, foot_mode, 0.0
-    return (_car_one_way_s(i, h, p, chosen, drive_s, residents, params), MODE_CAR,
-            _car_money(foot_m[h, p, chosen], choice))
+    if by_car:
+        return (_car_one_way_s(i, h, p, chosen, drive_s, residents, params), MODE_CAR,
+                _car_money(foot_m[h, p, chosen], choice))
+    return _foot_m(i, h, p, chosen, foot_m, residents) / speed_mps, foot_mode, 0.0
 
 
 @njit(cache=True, inline="always")
-def _joint(i, h, p, j, foot_m, drive_s, residents, params, speed_mps, limit_s, minutes_per_money,
-           foot_per, car_per, with_car):
-    """P(mode, j) summed over the modes whose ``*_per`` is non-zero."""
-    choice = params.choice
-    weight = 0.0
-    length_m = _foot_m(i, h, p, j, foot_m, residents)
-    if foot_per > 0.0 and length_m / speed_mps <= limit_s:
-        weight += foot_per * math.exp(choice.walk_per_km[p] * (2.0 * length_m / 1000.0))
-    if with_car and car_per > 0.0 and j < foot_m.shape[2]:
-        car_s = _car_one_way_s(i, h, p, j, drive_s, residents, params)
-        if car_s <= limit_s:
-            cost_min = 2.0 * car_s / 60.0 + _car_money(length_m, choice) * minutes_per_money
-            weight += car_per * math.exp(choice.car_time_per_min[p] * cost_min)
-    return weight
+def _workplace(seed, i, h, p, k, foot_m, choice):
+    """The resident's workplace slot: drawn once per seed, with probability
+    in proportion to exp(walk_per_km * round-trip distance); -1 if none."""
+    total = 0.0
+    for j in range(k):
+        if foot_m[h, p, j] < np.inf:
+            total += math.exp(choice.walk_per_km[p] * (2.0 * foot_m[h, p, j] / 1000.0))
+    target = uniform(seed, PHASE_DAY, i, CHANNEL_WORKPLACE + p) * total
+    chosen = -1
+    cumulative = 0.0
+    for j in range(k):
+        if foot_m[h, p, j] < np.inf:
+            cumulative += math.exp(choice.walk_per_km[p] * (2.0 * foot_m[h, p, j] / 1000.0))
+            chosen = j
+            if cumulative > target:
+                break
+    return chosen

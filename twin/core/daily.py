@@ -51,6 +51,7 @@ from twin.core.streams import (
     CHANNEL_TRIP_TIME,
     CHANNEL_WATER_SERVED,
     CHANNEL_WATER_TRIPS,
+    MAX_CHOICE_SLOTS,
     MAX_PURPOSES,
     PHASE_DAY,
     uniform,
@@ -335,6 +336,8 @@ def _check_day_inputs(problems: Problems, residents: DayResidents, city: DayCity
         problems.array(f"city.{name}", getattr(c, name), np.float64, (n_walk, n_purposes))
     problems.array("city.drive_time_s", c.drive_time_s, np.float64, (n_drive, n_purposes))
     k = length(c.walk_choice_m, 2)
+    if k >= MAX_CHOICE_SLOTS:
+        problems.add(f"at most {MAX_CHOICE_SLOTS - 1} destinations per choice, got {k}")
     for name in ("walk_choice_m", "walk_choice_drive_s", "wheelchair_choice_m", "wheelchair_choice_drive_s"):
         problems.array(f"city.{name}", getattr(c, name), np.float64, (n_walk, n_purposes, k))
     _check_choice(problems, params.choice, n_purposes)

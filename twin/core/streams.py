@@ -88,8 +88,15 @@ CHANNEL_OUTAGE = CHANNELS.declare("outage")  # piped-water outage today
 CHANNEL_WATER_SERVED = CHANNELS.declare("water_served")  # fetches an overloaded point serves today
 CHANNEL_TRIP_TIME = CHANNELS.declare("trip_time", MAX_PURPOSES)  # + purpose: time of day (paratransit)
 CHANNEL_DATA_SOURCES = CHANNELS.declare("data_sources", MAX_DATA_SOURCES)  # + source: who a data source sees
-CHANNEL_DESTINATION = CHANNELS.declare("destination", MAX_PURPOSES)  # + purpose: which facility (twin.core.choice)
-CHANNEL_MODE = CHANNELS.declare("mode", MAX_PURPOSES)  # + purpose: which mode (twin.core.choice)
+MAX_CHOICE_SLOTS = 17
+"""Destinations a choice weighs at most: 16 nearest facilities and an access centre."""
+MAX_CHOICE_MODES = 2
+"""Modes a choice weighs: on foot (or wheelchair) and car."""
+# twin.core.choice: one draw per alternative, so an alternative that changes
+# moves only the residents who switch to or from it (common random numbers)
+CHANNEL_DESTINATION = CHANNELS.declare("destination", MAX_PURPOSES * MAX_CHOICE_SLOTS)  # + p * slots + slot
+CHANNEL_MODE = CHANNELS.declare("mode", MAX_PURPOSES * MAX_CHOICE_MODES)  # + p * modes + mode
+CHANNEL_WORKPLACE = CHANNELS.declare("workplace", MAX_PURPOSES)  # + purpose: the fixed destination
 _CHANNEL_INTERVENTIONS = CHANNELS.declare_open("interventions")
 
 PHASE_DAY = 0xFFFF  # the "day" used for draws fixed over the whole run
