@@ -145,3 +145,14 @@ def test_a_missing_file_names_the_scenario_and_the_field(tmp_path, text, field):
     with pytest.raises((InputFileError, ConfigError)) as error:
         load_scenario(write(tmp_path / "me.yaml", "name: x\n" + text))
     assert f"me.yaml: {field}:" in str(error.value)
+
+
+def test_an_age_band_the_resident_model_lacks_is_one_line(tmp_path):
+    write(tmp_path / "sources.yaml", "sources:\n  old:\n    need: presence\n    seen:\n"
+          "      - {when: {age_band: 9}, value: 1.0, source: test}\n")
+    with pytest.raises(ConfigError) as error:
+        load_scenario(write(tmp_path / "me.yaml", "name: x\ndata_sources: sources.yaml\n"))
+    message = str(error.value)
+    assert "\n" not in message and "sources.yaml" in message and "sources.old.seen[0].when.age_band" in message
+    write(tmp_path / "sources.yaml", (tmp_path / "sources.yaml").read_text().replace("9", "5"))
+    assert load_scenario(tmp_path / "me.yaml").sources is not None  # helsinki.yaml: 6 bands

@@ -50,6 +50,7 @@ SUFFIXES = (".yaml", ".yml")
 
 StrictBool = Annotated[bool, Field(strict=True)]
 Quintile = Annotated[int, Field(ge=1, le=5, strict=True)]
+AgeBand = Annotated[int, Field(ge=0, strict=True)]
 Supply = Literal[WATER_SUPPLIES]  # type: ignore[valid-type]
 SourceName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 
@@ -61,8 +62,10 @@ BOOLEAN_ATTRIBUTES = ("smartphone", "home_internet", "digital_skills", "phone", 
 class When(Strict):
     """Conditions a resident must all meet (an empty ``when`` matches everyone).
 
-    Booleans ask for the attribute's value; ``water_supply`` and
-    ``income_quintile`` take one value or a list of accepted ones.
+    Booleans ask for the attribute's value; ``water_supply``,
+    ``income_quintile`` and ``age_band`` (an index into the resident
+    model's ``age_bands``, youngest 0) take one value or a list of accepted
+    ones.
     """
 
     smartphone: StrictBool | None = None
@@ -75,6 +78,7 @@ class When(Strict):
     wheelchair: StrictBool | None = None
     water_supply: Supply | list[Supply] | None = None
     income_quintile: Quintile | list[Quintile] | None = None
+    age_band: AgeBand | list[AgeBand] | None = None
 
     def matches(self, residents: Residents) -> np.ndarray:
         """bool per resident: meets every condition."""
@@ -86,9 +90,10 @@ class When(Strict):
         if self.water_supply is not None:
             names = [self.water_supply] if isinstance(self.water_supply, str) else self.water_supply
             out &= np.isin(residents.water_supply, [WATER_SUPPLIES.index(n) for n in names])
-        if self.income_quintile is not None:
-            quintiles = self.income_quintile if isinstance(self.income_quintile, list) else [self.income_quintile]
-            out &= np.isin(residents.income_quintile, quintiles)
+        for name in ("income_quintile", "age_band"):
+            wanted = getattr(self, name)
+            if wanted is not None:
+                out &= np.isin(getattr(residents, name), wanted if isinstance(wanted, list) else [wanted])
         return out
 
 
@@ -141,6 +146,20 @@ class DataSources(Strict):
         if problems:
             raise ProblemsError(problems)
         return self
+
+    def check_age_bands(self, n_bands: int, *, path, model: str) -> None:
+        """Raise a :class:`ConfigError` (naming ``path`` and the rule) for an
+        ``age_band`` the resident model ``model`` (``n_bands`` bands) lacks."""
+        for name, source in self.sources.items():
+            for index, rule in enumerate(source.seen):
+                bands = rule.when.age_band
+                for band in bands if isinstance(bands, list) else [] if bands is None else [bands]:
+                    if band >= n_bands:
+                        raise ConfigError(
+                            f"age band {band} does not exist: the resident model {model} has "
+                            f"{n_bands} (0 .. {n_bands - 1})", path=path,
+                            field=f"sources.{name}.seen[{index}].when.age_band",
+                            fix=f"use an index 0 .. {n_bands - 1} into the model's age_bands")
 
     def channel(self, name: str) -> int:
         """The random channel of source ``name``."""

@@ -185,6 +185,14 @@ def _bind_sources(scenario: Scenario, where: str) -> None:
             scenario._sources = load_data_sources(scenario.data_sources)
         except InputFileError as error:
             raise InputFileError(error.message, path=where, field="data_sources", fix=error.fix) from None
+        if any(rule.when.age_band is not None for source in scenario.sources.sources.values()
+               for rule in source.seen):
+            from twin.data_sources import resolve_data_sources_path
+            from twin.residents.load import load_resident_model
+
+            bands = len(load_resident_model(scenario.resident_model).age_bands.values)
+            scenario.sources.check_age_bands(bands, path=resolve_data_sources_path(scenario.data_sources),
+                                             model=scenario.resident_model)
     for index, intervention in enumerate(scenario.interventions):
         siting = getattr(intervention, "siting", None)
         if siting is not None:

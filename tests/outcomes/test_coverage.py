@@ -107,3 +107,14 @@ def test_small_groups_are_left_out_of_the_coverage_report(people):
     table = coverage_table(groups, observed, replication=replication, k=10)
     assert not table[(table["dimension"] == "mobility")]["group"].isin(small).any()
     assert table.attrs["suppressed_cells"] > 0
+
+
+def test_rules_match_first_and_by_every_condition(people):
+    residents = people[0]
+    data = sources(rules=[({"age_band": [0, 1], "income_quintile": 1}, 1.0), ({"age_band": 0}, 0.0),
+                          ({"water_supply": "piped", "smartphone": False}, 1.0)])
+    p = data.sources["rules"].probability(residents)
+    young_poor = np.isin(residents.age_band, [0, 1]) & (residents.income_quintile == 1)
+    later = ~young_poor & (residents.age_band != 0) & (residents.water_supply == 0) & ~residents.smartphone
+    assert young_poor.any() and later.any()
+    np.testing.assert_array_equal(p, np.where(young_poor | later, 1.0, 0.0))
