@@ -29,7 +29,6 @@ import time
 START = time.perf_counter()
 
 import json  # noqa: E402
-import os  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -223,16 +222,17 @@ def cache_dir(args) -> dict:
     """Compile a kernel with ``NUMBA_CACHE_DIR`` unset and ``XDG_CACHE_HOME``
     pointing at a temporary folder (so the user's cache is not touched):
     where did numba write its cache files?"""
+    import numba
     import numpy as np
     import platformdirs
 
-    import twin  # noqa: F401  (sets NUMBA_CACHE_DIR; numba is not imported yet)
+    import twin  # noqa: F401  (sets numba's cache folder, not the environment)
     from twin.core.routing import nearest_facility
 
     nearest_facility(np.array([0, 1, 1]), np.array([1]), np.array([1.0]), np.array([0]))
     expected = Path(platformdirs.user_cache_dir("twin")) / "numba"
     return {"expected": str(expected), "files_there": len(list(expected.rglob("*.nbi"))),
-            "numba_cache_dir": os.environ.get("NUMBA_CACHE_DIR", "")}
+            "numba_cache_dir": str(numba.config.CACHE_DIR)}
 
 
 def mesa_trivial(args) -> dict:

@@ -87,7 +87,7 @@ class ReferenceResident(Agent):
         self.outage_days_per_week = float(r.outage_days_per_week[index])
         t = model.travel
         self.value_of_time_per_min = t.value_of_time_per_hour / 60.0 * (
-            float(r.income_eur[index]) / t.median_income) ** t.value_of_time_income_elasticity
+            float(r.income[index]) / t.median_income) ** t.value_of_time_income_elasticity
         self.own: dict[int, tuple[float, float, bool]] = {}  # purpose -> today's (one-way time, money, by car)
         self.rider = False
         self.by_app = False

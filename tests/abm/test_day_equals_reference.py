@@ -41,7 +41,7 @@ def random_residents(rng, n, n_walk):
     trips = rng.choice([0.0, 0.25, 1.0, 2.5, 3.0, 7.0, 10.0], size=(n, len(PURPOSES)))
     trips[:, PURPOSES.index("water")] = 0
     return Residents(
-        income_eur=rng.lognormal(10, 0.5, n).astype(np.float32),
+        income=rng.lognormal(10, 0.5, n).astype(np.float32),
         income_quintile=rng.integers(1, 6, n).astype(np.int8),
         age_band=rng.integers(0, 5, n).astype(np.int8),
         has_car=rng.random(n) < 0.4,

@@ -27,7 +27,7 @@ def test_agents_are_views_that_read_and_write_the_arrays(model):
     agents = model.agents_by_type[Resident]
     assert len(agents) == 200
     agent = model.resident(17)
-    assert agent.income_eur == model.residents.income_eur[17]
+    assert agent.income == model.residents.income[17]
     agent.has_car = not agent.has_car
     assert model.residents.has_car[17] == agent.has_car
     agent.speed_mps = 0.5

@@ -123,7 +123,7 @@ def test_same_seed_same_results_other_seed_other_results(helsinki, baseline, par
     pd.testing.assert_frame_equal(again.equity(), parking.equity())
     other = compare(baseline, [parking_app], replications=1, residents=2000, days=7, seed=2,
                     city=helsinki, progress=False)
-    assert not np.array_equal(other.population["income_eur"], parking.population["income_eur"][:2000])
+    assert not np.array_equal(other.population["income"], parking.population["income"][:2000])
     # Common random numbers: replication r uses seed + r, whatever R is.
     second = parking.per_resident()
     second = second[second["replication"] == 1].drop(columns="replication").reset_index(drop=True)

@@ -32,7 +32,7 @@ def comparison(minutes_saved, *, yearly_cost=100_000.0, population=50_000.0) -> 
     population_frame = pd.DataFrame({
         "replication": np.repeat(np.arange(REPLICATIONS), RESIDENTS).astype(np.int16),
         "resident": np.tile(np.arange(RESIDENTS), REPLICATIONS).astype(np.int32),
-        "income_eur": (quintile * 10_000 + rng.random(n) * 9_000).astype(np.float32),
+        "income": (quintile * 10_000 + rng.random(n) * 9_000).astype(np.float32),
         "home_node": np.zeros(n, dtype=np.int32),
         "income_quintile": pd.Categorical([f"Q{q}" for q in quintile]),
         "connectivity": pd.Categorical(np.where(rng.random(n) < 0.5, "broadband", "mobile_only")),

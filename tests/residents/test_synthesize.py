@@ -13,7 +13,7 @@ from twin.residents import PURPOSES, WATER_SUPPLIES, Residents, load_resident_mo
 from twin.residents.synthesize import synthesize_for_city
 
 DTYPES = {
-    "income_eur": np.float32,
+    "income": np.float32,
     "income_quintile": np.int8,
     "age_band": np.int8,
     "has_car": np.bool_,
@@ -61,7 +61,7 @@ def test_age_bands_match_model(population):
 
 def test_income_follows_model_and_quintiles_split_by_rank(population):
     model, residents = population
-    income = residents.income_eur.astype(np.float64)
+    income = residents.income.astype(np.float64)
     median = model.income.quantile(np.array([0.5]))[0]
     assert abs(np.median(income) / median - 1) < 1e-3
     counts = np.bincount(residents.income_quintile, minlength=6)[1:]
@@ -177,7 +177,7 @@ def test_same_seed_same_residents_other_seed_differs(homes):
     first, again, other = (synthesize(model, 20_000, **homes.kwargs(), seed=s) for s in (1, 1, 2))
     for f in fields(Residents):
         np.testing.assert_array_equal(getattr(first, f.name), getattr(again, f.name), err_msg=f.name)
-    assert not np.array_equal(first.income_eur, other.income_eur)
+    assert not np.array_equal(first.income, other.income)
     assert not np.array_equal(first.home_node, other.home_node)
     assert not np.array_equal(first.smartphone, other.smartphone)
 
@@ -192,7 +192,7 @@ def _neighbour_rank_correlation(residents: Residents, homes, k: int = 8) -> floa
     """Correlation between a resident's income rank and the mean income rank
     of the residents of the k nearest other occupied homes."""
     n = len(residents)
-    rank = np.argsort(np.argsort(residents.income_eur, kind="stable")) / n
+    rank = np.argsort(np.argsort(residents.income, kind="stable")) / n
     counts = np.bincount(residents.home_node, minlength=len(homes.node))
     occupied = np.flatnonzero(counts)
     mean_rank = np.bincount(residents.home_node, weights=rank, minlength=len(homes.node))[occupied] / counts[occupied]
@@ -210,7 +210,7 @@ def test_segregation_clusters_income_and_keeps_its_distribution(homes):
     low, high = _neighbour_rank_correlation(mixed, homes), _neighbour_rank_correlation(sorted_, homes)
     assert abs(low) < 0.05
     assert high > 0.5
-    np.testing.assert_array_equal(np.sort(mixed.income_eur), np.sort(sorted_.income_eur))
+    np.testing.assert_array_equal(np.sort(mixed.income), np.sort(sorted_.income))
 
 
 def test_synthesize_for_city_uses_home_nodes_and_their_coordinates():
@@ -244,7 +244,7 @@ def test_synthesize_for_city_uses_home_nodes_and_their_coordinates():
     assert set(np.unique(residents.home_node)) == {1, 4}
     assert_share(residents.home_node == 1, 0.75, "home weight")
     # Fully sorted income: the two homes, 10 km apart, hold the two ends of the distribution.
-    west, east = residents.income_eur[residents.home_node == 4], residents.income_eur[residents.home_node == 1]
+    west, east = residents.income[residents.home_node == 4], residents.income[residents.home_node == 1]
     assert west.max() <= east.min() or east.max() <= west.min()
 
 

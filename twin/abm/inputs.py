@@ -47,7 +47,7 @@ def value_of_time_per_min(world: World) -> np.ndarray:
     model's value at the median income, scaled by (income / median) to the
     power of its income elasticity."""
     t = world.travel
-    relative = np.asarray(world.residents.income_eur, dtype=np.float64) / t.median_income
+    relative = np.asarray(world.residents.income, dtype=np.float64) / t.median_income
     return t.value_of_time_per_hour / 60.0 * relative ** t.value_of_time_income_elasticity
 
 

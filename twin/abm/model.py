@@ -54,7 +54,7 @@ class Resident(Agent):
     """One resident: a view over row ``index`` of ``model.residents``.
 
     Every attribute of :class:`~twin.residents.population.Residents`
-    (``income_eur``, ``has_car``, ``wheelchair``, ...) reads and writes the
+    (``income``, ``has_car``, ``wheelchair``, ...) reads and writes the
     array, so the kernels and the agent always agree.
     """
 

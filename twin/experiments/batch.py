@@ -153,7 +153,7 @@ def execute(run: RunSpec) -> pd.DataFrame:
     groups = comparison.by_group(k=run.k)
     groups = groups.drop(columns=[c for c in groups.columns if c.startswith("ci95")])
     costs = comparison.costs().set_index("scenario")
-    income = comparison.population["income_eur"].to_numpy()
+    income = comparison.population["income"].to_numpy()
     poorest = comparison.population["income_quintile"].isin(POOREST_40PCT).to_numpy()
     overall = groups[groups["dimension"] == "all"].set_index(["scenario", "metric"])["mean"]
     saved = {name: frame["minutes_saved_per_week"].to_numpy() for name, frame in benefits.items()}

@@ -81,7 +81,7 @@ class Comparison:
     currency, price_year
         Of every cost (from the scenarios' ``cost:``; None without costs).
     population
-        ``replication``, ``resident``, ``income_eur``, one categorical column
+        ``replication``, ``resident``, ``income``, one categorical column
         per :data:`DIMENSIONS` and the baseline's
         ``essential_travel_min_per_week`` (float32).
     benefits
@@ -247,7 +247,7 @@ class Comparison:
         - ``gini`` and ``palma`` of ``essential_travel_min_per_week``
           ``before`` (baseline) and ``after`` (scenario).
         """
-        income = self._by_replication(self.population["income_eur"])
+        income = self._by_replication(self.population["income"])
         poorest = self._by_replication(self.population["income_quintile"].isin(POOREST_40PCT))
         before = self._by_replication(self.population["essential_travel_min_per_week"])
         rows = []
@@ -552,7 +552,7 @@ def _population_rows(before: pd.DataFrame, *, replication: int) -> pd.DataFrame:
     return pd.DataFrame({
         "replication": np.full(len(before), replication, dtype=np.int16),
         "resident": before["resident"].to_numpy(np.int32),
-        "income_eur": before["income_eur"].to_numpy(np.float32),
+        "income": before["income"].to_numpy(np.float32),
         "home_node": before["home_node"].to_numpy(np.int32),
         **{name: pd.Categorical(groups[name]) for name in DIMENSIONS},
         "essential_travel_min_per_week": before["essential_travel_min_per_week"].to_numpy(np.float32),

@@ -118,7 +118,7 @@ def ledger_frame(
     per_week = DAYS_PER_WEEK / ledger.days
     columns: dict[str, np.ndarray] = {
         "resident": np.arange(len(residents), dtype=np.int32),
-        "income_eur": residents.income_eur,
+        "income": residents.income,
         "income_quintile": residents.income_quintile,
         "age_band": residents.age_band,
         "has_car": residents.has_car,

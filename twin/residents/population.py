@@ -28,8 +28,8 @@ class Residents:
 
     Attributes
     ----------
-    income_eur
-        float32: yearly disposable income (model currency, named eur).
+    income
+        float32: yearly disposable income (in the resident model's currency).
     income_quintile
         int8, 1 (poorest fifth) .. 5 (richest fifth), by rank in this population.
     age_band
@@ -63,7 +63,7 @@ class Residents:
         (``water`` is 0 here: water trips follow ``water_supply``).
     """
 
-    income_eur: np.ndarray
+    income: np.ndarray
     income_quintile: np.ndarray
     age_band: np.ndarray
     has_car: np.ndarray
@@ -82,7 +82,7 @@ class Residents:
     trips_per_week: np.ndarray
 
     def __len__(self) -> int:
-        return len(self.income_eur)
+        return len(self.income)
 
     @property
     def nbytes(self) -> int:

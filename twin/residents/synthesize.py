@@ -80,7 +80,7 @@ def synthesize(
     # neighbours in the arrays are neighbours in the city: the day kernel's
     # look-ups into per-node fields then hit memory that is already cached.
     home = home[np.argsort(np.asarray(home_node)[home], kind="stable")]
-    income_eur, income_quintile = _income(model, home, np.asarray(home_x_m), np.asarray(home_y_m), rng)
+    income, income_quintile = _income(model, home, np.asarray(home_x_m), np.asarray(home_y_m), rng)
     age_band = _categorical(rng, np.array([model.age_bands.values[b] for b in bands]), n)
 
     car_share = np.array(model.car_by_income_quintile.values, dtype=np.float32)
@@ -107,7 +107,7 @@ def synthesize(
     phone = _phone(model, bands, cell, smartphone, rng)
 
     return Residents(
-        income_eur=income_eur,
+        income=income,
         income_quintile=income_quintile,
         age_band=age_band,
         has_car=has_car,

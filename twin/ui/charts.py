@@ -87,8 +87,8 @@ def share_chart(shares: pd.DataFrame) -> alt.Chart:
 
 
 def income_chart(profile: pd.DataFrame, currency: str) -> alt.Chart:
-    return alt.Chart(profile[["income_eur", "income_quintile"]]).mark_bar().encode(
-        x=alt.X("income_eur:Q", bin=alt.Bin(maxbins=40), title=f"yearly disposable income ({currency})"),
+    return alt.Chart(profile[["income", "income_quintile"]]).mark_bar().encode(
+        x=alt.X("income:Q", bin=alt.Bin(maxbins=40), title=f"yearly disposable income ({currency})"),
         y=alt.Y("count():Q", title="residents"),
         color=alt.Color("income_quintile:O", scale=alt.Scale(scheme="blues"),
                         legend=alt.Legend(title="quintile", orient="right")),

@@ -208,7 +208,7 @@ def resident_profile(source: str, model_name: str, n: int, seed: int) -> pd.Data
     model = load_resident_model(model_name)
     people = synthesize_for_city(model, city(source), n, seed=seed)
     frame = pd.DataFrame({
-        "income_eur": people.income_eur,
+        "income": people.income,
         "income_quintile": people.income_quintile.astype(int),
         "age_band": np.asarray(model.age_band_labels)[people.age_band],
         "has_car": people.has_car,
