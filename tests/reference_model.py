@@ -175,9 +175,9 @@ class ReferenceResident(Agent):
 
     def choose(self, day: int, purpose: int) -> tuple[float, float, bool]:
         """Today's (one-way time, money, by car) for ``purpose`` from the
-        nested logit, one Gumbel draw per alternative: the mode, then the
-        destination; for work the workplace, then the mode given it.
-        (inf, 0, False) if none."""
+        nested logit, one draw per alternative: the mode (Gumbel), then the
+        destination (exponential race); for work the workplace, then the mode
+        given it. (inf, 0, False) if none."""
         m = self.model
         c = m.choice[PURPOSES[purpose]]
         options = self.alternatives(purpose)
@@ -209,13 +209,18 @@ class ReferenceResident(Agent):
                 u_foot = constant["foot"] + theta * logsum["foot"] + self.gumbel(day, mode_channel)
                 u_car = constant["car"] + theta * logsum["car"] + self.gumbel(day, mode_channel + 1)
                 by_car = u_car > u_foot
-            best, choice = -math.inf, None
+            # the destination: an exponential race, the least E_j / exp(V_j)
+            best, choice = math.inf, None
             for option in options:
-                if (option[0] == "car") != by_car:
+                weight = math.exp(option[4])
+                if (option[0] == "car") != by_car or weight == 0.0:
                     continue
-                score = option[4] + self.gumbel(day, CHANNEL_DESTINATION + purpose * MAX_CHOICE_SLOTS + option[1])
-                if score > best:
+                u = uniform_py(m.seed, day, self.index, CHANNEL_DESTINATION + purpose * MAX_CHOICE_SLOTS + option[1])
+                score = (-math.log(u) if u > 0.0 else math.inf) / weight
+                if score < best:
                     best, choice = score, option
+            if choice is None:
+                return math.inf, 0.0, False
         mode, _, time_s, money, _ = choice
         return time_s, money, mode == "car"
 

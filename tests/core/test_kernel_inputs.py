@@ -49,15 +49,19 @@ def inputs(rng, n_purposes=N_PURPOSES):
         assisted_civic_m=np.where(rng.random(N) < 0.3, rng.uniform(50, 500, N), np.inf),
     )
     shape = (N_WALK, n_purposes, K)
+    walk_choice = np.sort(rng.uniform(100, 2000, shape), axis=2)
+    wheelchair_choice = np.sort(rng.uniform(100, 2000, shape), axis=2)
     city = DayCity(
         walk_length_m=rng.uniform(100, 2000, (N_WALK, n_purposes)),
         wheelchair_length_m=rng.uniform(100, 2000, (N_WALK, n_purposes)),
         drive_time_s=rng.uniform(60, 600, (N_DRIVE, n_purposes)),
         walk_to_drive=rng.integers(0, N_DRIVE, N_WALK).astype(np.int32),
-        walk_choice_m=np.sort(rng.uniform(100, 2000, shape), axis=2),
+        walk_choice_m=walk_choice,
         walk_choice_drive_s=rng.uniform(60, 600, shape),
-        wheelchair_choice_m=np.sort(rng.uniform(100, 2000, shape), axis=2),
+        wheelchair_choice_m=wheelchair_choice,
         wheelchair_choice_drive_s=rng.uniform(60, 600, shape),
+        walk_choice_weight=np.exp(-0.001 * walk_choice),
+        wheelchair_choice_weight=np.exp(-0.001 * wheelchair_choice),
     )
     params = DayParams(water_purpose=0, transit_purpose=1, parking_walk_m=100.0,
                        water_trips_per_day=1.0, choice=choice(n_purposes))

@@ -12,7 +12,7 @@ import numpy as np
 
 from twin.abm.access import AccessFields
 from twin.abm.water import WaterChoice
-from twin.core.choice import NO_PURPOSE, ChoiceParams
+from twin.core.choice import NO_PURPOSE, ChoiceParams, foot_weights
 from twin.core.daily import DayCity, DayParams, DayResidents, LedgerArrays, ServiceRules
 from twin.core.dispatch import Fleet
 from twin.outcomes.ledger import Ledger
@@ -51,8 +51,9 @@ def value_of_time_per_min(world: World) -> np.ndarray:
     return t.value_of_time_per_hour / 60.0 * relative ** t.value_of_time_income_elasticity
 
 
-def day_city(access: AccessFields) -> DayCity:
-    """The accessibility fields the day kernel reads."""
+def day_city(access: AccessFields, choice: ChoiceParams) -> DayCity:
+    """The accessibility fields the day kernel reads, with the walking
+    weights of ``choice``'s destination choice."""
     return DayCity(
         walk_length_m=access.walk_length_m,
         wheelchair_length_m=access.wheelchair_length_m,
@@ -62,6 +63,8 @@ def day_city(access: AccessFields) -> DayCity:
         walk_choice_drive_s=access.walk_choice_drive_s,
         wheelchair_choice_m=access.wheelchair_choice_m,
         wheelchair_choice_drive_s=access.wheelchair_choice_drive_s,
+        walk_choice_weight=foot_weights(access.walk_choice_m, choice.walk_per_km),
+        wheelchair_choice_weight=foot_weights(access.wheelchair_choice_m, choice.walk_per_km),
     )
 
 

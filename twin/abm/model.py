@@ -127,8 +127,8 @@ class CityModel(mesa.Model):
         self.ledger = Ledger.empty(n)
         self.water = WaterChoice(world, self.access)
         self.day_residents = inputs.day_residents(world, self.water)
-        self.day_city = inputs.day_city(self.access)
         self.day_params = inputs.day_params(world)
+        self.day_city = inputs.day_city(self.access, self.day_params.choice)
         self.water_load_today = np.zeros(self.access.n_water_points)
         self.mode_trips = dict.fromkeys(MODE_NAMES, 0)
         self.unmet_today = 0

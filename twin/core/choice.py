@@ -21,11 +21,14 @@ An alternative slower one way than the resident's limit is not available;
 with none available the trips are unmet. The joint probability is
 ``P(mode, j) = P(mode) exp(V_mode,j) / sum_j' exp(V_mode,j')``, drawn as
 the nested logit is defined: the mode with the largest ``U_mode`` plus a
-Gumbel draw, then the destination with the largest ``V_mode,j`` plus
-another. Each alternative has its own counter-based draw, so a baseline and
-a scenario pair alternative by alternative: a change to one alternative (a
-cheaper car trip, a centre nearby) moves only the residents who switch to or
-from it, not everyone after it in a list. Work goes to a fixed workplace
+Gumbel draw, then the destination by an exponential race (the least
+``E_j / exp(V_mode,j)``, E_j exponential: the same choice as the largest
+``V_mode,j`` plus a Gumbel draw, with one logarithm instead of two; the
+walking ``exp(V)`` per node is computed once, :func:`foot_weights`). Each
+alternative has its own counter-based draw, so a baseline and a scenario
+pair alternative by alternative: a change to one alternative (a cheaper car
+trip, a centre nearby) moves only the residents who switch to or from it,
+not everyone after it in a list. Work goes to a fixed workplace
 instead, drawn once per resident and seed from the choice set with the
 walking distance decay (independent of the modes, so no intervention moves
 anyone's job); only the mode is drawn each day, given the workplace.
@@ -125,21 +128,60 @@ def _gumbel(seed, day, i, channel):
 
 
 @njit(cache=True, inline="always")
-def _utility(i, h, p, j, by_car, foot_m, drive_s, residents, params, speed_mps, limit_s, minutes_per_money):
-    """V of the round trip to slot ``j`` on foot or by car; -inf where not available."""
-    choice = params.choice
+def _exponential(seed, day, i, channel):
+    """A standard exponential draw, -log(u), from one counter-based uniform."""
+    u = uniform(seed, day, i, channel)
+    return -math.log(u) if u > 0.0 else np.inf
+
+
+def foot_weights(choice_m: np.ndarray, walk_per_km: np.ndarray) -> np.ndarray:
+    """``exp(V)`` of going on foot to each facility of a choice set:
+    ``exp(walk_per_km[p] * 2 d / 1000)``, 0 where there is none. It depends
+    on the node alone, so it is computed once per model, not per trip.
+
+    Parameters
+    ----------
+    choice_m
+        float64, shape (n_nodes, n_purposes, k): distances (``DayCity.walk_choice_m``).
+    walk_per_km
+        float64, shape (n_purposes,).
+    """
+    out = np.empty_like(choice_m)
+    _foot_weights(choice_m, np.asarray(walk_per_km, dtype=np.float64), out)
+    return out
+
+
+@njit(cache=True)
+def _foot_weights(choice_m, walk_per_km, out):
+    n_nodes, n_purposes, k = choice_m.shape
+    for h in range(n_nodes):
+        for p in range(n_purposes):
+            for j in range(k):
+                out[h, p, j] = math.exp(walk_per_km[p] * (2.0 * choice_m[h, p, j] / 1000.0))
+
+
+@njit(cache=True, inline="always")
+def _foot_weight(i, h, p, j, foot_m, foot_w, residents, choice, speed_mps, limit_s):
+    """exp(V) on foot to slot ``j``, 0 where slower than the limit (the
+    access centre's is computed here: it is the resident's own)."""
     length_m = _foot_m(i, h, p, j, foot_m, residents)
-    if not by_car:
-        if length_m / speed_mps <= limit_s:
-            return choice.walk_per_km[p] * (2.0 * length_m / 1000.0)
-        return -np.inf
+    if length_m / speed_mps > limit_s:
+        return 0.0
+    if j == foot_m.shape[2]:
+        return math.exp(choice.walk_per_km[p] * (2.0 * length_m / 1000.0))
+    return foot_w[h, p, j]
+
+
+@njit(cache=True, inline="always")
+def _car_utility(i, h, p, j, foot_m, drive_s, residents, params, limit_s, minutes_per_money):
+    """V of the round trip by car to slot ``j``; -inf where not available."""
     if not residents.has_car[i] or j >= foot_m.shape[2]:  # no car to the access centre
         return -np.inf
     car_s = _car_one_way_s(i, h, p, j, drive_s, residents, params)
     if car_s > limit_s:
         return -np.inf
-    cost_min = 2.0 * car_s / 60.0 + _car_money(length_m, choice) * minutes_per_money
-    return choice.car_time_per_min[p] * cost_min
+    cost_min = 2.0 * car_s / 60.0 + _car_money(foot_m[h, p, j], params.choice) * minutes_per_money
+    return params.choice.car_time_per_min[p] * cost_min
 
 
 @njit(cache=True, inline="always")  # inlined: called per resident and purpose
@@ -154,23 +196,23 @@ def choose_trip(day, seed, i, p, residents, city, params):
     choice = params.choice
     h = residents.home_node[i]
     if residents.wheelchair[i]:
-        foot_m, drive_s, foot_mode = city.wheelchair_choice_m, city.wheelchair_choice_drive_s, MODE_WHEELCHAIR
+        foot_m, foot_w = city.wheelchair_choice_m, city.wheelchair_choice_weight
+        drive_s, foot_mode = city.wheelchair_choice_drive_s, MODE_WHEELCHAIR
     else:
-        foot_m, drive_s, foot_mode = city.walk_choice_m, city.walk_choice_drive_s, MODE_WALK
+        foot_m, foot_w = city.walk_choice_m, city.walk_choice_weight
+        drive_s, foot_mode = city.walk_choice_drive_s, MODE_WALK
     k = foot_m.shape[2]
     # the access centre, a destination on foot only, in the slot after the nearest k
     slots = k + 1 if p == choice.assisted_purpose and residents.assisted_civic_m[i] < np.inf else k
     speed_mps = np.float64(residents.speed_mps[i])
     limit_s = np.float64(residents.max_trip_time_s[i])
     minutes_per_money = 1.0 / residents.value_of_time_per_min[i]
-    # each mode's logsum over its available destinations
+    # each mode's sum of exp(V) over its available destinations
     foot_sum = 0.0
     car_sum = 0.0
     for j in range(slots):
-        v = _utility(i, h, p, j, False, foot_m, drive_s, residents, params, speed_mps, limit_s, minutes_per_money)
-        if v > -np.inf:
-            foot_sum += math.exp(v)
-        v = _utility(i, h, p, j, True, foot_m, drive_s, residents, params, speed_mps, limit_s, minutes_per_money)
+        foot_sum += _foot_weight(i, h, p, j, foot_m, foot_w, residents, choice, speed_mps, limit_s)
+        v = _car_utility(i, h, p, j, foot_m, drive_s, residents, params, limit_s, minutes_per_money)
         if v > -np.inf:
             car_sum += math.exp(v)
     if foot_sum == 0.0 and car_sum == 0.0:
@@ -185,37 +227,42 @@ def choose_trip(day, seed, i, p, residents, city, params):
             return np.inf, -1, 0.0
         by_car = False
         best = -np.inf
-        for m in range(MAX_CHOICE_MODES):
-            mode_sum = car_sum if m == 1 else foot_sum
-            v = _utility(i, h, p, chosen, m == 1, foot_m, drive_s, residents, params, speed_mps, limit_s,
-                         minutes_per_money)
-            if v == -np.inf:
-                continue
-            constant = choice.car_constant[p] if m == 1 else choice.walk_constant[p]
-            score = constant + (theta - 1.0) * math.log(mode_sum) + v + _gumbel(seed, day, i, mode_channel + m)
+        length_m = foot_m[h, p, chosen]
+        if foot_sum > 0.0 and length_m / speed_mps <= limit_s:
+            best = (choice.walk_constant[p] + (theta - 1.0) * math.log(foot_sum)
+                    + choice.walk_per_km[p] * (2.0 * length_m / 1000.0) + _gumbel(seed, day, i, mode_channel))
+        v = _car_utility(i, h, p, chosen, foot_m, drive_s, residents, params, limit_s, minutes_per_money)
+        if v > -np.inf and car_sum > 0.0:
+            score = choice.car_constant[p] + (theta - 1.0) * math.log(car_sum) + v + _gumbel(seed, day, i,
+                                                                                          mode_channel + 1)
             if score > best:
                 best = score
-                by_car = m == 1
+                by_car = True
         if best == -np.inf:
             return np.inf, -1, 0.0  # the workplace is out of reach today
     else:
-        # the mode by its nested-logit utility, then the destination within it
+        # the mode by its nested-logit utility (Gumbel draws), then the
+        # destination within it: an exponential race, the least E_j / exp(V_j)
         by_car = car_sum > 0.0
         if foot_sum > 0.0 and car_sum > 0.0:
             u_foot = choice.walk_constant[p] + theta * math.log(foot_sum) + _gumbel(seed, day, i, mode_channel)
             u_car = choice.car_constant[p] + theta * math.log(car_sum) + _gumbel(seed, day, i, mode_channel + 1)
             by_car = u_car > u_foot
         chosen = -1
-        best = -np.inf
+        best = np.inf
         for j in range(slots):
-            v = _utility(i, h, p, j, by_car, foot_m, drive_s, residents, params, speed_mps, limit_s,
-                         minutes_per_money)
-            if v == -np.inf:
-                continue
-            score = v + _gumbel(seed, day, i, CHANNEL_DESTINATION + p * MAX_CHOICE_SLOTS + j)
-            if score > best:
-                best = score
-                chosen = j
+            if by_car:
+                v = _car_utility(i, h, p, j, foot_m, drive_s, residents, params, limit_s, minutes_per_money)
+                w = math.exp(v) if v > -np.inf else 0.0
+            else:
+                w = _foot_weight(i, h, p, j, foot_m, foot_w, residents, choice, speed_mps, limit_s)
+            if w > 0.0:
+                score = _exponential(seed, day, i, CHANNEL_DESTINATION + p * MAX_CHOICE_SLOTS + j) / w
+                if score < best:
+                    best = score
+                    chosen = j
+        if chosen < 0:
+            return np.inf, -1, 0.0
     if by_car:
         return (_car_one_way_s(i, h, p, chosen, drive_s, residents, params), MODE_CAR,
                 _car_money(foot_m[h, p, chosen], choice))

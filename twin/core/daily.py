@@ -133,6 +133,9 @@ class DayCity(NamedTuple):
         where fewer (:mod:`twin.core.choice`).
     walk_choice_drive_s, wheelchair_choice_drive_s
         float64, same shape: drive time to the same facilities.
+    walk_choice_weight, wheelchair_choice_weight
+        float64, same shape: exp(V) of walking (rolling) there
+        (:func:`twin.core.choice.foot_weights`), 0 where none.
     """
 
     walk_length_m: np.ndarray
@@ -143,6 +146,8 @@ class DayCity(NamedTuple):
     walk_choice_drive_s: np.ndarray
     wheelchair_choice_m: np.ndarray
     wheelchair_choice_drive_s: np.ndarray
+    walk_choice_weight: np.ndarray
+    wheelchair_choice_weight: np.ndarray
 
 
 class DayParams(NamedTuple):
@@ -338,7 +343,8 @@ def _check_day_inputs(problems: Problems, residents: DayResidents, city: DayCity
     k = length(c.walk_choice_m, 2)
     if k >= MAX_CHOICE_SLOTS:
         problems.add(f"at most {MAX_CHOICE_SLOTS - 1} destinations per choice, got {k}")
-    for name in ("walk_choice_m", "walk_choice_drive_s", "wheelchair_choice_m", "wheelchair_choice_drive_s"):
+    for name in ("walk_choice_m", "walk_choice_drive_s", "wheelchair_choice_m", "wheelchair_choice_drive_s",
+                 "walk_choice_weight", "wheelchair_choice_weight"):
         problems.array(f"city.{name}", getattr(c, name), np.float64, (n_walk, n_purposes, k))
     _check_choice(problems, params.choice, n_purposes)
     if problems.array("city.walk_to_drive", c.walk_to_drive, np.int32, (n_walk,)):
