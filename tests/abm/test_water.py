@@ -4,7 +4,8 @@ tap: random arrivals, one container filled at a time in a fixed time."""
 import numpy as np
 import pytest
 
-from twin.abm.water import RHO_MAX, choose, point_load, served_share, updated, wait_s
+from twin.abm.water import RHO_MAX, point_load, served_share, updated, wait_s
+from twin.core.waterpoints import choose_points
 
 FILL_S = 20 / 7.5 * 60  # a 20 L container at 7.5 L/min (Sphere 2018, standard 2.1)
 OPEN_S = 8 * 3600.0     # open about 8 h a day (Sphere, via IndiKit)
@@ -54,11 +55,15 @@ def test_loads_are_in_people_not_sample_rows():
 
 
 def test_households_weigh_walk_against_time_at_the_point():
-    walk = np.array([[60.0, 120.0, np.inf], [60.0, 400.0, np.inf]])
-    point = np.array([[0, 1, -1], [0, 1, -1]])
+    walk = (np.array([[60.0, 120.0, np.inf], [60.0, 400.0, np.inf]]), np.array([[0, 1, -1], [0, 1, -1]], np.int32))
+    home, rolls, speed = np.array([0, 1], np.int32), np.zeros(2, bool), np.ones(2, np.float32)  # 1 m/s
+
+    def chosen(at_point_s, share):
+        return choose_points(home, rolls, speed, walk, walk, 3, np.array(at_point_s), np.array(share))[0]
+
     # Point 0: 200 s at the point; 2 x 60 + 200 > 2 x 120 + 0 for the first household only.
-    np.testing.assert_array_equal(choose(walk, point, np.array([200.0, 0.0]), np.ones(2)), [1, 0])
-    np.testing.assert_array_equal(choose(walk, point, np.array([0.0, 0.0]), np.ones(2)), [0, 0])
+    np.testing.assert_array_equal(chosen([200.0, 0.0], [1.0, 1.0]), [1, 0])
+    np.testing.assert_array_equal(chosen([0.0, 0.0], [1.0, 1.0]), [0, 0])
     # A point that turns half its fetches away costs twice the time per fetch that brings water.
-    np.testing.assert_array_equal(choose(walk, point, np.zeros(2), np.array([0.4, 1.0])), [1, 0])
+    np.testing.assert_array_equal(chosen([0.0, 0.0], [0.4, 1.0]), [1, 0])
     np.testing.assert_allclose(updated(np.array([10.0]), np.array([30.0]), 0.5), [20.0])

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.core.daily import DAYS_PER_WEEK, WATER_PIPED
+from twin.core.waterpoints import choose_points
 
 RHO_MAX = 0.95
 """Utilisation at which a point serves all it can: the M/D/1 mean wait grows
@@ -59,34 +60,6 @@ def served_share(load: np.ndarray, *, fill_s: float, open_s: float) -> np.ndarra
     return RHO_MAX / np.maximum(rho, RHO_MAX)
 
 
-def choose(walk_s: np.ndarray, point: np.ndarray, at_point_s: np.ndarray, share: np.ndarray) -> np.ndarray:
-    """The column of each resident's choice among their nearest points: the
-    least expected time per fetch that brings water home, ``(2 walk + time at
-    the point) / served share`` (a fetch turned away is made again), the
-    nearer point on a tie.
-
-    Parameters
-    ----------
-    walk_s
-        float, shape (n, k): one-way walk to each of the k nearest points, inf
-        where there is no k-th point.
-    point
-        int, shape (n, k): which point (index into the city's water points), -1 where none.
-    at_point_s, share
-        float, shape (n_points,): each point's expected wait plus fill, and served share.
-
-    Returns
-    -------
-    numpy.ndarray
-        int64, shape (n,): the chosen column (0 where no point is reachable).
-    """
-    if len(at_point_s) == 0:  # no water point at all
-        return np.zeros(len(point), dtype=np.int64)
-    at = np.maximum(point, 0)
-    cost = (2.0 * walk_s + np.asarray(at_point_s, dtype=np.float64)[at]) / np.asarray(share, dtype=np.float64)[at]
-    return np.argmin(np.where(point >= 0, cost, np.inf), axis=1)
-
-
 def point_load(point: np.ndarray, fetches: np.ndarray, weight: float, n_points: int) -> np.ndarray:
     """Fetches per point, in people of the city: ``weight`` times the fetches
     of the residents at each point (residents with no point, -1, load none)."""
@@ -104,7 +77,8 @@ class WaterChoice:
 
     Each resident weighs their :attr:`TravelParams.water_points_considered
     <twin.world.TravelParams>` nearest points (on foot, or by wheelchair) by
-    the expected time per fetch that brings water (:func:`choose`), from each
+    the expected time per fetch that brings water
+    (:func:`twin.core.waterpoints.choose_points`), from each
     point's expected load. On day 0 every household expects the load of
     everyone at their nearest point with the expected fetches (off-premises
     households every day, piped ones on the expected share of outage days);
@@ -140,32 +114,20 @@ class WaterChoice:
         outage_share = r.outage_days_per_week.astype(np.float64) / DAYS_PER_WEEK
         piped = r.water_supply == WATER_PIPED
         expected_fetches = travel.water_trips_per_day * np.where(piped, outage_share, 1.0)
-        self.expected_load = point_load(self._options()[1][:, 0], expected_fetches, self._weight, self._n_points)
+        nearest = np.where(r.wheelchair, access.water_wheelchair_point[r.home_node, 0],
+                           access.water_walk_point[r.home_node, 0])
+        self.expected_load = point_load(nearest, expected_fetches, self._weight, self._n_points)
         self._choose()
-
-    def _options(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each resident's nearest points: distances (n, k) and points (n, k),
-        looked up each day rather than kept (they would cost 16 B a resident)."""
-        r, a, k = self._residents, self._access, self._k
-        wheelchair = r.wheelchair[:, None]
-        length = np.where(wheelchair, a.water_wheelchair_m[r.home_node, :k], a.water_walk_m[r.home_node, :k])
-        point = np.where(wheelchair, a.water_wheelchair_point[r.home_node, :k], a.water_walk_point[r.home_node, :k])
-        return length, point
 
     def _choose(self) -> None:
         load = self.expected_load
         at_point_s = self._fill_s + wait_s(load, fill_s=self._fill_s, open_s=self._open_s)
         share = served_share(load, fill_s=self._fill_s, open_s=self._open_s)
-        length, point = self._options()
-        column = choose(length / self._residents.speed_mps[:, None].astype(np.float64), point,
-                        at_point_s, share)
-        rows = np.arange(len(column))
-        self.chosen = point[rows, column]
-        self.length_m[:] = length[rows, column]  # in place: the kernel's bundle holds these
-        has = self.chosen >= 0
-        at = np.maximum(self.chosen, 0)
-        self.time_at_point_s[:] = np.where(has, at_point_s[at] if self._n_points else 0.0, 0.0)
-        self.served_share[:] = np.where(has, share[at] if self._n_points else 1.0, 1.0)
+        r, a = self._residents, self._access
+        # in place: the kernel's bundle holds these arrays
+        self.chosen, self.length_m[:], self.time_at_point_s[:], self.served_share[:] = choose_points(
+            r.home_node, r.wheelchair, r.speed_mps, (a.water_walk_m, a.water_walk_point),
+            (a.water_wheelchair_m, a.water_wheelchair_point), self._k, at_point_s, share)
 
     def after_day(self, fetches_wanted: np.ndarray) -> np.ndarray:
         """Learn from the fetches each resident wanted today (made or not);

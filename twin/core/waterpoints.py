@@ -1,0 +1,86 @@
+"""Each household's water point for the day, in one pass over the residents.
+
+The rule is :func:`twin.abm.water.choose`'s: among the household's nearest
+points (on foot, or by wheelchair), the least expected time per fetch that
+brings water home, ``(2 walk + time at the point) / served share``, the
+nearer on a tie. Done with numpy it gathers (n, k) arrays through fancy
+indexing every day (0.4 s for a million residents); here it reads each
+resident's row once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from twin.core._checks import Problems
+
+
+def choose_points(home_node: np.ndarray, wheelchair: np.ndarray, speed_mps: np.ndarray,
+                  walk: tuple[np.ndarray, np.ndarray], roll: tuple[np.ndarray, np.ndarray], k: int,
+                  at_point_s: np.ndarray, share: np.ndarray):
+    """Each resident's chosen point, its distance, time at it and served share.
+
+    Parameters
+    ----------
+    home_node, wheelchair, speed_mps
+        int32, bool, float32, shape (n,).
+    walk, roll
+        (distance float64, point int32), each shape (n_nodes, >= k): the
+        nearest points on foot and by wheelchair, inf and -1 where fewer.
+    k
+        Points weighed.
+    at_point_s, share
+        float64, shape (n_points,): each point's wait plus fill, and served share.
+
+    Returns
+    -------
+    chosen (int32, -1 where none), length_m (float64, inf where none),
+    time_at_point_s (float32, 0 where none), served_share (float32, 1 where none).
+    """
+    problems = Problems("choose_points")
+    n = len(home_node)
+    problems.array("home_node", home_node, np.int32, (n,))
+    problems.array("wheelchair", wheelchair, np.bool_, (n,))
+    problems.array("speed_mps", speed_mps, np.float32, (n,))
+    n_nodes = len(walk[0])
+    for name, (length, point) in (("walk", walk), ("roll", roll)):
+        problems.array(f"{name} distances", length, np.float64, (n_nodes, None))
+        problems.array(f"{name} points", point, np.int32, (n_nodes, None))
+        if length.ndim == 2 and length.shape[1] < k:
+            problems.add(f"{name} has {length.shape[1]} points per node, fewer than k = {k}")
+    if n and (home_node.min() < 0 or home_node.max() >= n_nodes):
+        problems.add(f"home_node must be in 0 .. {n_nodes - 1}")
+    problems.raise_any()
+    chosen = np.empty(n, dtype=np.int32)
+    length_m = np.empty(n, dtype=np.float64)
+    time_s = np.empty(n, dtype=np.float32)
+    served = np.empty(n, dtype=np.float32)
+    _choose(home_node, wheelchair, speed_mps, walk[0], walk[1], roll[0], roll[1], k,
+            np.asarray(at_point_s, dtype=np.float64), np.asarray(share, dtype=np.float64),
+            chosen, length_m, time_s, served)
+    return chosen, length_m, time_s, served
+
+
+@njit(cache=True)  # ~10 ms a million residents: no threads needed
+def _choose(home_node, wheelchair, speed_mps, walk_m, walk_point, roll_m, roll_point, k, at_point_s, share,
+            chosen, length_m, time_s, served):
+    for i in range(len(home_node)):
+        h = home_node[i]
+        lengths, points = (roll_m, roll_point) if wheelchair[i] else (walk_m, walk_point)
+        speed = np.float64(speed_mps[i])
+        best = np.inf
+        column = 0
+        for j in range(k):
+            point = points[h, j]
+            if point < 0:
+                continue
+            cost = (2.0 * (lengths[h, j] / speed) + at_point_s[point]) / share[point]
+            if cost < best:
+                best = cost
+                column = j
+        point = points[h, column]
+        chosen[i] = point
+        length_m[i] = lengths[h, column]
+        time_s[i] = at_point_s[point] if point >= 0 else 0.0
+        served[i] = share[point] if point >= 0 else 1.0
