@@ -11,6 +11,10 @@ from twin.residents import load_resident_model, synthesize_for_city
 from twin.residents.population import CHOICE_PURPOSES, PURPOSES
 from twin.world import TravelParams, World
 
+# Behaviour on the real city: minutes without the JIT; the kernels are checked against
+# the reference with the JIT off in test_day_equals_reference.
+pytestmark = pytest.mark.needs_jit
+
 CHOICE = [PURPOSES.index(purpose) for purpose in CHOICE_PURPOSES]
 WORK = PURPOSES.index("work")
 

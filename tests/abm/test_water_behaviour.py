@@ -15,6 +15,10 @@ from twin.residents.population import PURPOSES
 from twin.scenario import load_scenario
 from twin.world import TravelParams, World
 
+# Behaviour on the real city: minutes without the JIT; the kernels are checked against
+# the reference with the JIT off in test_day_equals_reference.
+pytestmark = pytest.mark.needs_jit
+
 WATER = PURPOSES.index("water")
 
 LOWER_INCOME = Path(__file__).resolve().parents[2] / "scenarios" / "helsinki_lower_income"
