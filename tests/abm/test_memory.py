@@ -7,6 +7,8 @@ import gc
 import tracemalloc
 from pathlib import Path
 
+import pytest
+
 from twin.abm import CityModel
 from twin.experiments.compare import compare
 from twin.scenario import load_scenario
@@ -18,6 +20,7 @@ FLAT_MIB = 1.0
 each of these comparisons kept about 4 MiB (its two models) for good."""
 
 
+@pytest.mark.needs_jit  # six comparisons on the real city: minutes without the JIT, and not about the kernels
 def test_repeated_paratransit_comparisons_keep_memory_flat(helsinki):
     baseline = load_scenario(HELSINKI / "baseline.yaml")
     paratransit = load_scenario(HELSINKI / "paratransit_single_stop.yaml")
