@@ -91,13 +91,6 @@ class ChoiceParams(NamedTuple):
     car_cost_per_km: float
     parking_cost_per_trip: float
 
-    @classmethod
-    def nearest(cls, n_purposes: int) -> ChoiceParams:
-        """No choice: every purpose goes to its nearest facility by the fastest mode."""
-        zeros = np.zeros(n_purposes, dtype=np.float64)
-        return cls(np.zeros(n_purposes, dtype=np.bool_), NO_PURPOSE, NO_PURPOSE, zeros, zeros, zeros,
-                   zeros, zeros, 0.0, 0.0)
-
 
 @njit(cache=True, inline="always")
 def _car_one_way_s(i, h, p, j, drive_s, residents, params):
