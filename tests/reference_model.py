@@ -31,11 +31,13 @@ from scipy.sparse.csgraph import dijkstra
 
 from twin.abm.access import AccessFields, access_fields
 from twin.abm.agent import Agent
+from twin.abm.inputs import TRANSIT_GAIN
 from twin.core.dispatch import MAX_ZONES, Fleet, Requests, ZoneTimes
 from twin.core.streams import (
     CHANNEL_DESTINATION,
     CHANNEL_MODE,
     CHANNEL_OUTAGE,
+    CHANNEL_TRANSIT_MODE,
     CHANNEL_TRIP_PHASE,
     CHANNEL_TRIP_TIME,
     CHANNEL_WATER_SERVED,
@@ -48,6 +50,7 @@ from twin.core.streams import (
 )
 from twin.outcomes.ledger import Ledger
 from twin.residents.population import CHOICE_PURPOSES, PURPOSES, WATER_SUPPLIES
+from twin.transit.fields import WALK_SPEED_MPS, WHEELCHAIR_SPEED_MPS, TransitFields
 from twin.world import World
 
 from naive import naive_dispatch
@@ -88,7 +91,13 @@ class ReferenceResident(Agent):
         t = model.travel
         self.value_of_time_per_min = t.value_of_time_per_hour / 60.0 * (
             float(r.income[index]) / t.median_income) ** t.value_of_time_income_elasticity
-        self.own: dict[int, tuple[float, float, bool]] = {}  # purpose -> today's (one-way time, money, by car)
+        self.transit_fare = math.inf  # a one-way trip's fare; inf: does not take public transport
+        if model.world.transit is not None:
+            fare = float(model.world.transit.fare_paid[index])
+            share = t.transit_fare_budget_share
+            if share is None or 2.0 * fare <= share * (float(r.income[index]) / 365.0):
+                self.transit_fare = fare
+        self.own: dict[int, tuple[float, float, str]] = {}  # purpose -> today's (one-way time, money, mode)
         self.rider = False
         self.by_app = False
         self.bookings: list[tuple[float, int]] = []  # (requested time, purpose) booked today
@@ -167,6 +176,12 @@ class ReferenceResident(Agent):
             # the access centre where this resident does civic business with help: on foot only
             found.append((foot, foot_m.shape[2], centre_m / self.speed_mps, 0.0,
                           c["walk_per_km"] * (2.0 * centre_m / 1000.0)))
+        transit_s = m.transit_s("wheelchair" if self.wheelchair else "walk", self.home_node, purpose)
+        if transit_s <= self.max_trip_time_s and self.transit_fare < math.inf:
+            # by public transport to the nearest facility that way
+            money = 2.0 * self.transit_fare
+            found.append(("transit", -1, transit_s, money, c["transit_time_per_min"] * (
+                2.0 * transit_s / 60.0 + money * (1.0 / self.value_of_time_per_min))))
         return found
 
     def gumbel(self, day: int, channel: int) -> float:
@@ -177,17 +192,24 @@ class ReferenceResident(Agent):
         """Today's (one-way time, money, by car) for ``purpose`` from the
         nested logit, one draw per alternative: the mode (Gumbel), then the
         destination (exponential race); for work the workplace, then the mode
-        given it. (inf, 0, False) if none."""
+        given it. The transit alternative has one destination and a draw of
+        its own. (inf, 0, "none") if none."""
         m = self.model
         c = m.choice[PURPOSES[purpose]]
         options = self.alternatives(purpose)
         if not options:
-            return math.inf, 0.0, False
+            return math.inf, 0.0, "none"
+        transit = [o for o in options if o[0] == "transit"]
+        options = [o for o in options if o[0] != "transit"]
         foot_sum = _added(math.exp(v) for mode, _, _, _, v in options if mode != "car")
         car_sum = _added(math.exp(v) for mode, _, _, _, v in options if mode == "car")
         constant = {"foot": c["walk_constant"], "car": m.car_constant[PURPOSES[purpose]]}
         logsum = {"foot": math.log(foot_sum) if foot_sum > 0.0 else -math.inf,
                   "car": math.log(car_sum) if car_sum > 0.0 else -math.inf}
+        u_transit = -math.inf
+        if transit:
+            u_transit = (c["transit_constant"] + c["logsum_coefficient"] * transit[0][4]
+                         + self.gumbel(day, CHANNEL_TRANSIT_MODE + purpose))
         theta = c["logsum_coefficient"]
         mode_channel = CHANNEL_MODE + purpose * MAX_CHOICE_MODES
         if purpose == WORK:
@@ -201,14 +223,20 @@ class ReferenceResident(Agent):
                          + self.gumbel(day, mode_channel + n))
                 if score > best:
                     best, choice = score, here[0]
+            if transit and u_transit > best:
+                choice = transit[0]
             if choice is None:
-                return math.inf, 0.0, False
+                return math.inf, 0.0, "none"
         else:
-            by_car = car_sum > 0.0
-            if foot_sum > 0.0 and car_sum > 0.0:
-                u_foot = constant["foot"] + theta * logsum["foot"] + self.gumbel(day, mode_channel)
-                u_car = constant["car"] + theta * logsum["car"] + self.gumbel(day, mode_channel + 1)
-                by_car = u_car > u_foot
+            # the mode with the largest utility (the first on a tie: foot, car, transit)
+            best, by_car = -math.inf, False
+            for mode in ("foot", "car"):
+                if logsum[mode] > -math.inf:
+                    u = constant[mode] + theta * logsum[mode] + self.gumbel(day, mode_channel + (mode == "car"))
+                    if u > best:
+                        best, by_car = u, mode == "car"
+            if transit and u_transit > best:
+                return transit[0][2], transit[0][3], "transit"
             # the destination: an exponential race, the least E_j / exp(V_j)
             best, choice = math.inf, None
             for option in options:
@@ -220,9 +248,9 @@ class ReferenceResident(Agent):
                 if score < best:
                     best, choice = score, option
             if choice is None:
-                return math.inf, 0.0, False
+                return math.inf, 0.0, "none"
         mode, _, time_s, money, _ = choice
-        return time_s, money, mode == "car"
+        return time_s, money, "car" if mode == "car" else "transit" if mode == "transit" else "foot"
 
     def workplace(self, purpose: int) -> int:
         """The workplace slot, drawn once by the walking distance decay (-1: none)."""
@@ -269,11 +297,11 @@ class ReferenceResident(Agent):
             if k == 0:
                 continue
             if PURPOSES[p] in CHOICE_PURPOSES:
-                t, money, by_car = self.choose(day, p)
+                t, money, mode = self.choose(day, p)
             else:
                 t, by_car = self.fastest(p)
-                money = 0.0
-            self.own[p] = (t, money, by_car)
+                money, mode = 0.0, "car" if by_car else "foot"
+            self.own[p] = (t, money, mode)
             booked = self.booked(day, p, k, t) if self.rider and p != WATER else 0
             if booked:  # the whole purpose waits for the dispatch (see account)
                 self.bookings += [(self.trip_time_s(day, p, j, k), p) for j in range(k - booked, k)]
@@ -294,15 +322,19 @@ class ReferenceResident(Agent):
         with its money), or count them unmet: unreachable, or a fetch whose
         line makes the round trip longer than two limits (given up)."""
         m, i = self.model, self.index
-        t, money, by_car = self.own[p]
+        t, money, mode = self.own[p]
         round_trip_s = 2.0 * t + (float(m.water_queue_time_s[i]) if p == WATER else 0.0)
         if t > self.max_trip_time_s or round_trip_s > 2.0 * self.max_trip_time_s:
             m.ledger.unmet_trips[i, p] += k
             return
         m.ledger.travel_time_s[i, p] = float(m.ledger.travel_time_s[i, p]) + k * round_trip_s
         m.ledger.trips_made[i, p] += k
-        m.ledger.travel_money[i] = float(m.ledger.travel_money[i]) + k * money
-        m.ledger.car_trips[i] += k if by_car else 0
+        if mode == "transit":
+            m.ledger.transit_trips[i] += k
+            m.ledger.transit_fare[i] = float(m.ledger.transit_fare[i]) + k * money
+        else:
+            m.ledger.travel_money[i] = float(m.ledger.travel_money[i]) + k * money
+        m.ledger.car_trips[i] += k if mode == "car" else 0
 
     def request(self, book) -> None:
         """Book today's trips: ``book(legs, release_s)`` adds one request of
@@ -374,8 +406,10 @@ class ReferenceResident(Agent):
 class ReferenceCityModel(mesa.Model):
     """Same inputs and ledger as :class:`twin.abm.CityModel`, one agent step at a time."""
 
-    def __init__(self, world: World, *, seed: int, access: AccessFields | None = None) -> None:
+    def __init__(self, world: World, *, seed: int, access: AccessFields | None = None,
+                 transit: TransitFields | None = None) -> None:
         super().__init__(seed=seed)
+        self.transit = transit if world.transit is not None else None
         self.seed = int(seed)
         self.world = world
         self.residents = residents = world.residents
@@ -482,6 +516,17 @@ class ReferenceCityModel(mesa.Model):
             dwell_s=float(s.dwell_time_s.value), max_ride_s=s.max_ride_time_min.value * 60.0,
             activity_s=s.activity_time_s,
         )
+
+    def transit_s(self, mode: str, node: int, purpose: int) -> float:
+        """One way by walk + transit (``mode``: walk or wheelchair) from
+        ``node`` to the nearest facility that way, where faster than walking
+        alone at the fields' speed; inf otherwise."""
+        if self.transit is None:
+            return math.inf
+        time_s = float(getattr(self.transit, f"{mode}_time_s")[node, purpose])
+        length_m = float(getattr(self.access, f"{mode}_length_m")[node, purpose])
+        speed = WALK_SPEED_MPS if mode == "walk" else WHEELCHAIR_SPEED_MPS
+        return time_s if time_s < (1.0 - TRANSIT_GAIN) * (length_m / speed) else math.inf
 
     def facility_drive_node(self, home: int, purpose: int) -> int:
         """Drive node of the facility of ``purpose`` nearest ``home`` by drive."""

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from twin.errors import ConfigError, InputFileError
+from twin.errors import ConfigError, InputFileError, TwinError
 from twin.experiments.sweep import is_sweep_file
 from twin.scenario import load_scenario
 
@@ -156,3 +156,24 @@ def test_an_age_band_the_resident_model_lacks_is_one_line(tmp_path):
     assert "\n" not in message and "sources.yaml" in message and "sources.old.seen[0].when.age_band" in message
     write(tmp_path / "sources.yaml", (tmp_path / "sources.yaml").read_text().replace("9", "5"))
     assert load_scenario(tmp_path / "me.yaml").sources is not None  # helsinki.yaml: 6 bands
+
+
+def test_transit_block_is_checked_in_one_line(tmp_path):
+    """A scenario's public transport: feeds relative to the file, a date, a
+    departure window and a sourced fare; mistakes are one line each."""
+    feed = tmp_path / "feed.zip"
+    feed.write_bytes(b"")
+    good = ("name: t\ntransit:\n  feeds: [feed.zip]\n  service_date: 2019-05-13\n"
+            "  window: ['07:00', '09:00']\n  fare: {value: 5.0, source: test}\n")
+    path = tmp_path / "t.yaml"
+    path.write_text(good)
+    scenario = load_scenario(path)
+    assert scenario.transit.feeds == [str(feed)] and scenario.transit.window_s == (7 * 3600, 9 * 3600)
+    for wrong, field in ((good.replace("'09:00'", "'06:00'"), "transit.window"),
+                         (good.replace("'09:00'", "'9h'"), "transit.window[1]"),
+                         (good.replace("{value: 5.0, source: test}", "5.0"), "transit.fare"),
+                         (good.replace("feed.zip", "missing.zip"), "transit.feeds[0]")):
+        path.write_text(wrong)
+        with pytest.raises(TwinError) as error:
+            load_scenario(path)
+        assert error.value.field == field and "\n" not in str(error.value)

@@ -10,6 +10,7 @@ The baseline applies no intervention.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import json
@@ -17,10 +18,19 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, SerializeAsAny, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializeAsAny,
+    ValidationError,
+    model_validator,
+)
 
 from twin._validation import Problem, ProblemsError, config_error_from_validation, read_yaml_mapping
-from twin.config import Positive, Value
+from twin.config import NonNegative, Positive, Value
 from twin.data_sources import DataSources, check_source_name, load_data_sources
 from twin.errors import ConfigError, InputFileError
 from twin.interventions import REGISTRY, Intervention
@@ -45,6 +55,60 @@ def _safe_name(name: str) -> str:
 
 
 Name = Annotated[str, Field(strict=True), AfterValidator(_safe_name)]
+
+
+def _clock(text: str) -> str:
+    from twin.transit.timetable import parse_clock
+
+    try:
+        parse_clock(text)
+    except ValueError:
+        raise ProblemsError([Problem("", f"{text!r} is not a clock time",
+                                     "write HH:MM, e.g. '07:00'")]) from None
+    return text
+
+
+Clock = Annotated[str, Field(strict=True), AfterValidator(_clock)]
+
+
+class TransitService(BaseModel):
+    """The public transport a scenario's residents may take (``transit:``).
+
+    Attributes
+    ----------
+    feeds
+        GTFS feeds (.zip files or folders), relative to the scenario file.
+    service_date
+        The day of service the timetable is read for (``YYYY-MM-DD``); the
+        feeds' calendars must run on it.
+    window
+        Departures from home over ``[start, end)`` (``HH:MM``): travel times
+        are medians over one departure a minute.
+    fare
+        Fare of a one-way trip (model currency), sourced.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    feeds: Annotated[list[str], Field(min_length=1)]
+    service_date: Annotated[dt.date, Field(strict=False)]
+    window: Annotated[tuple[Clock, Clock], Field(strict=False)]
+    fare: Value[NonNegative]
+
+    @model_validator(mode="after")
+    def _window_ordered(self) -> TransitService:
+        start_s, end_s = self.window_s
+        if not start_s < end_s:
+            raise ProblemsError([Problem("window", f"ends ({self.window[1]}) before it starts ({self.window[0]})",
+                                         "write [start, end], e.g. ['07:00', '09:00']")])
+        return self
+
+    @property
+    def window_s(self) -> tuple[int, int]:
+        """The departure window in seconds from midnight."""
+        from twin.transit.timetable import parse_clock
+
+        return parse_clock(self.window[0]), parse_clock(self.window[1])
 
 
 class Scenario(BaseModel):
@@ -77,6 +141,9 @@ class Scenario(BaseModel):
     residents, days, seed
         Defaults for a run; the CLI options override them. Numbers are
         strict: ``days: yes`` or ``residents: "100"`` is an error, not 1 or 100.
+    transit
+        Public transport from GTFS feeds (:class:`TransitService`); none
+        when omitted (residents walk or drive).
     interventions
         What the scenario changes, applied in order; empty for the baseline.
     """
@@ -94,6 +161,7 @@ class Scenario(BaseModel):
     residents: int = Field(20_000, gt=0)
     days: int = Field(7, gt=0, le=MAX_DAYS)
     seed: int = Field(1, ge=0)
+    transit: TransitService | None = None
     interventions: list[SerializeAsAny[Intervention]] = Field(default_factory=list)
     _path: str | None = PrivateAttr(default=None)
     _sources: DataSources | None = PrivateAttr(default=None)
@@ -223,6 +291,11 @@ def _read_with_bases(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
             _resolve(f, base_dir, path, f"facility_files[{i}]") if isinstance(f, str) else f
             for i, f in enumerate(data["facility_files"])
         ]
+    transit = data.get("transit")
+    if isinstance(transit, dict) and isinstance(transit.get("feeds"), list):
+        data["transit"] = {**transit, "feeds": [
+            _resolve(f, base_dir, path, f"transit.feeds[{i}]") if isinstance(f, str) else f
+            for i, f in enumerate(transit["feeds"])]}
     base = data.pop("extends", None)
     if base is None:
         return data

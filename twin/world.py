@@ -18,10 +18,31 @@ from twin.residents.population import Residents
 
 if TYPE_CHECKING:  # annotation only: interventions import this module
     from twin.interventions.paratransit import Paratransit
+    from twin.transit.timetable import Timetable
+
+
+@dataclass(frozen=True)
+class Transit:
+    """Public transport on offer (a scenario's ``transit:``).
+
+    Attributes
+    ----------
+    timetable
+        The connections of the service day (interventions may add trips).
+    fare
+        Full fare of a one-way trip (model currency).
+    fare_paid
+        float64 per resident: what each resident pays a one-way trip
+        (the fare, less any subsidy).
+    """
+
+    timetable: Timetable
+    fare: float
+    fare_paid: np.ndarray
 
 
 CHOICE_TABLES = ("logsum_coefficient", "walk_per_km", "car_time_per_min", "walk_constant",
-                 "car_user_constant", "car_density_coefficient")
+                 "car_user_constant", "car_density_coefficient", "transit_constant", "transit_time_per_min")
 """The per-purpose tables of a resident model's ``choice`` section."""
 
 
@@ -52,6 +73,9 @@ class TravelParams:
         Value of travel time at the median income, and its elasticity to income.
     car_cost_per_km, parking_cost_per_trip
         Money costs of a car trip.
+    transit_fare_budget_share
+        Largest share of a day's income a resident spends on a round trip's
+        fares; None: no limit.
     destinations_considered
         Nearest facilities weighed for a purpose with a choice.
     choice_by_purpose
@@ -73,6 +97,7 @@ class TravelParams:
     parking_cost_per_trip: float
     destinations_considered: int
     choice_by_purpose: dict[str, dict[str, float]]
+    transit_fare_budget_share: float | None = None
 
     @classmethod
     def from_model(cls, model: ResidentModel) -> TravelParams:
@@ -92,6 +117,8 @@ class TravelParams:
             parking_cost_per_trip=float(model.travel.parking_cost_per_trip.value),
             destinations_considered=int(model.choice.destinations_considered.value),
             choice_by_purpose={name: dict(getattr(model.choice, name).values) for name in CHOICE_TABLES},
+            transit_fare_budget_share=(None if model.travel.transit_fare_budget_share is None
+                                       else float(model.travel.transit_fare_budget_share.value)),
         )
 
 
@@ -118,6 +145,8 @@ class World:
         help; inf where none within reach (or the resident uses apps).
     paratransit
         The paratransit service on offer, if any.
+    transit
+        Public transport on offer, if any.
     paratransit_depot_m
         Projected (x, y) the paratransit depot is sited at (it goes to the
         nearest drive node vehicles can use); None: a central depot.
@@ -136,11 +165,14 @@ class World:
     paratransit: Paratransit | None = None
     people_per_resident: float = 1.0
     paratransit_depot_m: tuple[float, float] | None = None
+    transit: Transit | None = None
 
     @classmethod
     def baseline(cls, city: City, residents: Residents, travel: TravelParams, *,
-                 people_per_resident: float = 1.0) -> World:
-        """The world with no intervention."""
+                 people_per_resident: float = 1.0, timetable: Timetable | None = None,
+                 fare: float = 0.0) -> World:
+        """The world with no intervention; with public transport by
+        ``timetable`` at ``fare`` a one-way trip when one is given."""
         n = len(residents)
         return cls(
             city=city,
@@ -150,6 +182,7 @@ class World:
             assisted_booking=np.zeros(n, dtype=bool),
             assisted_civic_length_m=np.full(n, np.inf),
             people_per_resident=float(people_per_resident),
+            transit=None if timetable is None else Transit(timetable, float(fare), np.full(n, float(fare))),
         )
 
     def replace(self, **changes: Any) -> World:

@@ -14,7 +14,8 @@ from twin.abm import CityModel
 from twin.abm.access import AccessFields
 from twin.core.threads import chunk_bounds
 from twin.residents.population import CHOICE_PURPOSES, PURPOSES, Residents
-from twin.world import CHOICE_TABLES, TravelParams, World
+from twin.transit.fields import WALK_SPEED_MPS, WHEELCHAIR_SPEED_MPS, TransitFields
+from twin.world import CHOICE_TABLES, Transit, TravelParams, World
 
 from reference_model import ReferenceCityModel
 
@@ -25,7 +26,7 @@ def travel_params(*args, **changes):
     """TravelParams with the given travel and water values and test values
     (Helmet-like, see models/helsinki.yaml) for destination and mode choice."""
     choice = {name: {purpose: value for purpose in CHOICE_PURPOSES}
-              for name, value in zip(CHOICE_TABLES, (0.7, -0.8, -0.04, 4.2, 1.8, 5.0))}
+              for name, value in zip(CHOICE_TABLES, (0.7, -0.8, -0.04, 4.2, 1.8, 5.0, 3.6, -0.028))}
     choice["logsum_coefficient"]["work"] = 1.0
     values = dict(median_income=22_000.0, value_of_time_per_hour=8.0, value_of_time_income_elasticity=0.5,
                   car_cost_per_km=0.12, parking_cost_per_trip=2.0, destinations_considered=K_CHOICE,
@@ -122,11 +123,11 @@ def random_world(rng, residents, travel):
     return world.replace(parking_search_time_s=search_s.astype(np.float32), assisted_civic_length_m=centre_m)
 
 
-def run_both(world, access, seed, days):
+def run_both(world, access, seed, days, transit=None):
     fast = CityModel(world.replace(residents=world.residents.copy()), seed=seed, access=access,
-                     agents="none")
+                     agents="none", transit=transit)
     slow = ReferenceCityModel(world.replace(residents=world.residents.copy()), seed=seed,
-                              access=access)
+                              access=access, transit=transit)
     for _ in range(days):
         fast.step()
         slow.step()
@@ -158,6 +159,61 @@ def test_kernel_day_equals_reference_on_random_inputs(seed, water_trips_per_day)
     assert fast.trips_made.sum() > 0 and fast.unmet_trips.sum() > 0
     assert (fast.trips_made + fast.unmet_trips).sum(axis=0)[PURPOSES.index("food")] > 0
     assert fast.travel_money.sum() > 0
+
+
+def random_transit(rng, access):
+    """Walk + transit fields: faster than walking at the fields' speed at some
+    nodes, slower at others, none at a third (float32, as the real ones)."""
+    def field(length_m, speed_mps):
+        time_s = length_m / speed_mps * rng.uniform(0.1, 1.6, length_m.shape)
+        time_s[rng.random(length_m.shape) < 0.3] = np.inf
+        return time_s.astype(np.float32)
+
+    return TransitFields(walk_time_s=field(access.walk_length_m, WALK_SPEED_MPS),
+                         wheelchair_time_s=field(access.wheelchair_length_m, WHEELCHAIR_SPEED_MPS),
+                         departures_s=np.zeros(0, dtype=np.int64))
+
+
+@pytest.mark.parametrize("seed", [2, 77])
+def test_kernel_day_with_transit_equals_reference(seed):
+    """Transit as a third alternative: times, fares (some residents pay less,
+    some are priced out by the budget share), wheelchair fields, against the
+    reference; the ledger counts the trips and fares by transit."""
+    rng = np.random.default_rng(seed)
+    residents = random_residents(rng, 400, n_walk=60)
+    access = random_access(rng, n_walk=60, n_drive=25)
+    travel = travel_params(300.0, 150.0, 0.0, 160.0, 28_800.0, 3, 0.5, transit_fare_budget_share=0.2)
+    fare_paid = rng.choice([0.0, 2.5, 6.0], len(residents))
+    world = random_world(rng, residents, travel).replace(transit=Transit(None, 6.0, fare_paid))
+    fast, slow = run_both(world, access, seed, days=5, transit=random_transit(rng, access))
+    for name in ("trips_made", "unmet_trips", "travel_time_s", "travel_money", "car_trips",
+                 "transit_trips", "transit_fare"):
+        np.testing.assert_array_equal(getattr(fast, name), getattr(slow, name), err_msg=name)
+    priced_out = 2.0 * fare_paid > 0.2 * residents.income / 365.0
+    assert priced_out.any() and fast.transit_trips[priced_out].sum() == 0
+    assert fast.transit_trips.sum() > 0 and fast.transit_fare.sum() > 0
+    assert fast.transit_trips[residents.wheelchair].sum() > 0
+
+
+def test_no_transit_service_changes_nothing():
+    """A world with a transit service that reaches nowhere gives the ledger
+    of a world without one, bit for bit (a city without transit: as before)."""
+    rng = np.random.default_rng(8)
+    residents = random_residents(rng, 300, n_walk=50)
+    access = random_access(rng, n_walk=50, n_drive=20)
+    travel = travel_params(300.0, 150.0, 1.0, 160.0, 28_800.0, 3, 0.5)
+    world = random_world(rng, residents, travel)
+    nowhere = np.full(access.walk_length_m.shape, np.inf, dtype=np.float32)
+    fields = TransitFields(nowhere, nowhere, np.zeros(0, dtype=np.int64))
+    ledgers = []
+    for transit in (None, Transit(None, 2.0, np.full(len(residents), 2.0))):
+        model = CityModel(world.replace(residents=residents.copy(), transit=transit), seed=3,
+                          access=access, agents="none", transit=fields)
+        model.run(4)
+        ledgers.append(model.ledger)
+    for name in ("trips_made", "unmet_trips", "travel_time_s", "travel_money", "car_trips", "transit_trips"):
+        np.testing.assert_array_equal(getattr(ledgers[0], name), getattr(ledgers[1], name), err_msg=name)
+    assert ledgers[0].trips_made.sum() > 0 and ledgers[0].transit_trips.sum() == 0
 
 
 def test_one_way_times_and_water_queues_equal_reference():

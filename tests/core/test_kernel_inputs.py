@@ -28,7 +28,7 @@ def choice(n_purposes):
     chooses = np.arange(n_purposes) >= 2
     values = np.where(chooses, 1.0, 0.0)
     return ChoiceParams(chooses, 3, 2, 0.7 * values, -0.8 * values, -0.03 * values, 4.0 * values,
-                        3.0 * values, 0.12, 2.0)
+                        3.0 * values, 0.12, 2.0, 3.5 * values, -0.03 * values)
 
 
 def inputs(rng, n_purposes=N_PURPOSES):
@@ -47,6 +47,7 @@ def inputs(rng, n_purposes=N_PURPOSES):
         water_served_share=np.ones(N, dtype=np.float32),
         value_of_time_per_min=rng.uniform(0.05, 0.3, N),
         assisted_civic_m=np.where(rng.random(N) < 0.3, rng.uniform(50, 500, N), np.inf),
+        transit_fare=np.where(rng.random(N) < 0.8, 2.0, np.inf),
     )
     shape = (N_WALK, n_purposes, K)
     walk_choice = np.sort(rng.uniform(100, 2000, shape), axis=2)
@@ -62,6 +63,8 @@ def inputs(rng, n_purposes=N_PURPOSES):
         wheelchair_choice_drive_s=rng.uniform(60, 600, shape),
         walk_choice_weight=np.exp(-0.001 * walk_choice),
         wheelchair_choice_weight=np.exp(-0.001 * wheelchair_choice),
+        walk_transit_s=rng.uniform(300, 1500, (N_WALK, n_purposes)),
+        wheelchair_transit_s=rng.uniform(300, 1500, (N_WALK, n_purposes)),
     )
     params = DayParams(water_purpose=0, transit_purpose=1, parking_walk_m=100.0,
                        water_trips_per_day=1.0, choice=choice(n_purposes))
@@ -74,6 +77,7 @@ def ledger(n_purposes=N_PURPOSES):
         unmet_trips=np.zeros((N, n_purposes), np.int32), paratransit_trips=np.zeros(N, np.int32),
         paratransit_refused=np.zeros(N, np.int32), paratransit_fare=np.zeros(N),
         travel_money=np.zeros(N), car_trips=np.zeros(N, np.int32),
+        transit_trips=np.zeros(N, np.int32), transit_fare=np.zeros(N),
     )
 
 
@@ -83,6 +87,7 @@ def test_valid_inputs_run():
     counts = simulate_day(0, 1, residents, city, params, out)
     assert counts.walk + counts.wheelchair + counts.car + counts.transit == out.trips_made.sum() > 0
     assert counts.car == out.car_trips.sum() > 0 and out.travel_money.sum() > 0
+    assert out.transit_trips.sum() > 0 and out.transit_fare.sum() == 4.0 * out.transit_trips.sum()
     assert best_one_way_times(residents, city, params).shape == (N, N_PURPOSES)
 
 

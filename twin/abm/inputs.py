@@ -17,7 +17,11 @@ from twin.core.daily import DayCity, DayParams, DayResidents, LedgerArrays, Serv
 from twin.core.dispatch import Fleet
 from twin.outcomes.ledger import Ledger
 from twin.residents.population import CHOICE_PURPOSES, PURPOSES
+from twin.transit.fields import WALK_SPEED_MPS, WHEELCHAIR_SPEED_MPS, TransitFields
 from twin.world import World
+
+DAYS_PER_YEAR = 365.0
+"""Days a yearly income is spread over for the fare budget."""
 
 
 def day_residents(world: World, water: WaterChoice) -> DayResidents:
@@ -39,7 +43,23 @@ def day_residents(world: World, water: WaterChoice) -> DayResidents:
         water_served_share=water.served_share,
         value_of_time_per_min=value_of_time_per_min(world),
         assisted_civic_m=world.assisted_civic_length_m,
+        transit_fare=transit_fare(world),
     )
+
+
+def transit_fare(world: World) -> np.ndarray:
+    """What each resident pays a one-way trip by public transport: inf
+    where there is none, or where a round trip's fares exceed the model's
+    share of a day's income (``transit_fare_budget_share``)."""
+    n = len(world.residents)
+    if world.transit is None:
+        return np.full(n, np.inf)
+    fare = np.asarray(world.transit.fare_paid, dtype=np.float64)
+    share = world.travel.transit_fare_budget_share
+    if share is None:
+        return fare.copy()
+    daily_income = np.asarray(world.residents.income, dtype=np.float64) / DAYS_PER_YEAR
+    return np.where(2.0 * fare <= share * daily_income, fare, np.inf)
 
 
 def value_of_time_per_min(world: World) -> np.ndarray:
@@ -51,9 +71,17 @@ def value_of_time_per_min(world: World) -> np.ndarray:
     return t.value_of_time_per_hour / 60.0 * relative ** t.value_of_time_income_elasticity
 
 
-def day_city(access: AccessFields, choice: ChoiceParams) -> DayCity:
+def day_city(access: AccessFields, choice: ChoiceParams, transit: TransitFields | None = None) -> DayCity:
     """The accessibility fields the day kernel reads, with the walking
-    weights of ``choice``'s destination choice."""
+    weights of ``choice``'s destination choice and the ``transit`` fields
+    (none: no public transport).
+
+    A node has a transit alternative where walk + transit is faster than
+    walking alone at the fields' speed (the fields are the faster of both).
+    """
+    walk_transit_s = _transit_only(transit and transit.walk_time_s, access.walk_length_m, WALK_SPEED_MPS)
+    wheelchair_transit_s = _transit_only(transit and transit.wheelchair_time_s, access.wheelchair_length_m,
+                                         WHEELCHAIR_SPEED_MPS)
     return DayCity(
         walk_length_m=access.walk_length_m,
         wheelchair_length_m=access.wheelchair_length_m,
@@ -65,7 +93,23 @@ def day_city(access: AccessFields, choice: ChoiceParams) -> DayCity:
         wheelchair_choice_drive_s=access.wheelchair_choice_drive_s,
         walk_choice_weight=foot_weights(access.walk_choice_m, choice.walk_per_km),
         wheelchair_choice_weight=foot_weights(access.wheelchair_choice_m, choice.walk_per_km),
+        walk_transit_s=walk_transit_s,
+        wheelchair_transit_s=wheelchair_transit_s,
     )
+
+
+TRANSIT_GAIN = 1e-3
+"""Relative margin by which walk + transit must beat walking alone to count
+as a transit trip (the fields are float32 minima of both)."""
+
+
+def _transit_only(time_s: np.ndarray | None, walk_length_m: np.ndarray, speed_mps: float) -> np.ndarray:
+    """``time_s`` (float64) where it beats walking ``walk_length_m`` at
+    ``speed_mps``, inf elsewhere (and everywhere without fields)."""
+    if time_s is None:
+        return np.full(walk_length_m.shape, np.inf)
+    time_s = np.asarray(time_s, dtype=np.float64)
+    return np.where(time_s < (1.0 - TRANSIT_GAIN) * (walk_length_m / speed_mps), time_s, np.inf)
 
 
 def day_params(world: World) -> DayParams:
@@ -106,6 +150,8 @@ def choice_params(world: World) -> ChoiceParams:
         + car_density * by_purpose(tables["car_density_coefficient"]),
         car_cost_per_km=float(t.car_cost_per_km),
         parking_cost_per_trip=float(t.parking_cost_per_trip),
+        transit_constant=by_purpose(tables["transit_constant"]),
+        transit_time_per_min=by_purpose(tables["transit_time_per_min"]),
     )
 
 

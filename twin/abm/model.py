@@ -30,6 +30,7 @@ from twin.core.daily import best_one_way_times, simulate_day
 from twin.core.dispatch import ZoneTimes
 from twin.outcomes.ledger import Ledger, ledger_frame
 from twin.residents.population import PURPOSES, Residents
+from twin.transit.fields import TransitFields, transit_fields
 from twin.world import World
 
 WATER = PURPOSES.index("water")
@@ -99,6 +100,10 @@ class CityModel(mesa.Model):
     zones
         Zone travel times of the drive graph, for paratransit (to share them);
         read from the cache or computed when omitted.
+    transit
+        Walk + transit fields of ``world.transit``'s timetable (to share
+        them); read from the cache or computed when omitted. Not used
+        without ``world.transit``.
     """
 
     def __init__(
@@ -109,6 +114,7 @@ class CityModel(mesa.Model):
         agents: Literal["auto", "all", "none"] = "auto",
         access: AccessFields | None = None,
         zones: ZoneTimes | None = None,
+        transit: TransitFields | None = None,
     ) -> None:
         if seed < 0:
             raise ValueError(f"seed must be >= 0, got {seed}")
@@ -128,7 +134,12 @@ class CityModel(mesa.Model):
         self.water = WaterChoice(world, self.access)
         self.day_residents = inputs.day_residents(world, self.water)
         self.day_params = inputs.day_params(world)
-        self.day_city = inputs.day_city(self.access, self.day_params.choice)
+        if world.transit is None:
+            transit = None
+        elif transit is None:
+            transit = transit_fields(world.city, world.transit.timetable)
+        self.transit = transit
+        self.day_city = inputs.day_city(self.access, self.day_params.choice, transit)
         self.water_load_today = np.zeros(self.access.n_water_points)
         self.mode_trips = dict.fromkeys(MODE_NAMES, 0)
         self.unmet_today = 0

@@ -29,6 +29,7 @@ from twin.core.daily import (
     _check_day_inputs,
     _check_ledger,
     _check_riders,
+    add_money_by_mode,
     trip_time_s,
 )
 from twin.core.dispatch import Dispatched, Requests, ZoneTimes, _checked_zones, zone_travel_s
@@ -210,7 +211,7 @@ def account_paratransit(
     problems.raise_any()
     counts = _account_paratransit(residents, riders, trips, dispatched.request_vehicle,
                                   dispatched.leg_ready_s, dispatched.leg_dropoff_s,
-                                  float(rules.fare), ledger)
+                                  float(rules.fare), params.transit_purpose, ledger)
     return BookedDay(*(int(c) for c in counts))
 
 
@@ -333,7 +334,7 @@ def _release_s(first_pickup_s, by_app, rules):
 
 @njit(cache=True)
 def _account_paratransit(residents, riders, trips, request_vehicle, leg_ready_s,
-                         leg_dropoff_s, fare, ledger):
+                         leg_dropoff_s, fare, transit_purpose, ledger):
     """The work of :func:`account_paratransit`."""
     n_riders, n_purposes = riders.booked.shape
     own_trips = np.zeros((n_riders, n_purposes), dtype=np.int32)
@@ -382,14 +383,13 @@ def _account_paratransit(residents, riders, trips, request_vehicle, leg_ready_s,
                 continue
             ledger.travel_time_s[i, p] += k * (2.0 * t)
             ledger.trips_made[i, p] += k
-            ledger.travel_money[i] += k * riders.own_money[r, p]
+            add_money_by_mode(ledger, i, p, k, mode, riders.own_money[r, p], transit_purpose)
             if mode == MODE_WALK:
                 walk_trips += k
             elif mode == MODE_WHEELCHAIR:
                 wheelchair_trips += k
             elif mode == MODE_CAR:
                 car_trips += k
-                ledger.car_trips[i] += k
             else:
                 transit_trips += k
     return made, refused, walk_trips, wheelchair_trips, car_trips, transit_trips, unmet_total

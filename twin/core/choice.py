@@ -11,6 +11,11 @@ the mode above the destination (the structure of Helsinki's Helmet model):
   search, walk from the parking place) plus money ``c_j`` (running cost per
   km over twice the distance, parking fee) divided by the resident's value of
   time, which grows with income. Money therefore weighs most for the poorest.
+- by public transport (a scenario with ``transit:``), one destination, the
+  nearest by walk + transit (:mod:`twin.transit.fields`):
+  ``V = transit_time_per_min * (2 t + 2 fare / vot)``, ``t`` the median
+  door-to-door time one way, ``fare`` what the resident pays a one-way trip
+  (inf where the fares are beyond the resident's budget: not available);
 - ``U_mode = constant_mode + logsum_coefficient * log(sum_j exp(V_mode,j))``.
 
 A resident who cannot use apps, with an access centre within reach, has one
@@ -45,6 +50,7 @@ from numba import njit
 from twin.core.streams import (
     CHANNEL_DESTINATION,
     CHANNEL_MODE,
+    CHANNEL_TRANSIT_MODE,
     CHANNEL_WORKPLACE,
     MAX_CHOICE_MODES,
     MAX_CHOICE_SLOTS,
@@ -55,7 +61,7 @@ from twin.core.streams import (
 MODE_WALK = 0
 MODE_WHEELCHAIR = 1
 MODE_CAR = 2
-MODE_TRANSIT = 3  # a trip to a transit stop: by public transport, of which the walk is timed
+MODE_TRANSIT = 3  # by public transport (for the transit purpose: to a stop, of which the walk is timed)
 MODE_NAMES = ("walk", "wheelchair", "car", "transit")
 
 NO_PURPOSE = -1
@@ -78,6 +84,8 @@ class ChoiceParams(NamedTuple):
         float64: mode constants (the car's includes the car-density term).
     car_cost_per_km, parking_cost_per_trip
         Money costs of a car trip (model currency).
+    transit_constant, transit_time_per_min
+        float64: the transit alternative's constant and time coefficient.
     """
 
     chooses: np.ndarray
@@ -90,6 +98,8 @@ class ChoiceParams(NamedTuple):
     car_constant: np.ndarray
     car_cost_per_km: float
     parking_cost_per_trip: float
+    transit_constant: np.ndarray
+    transit_time_per_min: np.ndarray
 
 
 @njit(cache=True, inline="always")
@@ -177,6 +187,32 @@ def _car_utility(i, h, p, j, foot_m, drive_s, residents, params, limit_s, minute
     return params.choice.car_time_per_min[p] * cost_min
 
 
+@njit(cache=True, inline="always")
+def _transit_utility(i, h, p, transit_s, residents, choice, limit_s, minutes_per_money):
+    """V of the round trip by public transport; -inf where not available
+    (no service, slower than the limit, fares beyond the budget)."""
+    t = transit_s[h, p]
+    fare = residents.transit_fare[i]
+    if not (t <= limit_s and fare < np.inf):
+        return -np.inf
+    return choice.transit_time_per_min[p] * (2.0 * t / 60.0 + 2.0 * fare * minutes_per_money)
+
+
+@njit(cache=True, inline="always")
+def _transit_wins(day, seed, i, p, v_transit, foot_sum, car_sum, by_car, choice, theta, mode_channel):
+    """Whether the transit alternative (``v_transit`` > -inf) beats the
+    better of foot and car (the car if ``by_car``): its own Gumbel draw
+    against the other's, so residents who never have transit draw as before."""
+    u_transit = choice.transit_constant[p] + theta * v_transit + _gumbel(seed, day, i, CHANNEL_TRANSIT_MODE + p)
+    if by_car:
+        other = choice.car_constant[p] + theta * math.log(car_sum) + _gumbel(seed, day, i, mode_channel + 1)
+    elif foot_sum > 0.0:
+        other = choice.walk_constant[p] + theta * math.log(foot_sum) + _gumbel(seed, day, i, mode_channel)
+    else:
+        return True
+    return u_transit > other
+
+
 @njit(cache=True, inline="always")  # inlined: called per resident and purpose (as a call it runs 3x slower)
 def choose_trip(day, seed, i, p, residents, city, params):
     """Destination and mode of resident ``i``'s trips for purpose ``p`` today.
@@ -190,10 +226,10 @@ def choose_trip(day, seed, i, p, residents, city, params):
     h = residents.home_node[i]
     if residents.wheelchair[i]:
         foot_m, foot_w = city.wheelchair_choice_m, city.wheelchair_choice_weight
-        drive_s, foot_mode = city.wheelchair_choice_drive_s, MODE_WHEELCHAIR
+        drive_s, foot_mode, transit_s = city.wheelchair_choice_drive_s, MODE_WHEELCHAIR, city.wheelchair_transit_s
     else:
         foot_m, foot_w = city.walk_choice_m, city.walk_choice_weight
-        drive_s, foot_mode = city.walk_choice_drive_s, MODE_WALK
+        drive_s, foot_mode, transit_s = city.walk_choice_drive_s, MODE_WALK, city.walk_transit_s
     k = foot_m.shape[2]
     # the access centre, a destination on foot only, in the slot after the nearest k
     slots = k + 1 if p == choice.assisted_purpose and residents.assisted_civic_m[i] < np.inf else k
@@ -208,29 +244,33 @@ def choose_trip(day, seed, i, p, residents, city, params):
         v = _car_utility(i, h, p, j, foot_m, drive_s, residents, params, limit_s, minutes_per_money)
         if v > -np.inf:
             car_sum += math.exp(v)
-    if foot_sum == 0.0 and car_sum == 0.0:
+    v_transit = _transit_utility(i, h, p, transit_s, residents, choice, limit_s, minutes_per_money)
+    if foot_sum == 0.0 and car_sum == 0.0 and v_transit == -np.inf:
         return np.inf, -1, 0.0
     theta = choice.logsum_coefficient[p]
     mode_channel = CHANNEL_MODE + p * MAX_CHOICE_MODES
     if p == choice.work_purpose:
         # the workplace, drawn once by the walking distance decay; the mode
         # given it: P(mode | j) is proportional to exp(U_mode - logsum_mode + V_mode,j)
+        # (by transit: the nearest workplace by transit, the one the fields time)
         chosen = _workplace(seed, i, h, p, k, foot_m, choice)
-        if chosen < 0:
-            return np.inf, -1, 0.0
         by_car = False
         best = -np.inf
-        length_m = foot_m[h, p, chosen]
+        length_m = foot_m[h, p, chosen] if chosen >= 0 else np.inf
         if foot_sum > 0.0 and length_m / speed_mps <= limit_s:
             best = (choice.walk_constant[p] + (theta - 1.0) * math.log(foot_sum)
                     + choice.walk_per_km[p] * (2.0 * length_m / 1000.0) + _gumbel(seed, day, i, mode_channel))
-        v = _car_utility(i, h, p, chosen, foot_m, drive_s, residents, params, limit_s, minutes_per_money)
+        v = (_car_utility(i, h, p, chosen, foot_m, drive_s, residents, params, limit_s, minutes_per_money)
+             if chosen >= 0 else -np.inf)
         if v > -np.inf and car_sum > 0.0:
             score = choice.car_constant[p] + (theta - 1.0) * math.log(car_sum) + v + _gumbel(seed, day, i,
                                                                                           mode_channel + 1)
             if score > best:
                 best = score
                 by_car = True
+        if v_transit > -np.inf and (choice.transit_constant[p] + theta * v_transit
+                                    + _gumbel(seed, day, i, CHANNEL_TRANSIT_MODE + p)) > best:
+            return transit_s[h, p], MODE_TRANSIT, 2.0 * residents.transit_fare[i]
         if best == -np.inf:
             return np.inf, -1, 0.0  # the workplace is out of reach today
     else:
@@ -241,6 +281,9 @@ def choose_trip(day, seed, i, p, residents, city, params):
             u_foot = choice.walk_constant[p] + theta * math.log(foot_sum) + _gumbel(seed, day, i, mode_channel)
             u_car = choice.car_constant[p] + theta * math.log(car_sum) + _gumbel(seed, day, i, mode_channel + 1)
             by_car = u_car > u_foot
+        if v_transit > -np.inf and _transit_wins(day, seed, i, p, v_transit, foot_sum, car_sum, by_car,
+                                                 choice, theta, mode_channel):
+            return transit_s[h, p], MODE_TRANSIT, 2.0 * residents.transit_fare[i]
         chosen = -1
         best = np.inf
         for j in range(slots):

@@ -97,6 +97,9 @@ class DayResidents(NamedTuple):
     assisted_civic_m
         float64: distance on foot (or by wheelchair) to the access centre
         where the resident does civic business with help; inf where none.
+    transit_fare
+        float64: what the resident pays a one-way trip by public transport;
+        inf where they do not take it (no service, or beyond their budget).
     """
 
     home_node: np.ndarray
@@ -113,6 +116,7 @@ class DayResidents(NamedTuple):
     water_served_share: np.ndarray
     value_of_time_per_min: np.ndarray
     assisted_civic_m: np.ndarray
+    transit_fare: np.ndarray
 
 
 class DayCity(NamedTuple):
@@ -136,6 +140,11 @@ class DayCity(NamedTuple):
     walk_choice_weight, wheelchair_choice_weight
         float64, same shape: exp(V) of walking (rolling) there
         (:func:`twin.core.choice.foot_weights`), 0 where none.
+    walk_transit_s, wheelchair_transit_s
+        float64, shape (n_walk_nodes, n_purposes): one-way time by walk +
+        public transport to the nearest facility that way
+        (:mod:`twin.transit.fields`); inf where there is no transit
+        alternative (no service, or walking alone is as fast).
     """
 
     walk_length_m: np.ndarray
@@ -148,6 +157,8 @@ class DayCity(NamedTuple):
     wheelchair_choice_drive_s: np.ndarray
     walk_choice_weight: np.ndarray
     wheelchair_choice_weight: np.ndarray
+    walk_transit_s: np.ndarray
+    wheelchair_transit_s: np.ndarray
 
 
 class DayParams(NamedTuple):
@@ -287,6 +298,11 @@ class LedgerArrays(NamedTuple):
         float64, shape (n,): money spent on trips by car (model currency).
     car_trips
         int32, shape (n,): round trips made by car.
+    transit_trips
+        int32, shape (n,): round trips made by public transport to a
+        destination (not the transit purpose's trips to a stop).
+    transit_fare
+        float64, shape (n,): fares paid for them.
     """
 
     travel_time_s: np.ndarray
@@ -297,12 +313,15 @@ class LedgerArrays(NamedTuple):
     paratransit_fare: np.ndarray
     travel_money: np.ndarray
     car_trips: np.ndarray
+    transit_trips: np.ndarray
+    transit_fare: np.ndarray
 
 
 class DayCounts(NamedTuple):
     """Trips of one day by mode, and unmet trips (paratransit's are counted
-    by :func:`twin.core.bookings.account_paratransit`). ``transit``: trips to
-    a transit stop (by public transport; the model times the walk to the stop)."""
+    by :func:`twin.core.bookings.account_paratransit`). ``transit``: trips by
+    public transport, and the transit purpose's trips to a stop (of which the
+    model times the walk to the stop)."""
 
     walk: int
     wheelchair: int
@@ -331,13 +350,14 @@ def _check_day_inputs(problems: Problems, residents: DayResidents, city: DayCity
         problems.array(f"residents.{name}", getattr(r, name), dtype, (n,))
     problems.array("residents.water_length_m", r.water_length_m, np.float64, (n,))
     problems.array("residents.assisted_civic_m", r.assisted_civic_m, np.float64, (n,))
+    problems.array("residents.transit_fare", r.transit_fare, np.float64, (n,))
     if problems.array("residents.value_of_time_per_min", r.value_of_time_per_min, np.float64, (n,)):
         if r.value_of_time_per_min.size and not r.value_of_time_per_min.min() > 0:
             problems.add("residents.value_of_time_per_min must be > 0")
     problems.array("residents.trips_per_week", r.trips_per_week, np.float32, (n, n_purposes))
     if problems.array("residents.home_node", r.home_node, np.int32, (n,)):
         problems.indices("residents.home_node", r.home_node, n_walk)
-    for name in ("walk_length_m", "wheelchair_length_m"):
+    for name in ("walk_length_m", "wheelchair_length_m", "walk_transit_s", "wheelchair_transit_s"):
         problems.array(f"city.{name}", getattr(c, name), np.float64, (n_walk, n_purposes))
     problems.array("city.drive_time_s", c.drive_time_s, np.float64, (n_drive, n_purposes))
     k = length(c.walk_choice_m, 2)
@@ -362,7 +382,8 @@ def _check_day_inputs(problems: Problems, residents: DayResidents, city: DayCity
 
 def _check_choice(problems: Problems, choice: ChoiceParams, n_purposes: int) -> None:
     problems.array("params.choice.chooses", choice.chooses, np.bool_, (n_purposes,))
-    for name in ("logsum_coefficient", "walk_per_km", "car_time_per_min", "walk_constant", "car_constant"):
+    for name in ("logsum_coefficient", "walk_per_km", "car_time_per_min", "walk_constant", "car_constant",
+                 "transit_constant", "transit_time_per_min"):
         problems.array(f"params.choice.{name}", getattr(choice, name), np.float64, (n_purposes,))
     for name in ("work_purpose", "assisted_purpose"):
         value = getattr(choice, name)
@@ -377,8 +398,9 @@ def _check_ledger(problems: Problems, ledger: LedgerArrays, n: int, n_purposes: 
     for name in ("travel_time_s", "trips_made", "unmet_trips"):
         dtype = np.float64 if name == "travel_time_s" else np.int32
         problems.array(f"ledger.{name}", getattr(ledger, name), dtype, (n, n_purposes))
-    for name in ("paratransit_trips", "paratransit_refused", "paratransit_fare", "travel_money", "car_trips"):
-        dtype = np.float64 if name in ("paratransit_fare", "travel_money") else np.int32
+    for name in ("paratransit_trips", "paratransit_refused", "paratransit_fare", "travel_money", "car_trips",
+                 "transit_trips", "transit_fare"):
+        dtype = np.float64 if name in ("paratransit_fare", "travel_money", "transit_fare") else np.int32
         problems.array(f"ledger.{name}", getattr(ledger, name), dtype, (n,))
 
 
@@ -508,6 +530,18 @@ def one_way_time_s(purpose, i, residents, city, params):
 
 
 @njit(cache=True, inline="always")  # inlined: called per resident and purpose
+def add_money_by_mode(ledger, i, p, k, mode, money, transit_purpose):
+    """Add ``k`` round trips of resident ``i`` for ``p`` by ``mode``, with
+    ``money`` each, to the ledger's car and transit totals."""
+    if mode == MODE_CAR:
+        ledger.travel_money[i] += k * money
+        ledger.car_trips[i] += k
+    elif mode == MODE_TRANSIT and p != transit_purpose:
+        ledger.transit_trips[i] += k
+        ledger.transit_fare[i] += k * money
+
+
+@njit(cache=True, inline="always")  # inlined: called per resident and purpose
 def trips_today(day, seed, i, purpose, residents, params):
     """Number of trips resident ``i`` makes for ``purpose`` on ``day``."""
     if purpose == params.water_purpose:
@@ -616,14 +650,13 @@ def _day_kernel(start, stop, day, seed, residents, city, params, riders, rules, 
                 continue
             ledger.travel_time_s[i, p] += k * round_trip_s
             ledger.trips_made[i, p] += k
-            ledger.travel_money[i] += k * money
+            add_money_by_mode(ledger, i, p, k, mode, money, params.transit_purpose)
             if mode == MODE_WALK:
                 walk_trips += k
             elif mode == MODE_WHEELCHAIR:
                 wheelchair_trips += k
             elif mode == MODE_CAR:
                 car_trips += k
-                ledger.car_trips[i] += k
             else:
                 transit_trips += k
     return walk_trips, wheelchair_trips, car_trips, transit_trips, unmet_total

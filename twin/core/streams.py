@@ -97,6 +97,7 @@ MAX_CHOICE_MODES = 2
 CHANNEL_DESTINATION = CHANNELS.declare("destination", MAX_PURPOSES * MAX_CHOICE_SLOTS)  # + p * slots + slot
 CHANNEL_MODE = CHANNELS.declare("mode", MAX_PURPOSES * MAX_CHOICE_MODES)  # + p * modes + mode
 CHANNEL_WORKPLACE = CHANNELS.declare("workplace", MAX_PURPOSES)  # + purpose: the fixed destination
+CHANNEL_TRANSIT_MODE = CHANNELS.declare("transit_mode", MAX_PURPOSES)  # + purpose: the transit alternative
 _CHANNEL_INTERVENTIONS = CHANNELS.declare_open("interventions")
 
 PHASE_DAY = 0xFFFF  # the "day" used for draws fixed over the whole run

@@ -114,6 +114,7 @@ def execute(run: RunSpec) -> pd.DataFrame:
     from twin.residents import synthesize_for_city
     from twin.residents.model import ResidentModel
     from twin.scenario import scenario_from_mapping
+    from twin.transit.service import world_transit
     from twin.world import TravelParams, World
 
     _set_threads()
@@ -124,7 +125,8 @@ def execute(run: RunSpec) -> pd.DataFrame:
     city, access = _prepared_city(base.city, tuple(base.facility_files), base.population_grid)
     people = synthesize_for_city(model, city, base.residents, seed=run.seed)
     world = World.baseline(city, people, TravelParams.from_model(model),
-                           people_per_resident=expansion_for(base, city, base.residents).weight)
+                           people_per_resident=expansion_for(base, city, base.residents).weight,
+                           **world_transit(base.transit, city))
 
     def ledger(scenario):
         changed = apply_interventions(scenario.interventions, world, seed=run.seed,

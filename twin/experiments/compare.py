@@ -36,6 +36,7 @@ from twin.outcomes.groups import MIN_CELL_RESIDENTS, group_columns
 from twin.residents import load_resident_model, synthesize_for_city
 from twin.residents.load import resolve_model_path
 from twin.scenario import Scenario
+from twin.transit.service import world_transit
 from twin.world import TravelParams, World
 
 WEEKS_PER_YEAR = 52
@@ -54,7 +55,7 @@ Bank's shared-prosperity group), the same cells in every table."""
 NO_CLEAR_EFFECT = "no clear effect: the 95% CI of the benefit contains zero"
 
 _SHARED_FIELDS = ("city", "resident_model", "facility_files", "population_grid", "population",
-                  "data_sources")
+                  "data_sources", "transit")
 
 
 def clear(low: float, high: float) -> bool:
@@ -485,6 +486,7 @@ def compare(
     access = access_fields(city, water_points_considered=travel.water_points_considered,
                            destinations_considered=travel.destinations_considered)
     expansion = expansion_for(baseline, city, residents)
+    transit = world_transit(baseline.transit, city, path=baseline.path)
     population, observed, benefits = [], [], {s.name: [] for s in scenarios}
     simulated: dict[str, City] = {}  # each scenario's city, as its interventions left it
     with tqdm(total=replications * (1 + len(scenarios)), unit="run", desc="compare",
@@ -492,7 +494,7 @@ def compare(
         for r in range(replications):
             seed_r = seed + r
             people = synthesize_for_city(spec, city, residents, seed=seed_r)
-            world = World.baseline(city, people, travel, people_per_resident=expansion.weight)
+            world = World.baseline(city, people, travel, people_per_resident=expansion.weight, **transit)
             base_world = apply_interventions(baseline.interventions, world, seed=seed_r,
                                              path=f"scenario '{baseline.name}'")
             before = _ledger(base_world, seed=seed_r, days=days,

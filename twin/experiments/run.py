@@ -24,6 +24,7 @@ from twin.outcomes.expansion import expansion_for
 from twin.outcomes.groups import group_table
 from twin.residents import load_resident_model, synthesize_for_city
 from twin.scenario import Scenario
+from twin.transit.service import world_transit
 from twin.world import TravelParams, World
 
 
@@ -105,7 +106,8 @@ def run_scenario(
     world = apply_interventions(
         scenario.interventions,
         World.baseline(city, residents, TravelParams.from_model(model_spec),
-                       people_per_resident=expansion.weight),
+                       people_per_resident=expansion.weight,
+                       **timed("transit", lambda: world_transit(scenario.transit, city, path=scenario.path))),
         seed=scenario.seed, path=scenario.path,
     )
     model = timed("accessibility", lambda: CityModel(world, seed=scenario.seed))

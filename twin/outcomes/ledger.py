@@ -51,6 +51,11 @@ class Ledger:
         parking (model currency).
     car_trips
         int32, shape (n,): round trips made by car (also in ``trips_made``).
+    transit_trips
+        int32, shape (n,): round trips made by public transport to a
+        destination (also in ``trips_made``; not the transit purpose's).
+    transit_fare
+        float64, shape (n,): fares paid for them (model currency).
     """
 
     days: int
@@ -62,6 +67,8 @@ class Ledger:
     paratransit_fare: np.ndarray
     travel_money: np.ndarray
     car_trips: np.ndarray
+    transit_trips: np.ndarray
+    transit_fare: np.ndarray
 
     @classmethod
     def empty(cls, n_residents: int) -> Ledger:
@@ -76,6 +83,8 @@ class Ledger:
             paratransit_fare=np.zeros(n_residents, dtype=np.float64),
             travel_money=np.zeros(n_residents, dtype=np.float64),
             car_trips=np.zeros(n_residents, dtype=np.int32),
+            transit_trips=np.zeros(n_residents, dtype=np.int32),
+            transit_fare=np.zeros(n_residents, dtype=np.float64),
         )
 
 
@@ -146,6 +155,8 @@ def ledger_frame(
     columns["paratransit_fare_per_week"] = ledger.paratransit_fare * per_week
     columns["car_money_per_week"] = ledger.travel_money * per_week
     columns["car_trips_per_week"] = ledger.car_trips * per_week
+    columns["transit_trips_per_week"] = ledger.transit_trips * per_week
+    columns["transit_fare_per_week"] = ledger.transit_fare * per_week
     water = PURPOSES.index("water")
     health = PURPOSES.index("health")
     columns["water_service"] = pd.Categorical.from_codes(

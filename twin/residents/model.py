@@ -241,6 +241,9 @@ class Travel(Strict):
     value_of_time_income_elasticity: Value[Annotated[Number, Field(ge=0, le=2)]]
     car_cost_per_km: Value[NonNegative]
     parking_cost_per_trip: Value[NonNegative]
+    transit_fare_budget_share: Value[OpenUnit] | None = None
+    """A resident takes public transport only if a round trip's fares are at
+    most this share of a day's income (none: no limit)."""
 
 
 ByChoicePurpose = Table[dict[str, Number]]
@@ -254,7 +257,10 @@ class Choice(Strict):
     ``walk_per_km`` times the distance; by car ``car_time_per_min`` times the
     time plus the money cost valued at the resident's value of time; mode
     constants relative to the car, whose constant is
-    ``car_user_constant + car_density_coefficient * cars per resident``."""
+    ``car_user_constant + car_density_coefficient * cars per resident``.
+    By public transport (a scenario with ``transit:``): ``transit_time_per_min``
+    times the round trip's time plus its fares valued at the resident's value
+    of time, and ``transit_constant``."""
 
     destinations_considered: Value[Annotated[int, Field(ge=1, le=16)]]
     logsum_coefficient: ByChoicePurpose
@@ -263,6 +269,8 @@ class Choice(Strict):
     walk_constant: ByChoicePurpose
     car_user_constant: ByChoicePurpose
     car_density_coefficient: ByChoicePurpose
+    transit_constant: ByChoicePurpose
+    transit_time_per_min: ByChoicePurpose
 
 
 class ResidentModel(Strict):
@@ -364,8 +372,9 @@ class ResidentModel(Strict):
             "mobility.reduced_by_age_band.values": (self.mobility.reduced_by_age_band.values, bands),
             "speeds.walking_mps_by_age_band.values": (self.speeds.walking_mps_by_age_band.values, bands),
         }
-        for name in ("logsum_coefficient", "walk_per_km", "car_time_per_min", "walk_constant",
-                     "car_user_constant", "car_density_coefficient"):
+        from twin.world import CHOICE_TABLES
+
+        for name in CHOICE_TABLES:
             expected[f"choice.{name}.values"] = (getattr(self.choice, name).values, list(CHOICE_PURPOSES))
         for purpose in purposes:
             if purpose in self.trips_per_week.values:
