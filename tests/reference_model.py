@@ -31,7 +31,6 @@ from scipy.sparse.csgraph import dijkstra
 
 from twin.abm.access import AccessFields, access_fields
 from twin.abm.agent import Agent
-from twin.abm.inputs import TRANSIT_GAIN
 from twin.core.dispatch import MAX_ZONES, Fleet, Requests, ZoneTimes
 from twin.core.streams import (
     CHANNEL_DESTINATION,
@@ -50,7 +49,7 @@ from twin.core.streams import (
 )
 from twin.outcomes.ledger import Ledger
 from twin.residents.population import CHOICE_PURPOSES, PURPOSES, WATER_SUPPLIES
-from twin.transit.fields import WALK_SPEED_MPS, WHEELCHAIR_SPEED_MPS, TransitFields
+from twin.transit.fields import TransitFields
 from twin.world import World
 
 from naive import naive_dispatch
@@ -519,14 +518,10 @@ class ReferenceCityModel(mesa.Model):
 
     def transit_s(self, mode: str, node: int, purpose: int) -> float:
         """One way by walk + transit (``mode``: walk or wheelchair) from
-        ``node`` to the nearest facility that way, where faster than walking
-        alone at the fields' speed; inf otherwise."""
+        ``node`` to the nearest facility that way; inf without transit."""
         if self.transit is None:
             return math.inf
-        time_s = float(getattr(self.transit, f"{mode}_time_s")[node, purpose])
-        length_m = float(getattr(self.access, f"{mode}_length_m")[node, purpose])
-        speed = WALK_SPEED_MPS if mode == "walk" else WHEELCHAIR_SPEED_MPS
-        return time_s if time_s < (1.0 - TRANSIT_GAIN) * (length_m / speed) else math.inf
+        return float(getattr(self.transit, f"{mode}_time_s")[node, purpose])
 
     def facility_drive_node(self, home: int, purpose: int) -> int:
         """Drive node of the facility of ``purpose`` nearest ``home`` by drive."""

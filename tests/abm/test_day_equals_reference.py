@@ -162,8 +162,8 @@ def test_kernel_day_equals_reference_on_random_inputs(seed, water_trips_per_day)
 
 
 def random_transit(rng, access):
-    """Walk + transit fields: faster than walking at the fields' speed at some
-    nodes, slower at others, none at a third (float32, as the real ones)."""
+    """Walk + transit fields (journeys with a ride): faster than walking at
+    some nodes, slower at others, none at a third (float32, as the real ones)."""
     def field(length_m, speed_mps):
         time_s = length_m / speed_mps * rng.uniform(0.1, 1.6, length_m.shape)
         time_s[rng.random(length_m.shape) < 0.3] = np.inf

@@ -17,7 +17,7 @@ from twin.core.daily import DayCity, DayParams, DayResidents, LedgerArrays, Serv
 from twin.core.dispatch import Fleet
 from twin.outcomes.ledger import Ledger
 from twin.residents.population import CHOICE_PURPOSES, PURPOSES
-from twin.transit.fields import WALK_SPEED_MPS, WHEELCHAIR_SPEED_MPS, TransitFields
+from twin.transit.fields import TransitFields
 from twin.world import World
 
 DAYS_PER_YEAR = 365.0
@@ -74,14 +74,9 @@ def value_of_time_per_min(world: World) -> np.ndarray:
 def day_city(access: AccessFields, choice: ChoiceParams, transit: TransitFields | None = None) -> DayCity:
     """The accessibility fields the day kernel reads, with the walking
     weights of ``choice``'s destination choice and the ``transit`` fields
-    (none: no public transport).
-
-    A node has a transit alternative where walk + transit is faster than
-    walking alone at the fields' speed (the fields are the faster of both).
-    """
-    walk_transit_s = _transit_only(transit and transit.walk_time_s, access.walk_length_m, WALK_SPEED_MPS)
-    wheelchair_transit_s = _transit_only(transit and transit.wheelchair_time_s, access.wheelchair_length_m,
-                                         WHEELCHAIR_SPEED_MPS)
+    (journeys with a ride, :func:`twin.transit.transit_fields`; none: no
+    public transport)."""
+    no_service = np.full(access.walk_length_m.shape, np.inf)
     return DayCity(
         walk_length_m=access.walk_length_m,
         wheelchair_length_m=access.wheelchair_length_m,
@@ -93,23 +88,9 @@ def day_city(access: AccessFields, choice: ChoiceParams, transit: TransitFields 
         wheelchair_choice_drive_s=access.wheelchair_choice_drive_s,
         walk_choice_weight=foot_weights(access.walk_choice_m, choice.walk_per_km),
         wheelchair_choice_weight=foot_weights(access.wheelchair_choice_m, choice.walk_per_km),
-        walk_transit_s=walk_transit_s,
-        wheelchair_transit_s=wheelchair_transit_s,
+        walk_transit_s=no_service if transit is None else transit.walk_time_s.astype(np.float64),
+        wheelchair_transit_s=no_service if transit is None else transit.wheelchair_time_s.astype(np.float64),
     )
-
-
-TRANSIT_GAIN = 1e-3
-"""Relative margin by which walk + transit must beat walking alone to count
-as a transit trip (the fields are float32 minima of both)."""
-
-
-def _transit_only(time_s: np.ndarray | None, walk_length_m: np.ndarray, speed_mps: float) -> np.ndarray:
-    """``time_s`` (float64) where it beats walking ``walk_length_m`` at
-    ``speed_mps``, inf elsewhere (and everywhere without fields)."""
-    if time_s is None:
-        return np.full(walk_length_m.shape, np.inf)
-    time_s = np.asarray(time_s, dtype=np.float64)
-    return np.where(time_s < (1.0 - TRANSIT_GAIN) * (walk_length_m / speed_mps), time_s, np.inf)
 
 
 def day_params(world: World) -> DayParams:

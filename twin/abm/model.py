@@ -101,8 +101,9 @@ class CityModel(mesa.Model):
         Zone travel times of the drive graph, for paratransit (to share them);
         read from the cache or computed when omitted.
     transit
-        Walk + transit fields of ``world.transit``'s timetable (to share
-        them); read from the cache or computed when omitted. Not used
+        Walk + transit fields of ``world.transit``'s timetable, journeys
+        with a ride (``rides_only``; to share them); read from the cache or
+        computed when omitted. Not used
         without ``world.transit``.
     """
 
@@ -137,7 +138,7 @@ class CityModel(mesa.Model):
         if world.transit is None:
             transit = None
         elif transit is None:
-            transit = transit_fields(world.city, world.transit.timetable)
+            transit = transit_fields(world.city, world.transit.timetable, rides_only=True)
         self.transit = transit
         self.day_city = inputs.day_city(self.access, self.day_params.choice, transit)
         self.water_load_today = np.zeros(self.access.n_water_points)

@@ -5,9 +5,11 @@ from twin.errors import TwinError
 from twin.interventions import (  # noqa: F401  (registers the kinds)
     device_subsidy,
     digital_access_centres,
+    fare_subsidy,
     paratransit,
     parking_app,
     smart_water_meters,
+    transit_frequency,
     water_points,
 )
 from twin.interventions.base import REGISTRY, Cost, Intervention, register

@@ -47,7 +47,8 @@ class TransitFields:
     walk_time_s
         float32, shape (n_walk_nodes, n_purposes) in ``PURPOSES`` order:
         walking at :data:`WALK_SPEED_MPS` plus transit, or walking alone
-        where faster; inf where neither reaches a facility of the purpose.
+        where faster (not with ``rides_only``); inf where neither reaches a
+        facility of the purpose.
     wheelchair_time_s
         The same on the wheelchair graph at :data:`WHEELCHAIR_SPEED_MPS`,
         with only the stops and trips marked accessible.
@@ -69,6 +70,7 @@ def transit_fields(
     step_s: int = DEPARTURE_STEP_S,
     unknown_stop_accessible: bool = True,
     unknown_trip_accessible: bool = False,
+    rides_only: bool = False,
     cache_dir: str | Path | None = None,
     use_cache: bool = True,
 ) -> TransitFields:
@@ -89,10 +91,14 @@ def transit_fields(
     unknown_trip_accessible
         Stated assumption: a trip whose ``wheelchair_accessible`` is unknown
         is not accessible.
+    rides_only
+        Only journeys with at least one ride (walking alone is not a
+        journey): the public-transport alternative of a mode choice, which
+        weighs walking separately. Default: the faster of both.
     """
     options = dict(max_walk_s=float(max_walk_s), transfer_slack_s=float(transfer_slack_s),
                    step_s=int(step_s), unknown_stop_accessible=bool(unknown_stop_accessible),
-                   unknown_trip_accessible=bool(unknown_trip_accessible))
+                   unknown_trip_accessible=bool(unknown_trip_accessible), rides_only=bool(rides_only))
 
     def build() -> TransitFields:
         return _build(city, timetable, **options)
@@ -113,7 +119,7 @@ def transit_fields(
 
 
 def _build(city, timetable, *, max_walk_s, transfer_slack_s, step_s, unknown_stop_accessible,
-           unknown_trip_accessible) -> TransitFields:
+           unknown_trip_accessible, rides_only) -> TransitFields:
     departures = np.arange(timetable.window_start_s, timetable.window_end_s, step_s, dtype=np.int64)
     times = {}
     for mode, speed in (("walk", WALK_SPEED_MPS), ("wheelchair", WHEELCHAIR_SPEED_MPS)):
@@ -124,16 +130,17 @@ def _build(city, timetable, *, max_walk_s, transfer_slack_s, step_s, unknown_sto
             trip_ok = _accessible(timetable.trip_wheelchair, unknown_trip_accessible)
         times[mode] = mode_times(city, timetable, mode=mode, speed_mps=speed, stop_ok=stop_ok,
                                  trip_ok=trip_ok, departures_s=departures, max_walk_s=max_walk_s,
-                                 transfer_slack_s=transfer_slack_s)
+                                 transfer_slack_s=transfer_slack_s, rides_only=rides_only)
     return TransitFields(walk_time_s=times["walk"], wheelchair_time_s=times["wheelchair"],
                          departures_s=departures)
 
 
 def mode_times(city: City, timetable: Timetable, *, mode: str, speed_mps: float,
                stop_ok: np.ndarray, trip_ok: np.ndarray, departures_s: np.ndarray,
-               max_walk_s: float, transfer_slack_s: float) -> np.ndarray:
+               max_walk_s: float, transfer_slack_s: float, rides_only: bool = False) -> np.ndarray:
     """Median travel times (n_nodes, n_purposes) on one street graph, using
-    only the stops ``stop_ok`` and trips ``trip_ok``."""
+    only the stops ``stop_ok`` and trips ``trip_ok`` (``rides_only``: only
+    journeys with a ride, see :func:`transit_fields`)."""
     streets = city.streets[mode]
     reverse = streets.reversed()  # lengths *to* stops and facilities on a directed graph
     stop_node = np.where(stop_ok, timetable.stop_node[mode], -1)
@@ -152,8 +159,9 @@ def mode_times(city: City, timetable: Timetable, *, mode: str, speed_mps: float,
         timetable.conn_arr_s[run], timetable.conn_trip[run],
         timetable.conn_board[run] & stop_ok[timetable.conn_from[run]],
         timetable.conn_alight[run] & stop_ok[timetable.conn_to[run]])
+    walk_only_s = np.full(to_facility_m.shape, np.inf) if rides_only else to_facility_m / speed_mps
     return transit_times(connections, len(timetable.trip_id), links, egress_m / speed_mps,
-                         to_facility_m / speed_mps, departures_s, max_walk_s=max_walk_s,
+                         walk_only_s, departures_s, max_walk_s=max_walk_s,
                          transfer_slack_s=transfer_slack_s)
 
 
