@@ -65,3 +65,16 @@ def test_observed_files_are_validated(tmp_path):
     with pytest.raises(ConfigError, match="cars_share_of_trips"):
         load_observed(bad)
     assert_user_error(twin("validate", bad), "bad.yaml", "cars_share_of_trips")
+
+
+def test_a_figure_not_found_shows_the_model_beside_not_found(run):
+    """A city whose observed figure was searched for and not found (Porto
+    Alegre's mode shares): the model's value, no observed one, no verdict."""
+    observed, result = run
+    missing = observed.model_copy(update={"figures": {}, "not_found": {"transit_share_of_trips": "searched X"}})
+    table = validation_table(missing, result.ledger, result.daily).set_index("figure")
+    row = table.loc["transit_share_of_trips"]
+    assert row["within"] is None and np.isnan(row["observed"]) and row["source"] == "searched X"
+    assert row["model"] == model_figures(result.ledger, result.daily)["transit_share_of_trips"]
+    porto_alegre, _ = load_observed(ROOT / "models" / "observed" / "porto_alegre.yaml")
+    assert not porto_alegre.figures and len(porto_alegre.not_found) == 5

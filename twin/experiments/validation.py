@@ -8,6 +8,12 @@ tolerance the model must meet::
       scenario: ../../scenarios/helsinki/baseline.yaml
       figures:
         car_share_of_trips: {value: 0.21, tolerance: 0.05, source: "..."}
+      not_found:
+        mean_trip_time_min: "searched ...; not found"
+
+A figure searched for and not found is listed under ``not_found`` with
+where it was looked for: the table shows the model's value beside "not
+found", never an invented one.
 
 :func:`validation_table` runs nothing itself: it reads a finished run
 (:class:`twin.experiments.run.RunResult`), so the figures are those of the
@@ -28,7 +34,8 @@ from twin._validation import config_error_from_validation, read_yaml_mapping
 FIGURES = {
     "car_share_of_trips": "share of trips made by car",
     "walk_share_of_trips": "share of trips made on foot or by wheelchair",
-    "transit_share_of_trips": "share of trips made by public transport (the model times their walk to the stop)",
+    "transit_share_of_trips": "share of trips made by public transport (with GTFS feeds: by the mode choice; "
+                              "and the trips to a stop, of which the model times the walk)",
     "paratransit_share_of_trips": "share of trips made by paratransit",
     "trips_per_person_per_day": "trips made per resident per day (one way, as surveys count: a round trip is two)",
     "mean_trip_time_min": "minutes per trip made (one way)",
@@ -57,6 +64,7 @@ class Observed(BaseModel):
 
     scenario: str
     figures: dict[FigureName, ObservedFigure]
+    not_found: dict[FigureName, Annotated[str, Field(min_length=1)]] = Field(default_factory=dict)
 
 
 def load_observed(path: str | Path) -> tuple[Observed, Path]:
@@ -116,7 +124,9 @@ def validation_table(observed: Observed, ledger: pd.DataFrame, daily: pd.DataFra
     -------
     pandas.DataFrame
         ``figure``, ``meaning``, ``model``, ``observed``, ``tolerance``,
-        ``within`` (bool: ``|model - observed| <= tolerance``), ``source``.
+        ``within`` (bool: ``|model - observed| <= tolerance``), ``source``;
+        a figure not found has NaN observed and tolerance, ``within`` None
+        and where it was looked for as its source.
     """
     model = model_figures(ledger, daily)
     rows = []
@@ -126,4 +136,7 @@ def validation_table(observed: Observed, ledger: pd.DataFrame, daily: pd.DataFra
                      "observed": float(figure.value), "tolerance": float(figure.tolerance),
                      "within": bool(abs(value - figure.value) <= figure.tolerance),
                      "source": figure.source})
+    for name, searched in observed.not_found.items():
+        rows.append({"figure": name, "meaning": FIGURES[name], "model": model[name], "observed": np.nan,
+                     "tolerance": np.nan, "within": None, "source": searched})
     return pd.DataFrame(rows)
