@@ -135,6 +135,14 @@ def run_scenario(
                        "residents": scenario.residents, "weight": expansion.weight,
                        "totals_in": expansion.unit},
         "warnings": list(simulated.warnings),
+        "transit": None if world.transit is None else {
+            "service_date": world.transit.timetable.service_date,
+            "window_s": [world.transit.timetable.window_start_s, world.transit.timetable.window_end_s],
+            "feeds": list(world.transit.timetable.feeds),
+            "trips": len(world.transit.timetable.trip_id),
+            "connections": world.transit.timetable.n_connections,
+            "fare": world.transit.fare,
+            "warnings": list(world.transit.timetable.warnings)},
         "timings": timings,
         "versions": {"twin": twin.__version__, "python": platform.python_version()},
     }

@@ -12,7 +12,7 @@ the timetable's warnings, for the cost.
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated, Literal
+from typing import Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -22,6 +22,10 @@ from twin.interventions.base import Intervention, register
 from twin.interventions.fare_subsidy import require_transit
 from twin.transit.timetable import Timetable
 from twin.world import World
+
+RouteType = Literal[0, 1, 2, 3, 4, 5, 6, 7, 11, 12]
+"""GTFS ``route_type``: 0 tram, 1 metro, 2 rail, 3 bus, 4 ferry, 5 cable tram,
+6 aerial lift, 7 funicular, 11 trolleybus, 12 monorail."""
 
 
 @register
@@ -37,7 +41,7 @@ class TransitFrequency(Intervention):
     """
 
     type: Literal["transit_frequency"] = "transit_frequency"
-    route_types: list[Annotated[int, Field(ge=0, strict=True)]] = Field(default_factory=list)
+    route_types: list[RouteType] = Field(default_factory=list)
     routes: list[str] = Field(default_factory=list)
     headway_factor: Value[OpenUnit]
 
