@@ -102,35 +102,25 @@ class ChoiceParams(NamedTuple):
     transit_time_per_min: np.ndarray
 
 
-@njit(cache=True, inline="always")
-def _car_one_way_s(i, h, p, j, drive_s, residents, params):
-    """One way by car to slot ``j``: drive, parking search, walk from the car."""
-    return (drive_s[h, p, j] + np.float64(residents.parking_search_time_s[i])
-            + params.parking_walk_m / np.float64(residents.speed_mps[i]))
+# The helpers take scalars, not the day's bundles: numba compiles each once,
+# cheaply, and LLVM inlines them (a call with the bundles' hundreds of
+# flattened array fields would neither compile fast nor run fast).
 
 
-@njit(cache=True, inline="always")
-def _foot_m(i, h, p, j, foot_m, residents):
-    """Distance on foot to slot ``j``; slot k (past the nearest k) is the access centre."""
-    if j == foot_m.shape[2]:
-        return residents.assisted_civic_m[i]
-    return foot_m[h, p, j]
-
-
-@njit(cache=True, inline="always")
-def _car_money(length_m, choice):
+@njit(cache=True, no_cpython_wrapper=True)
+def _car_money(length_m, cost_per_km, parking_cost_per_trip):
     """Money of a car round trip over ``length_m`` one way."""
-    return choice.car_cost_per_km * (2.0 * length_m / 1000.0) + choice.parking_cost_per_trip
+    return cost_per_km * (2.0 * length_m / 1000.0) + parking_cost_per_trip
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, no_cpython_wrapper=True)
 def _gumbel(seed, day, i, channel):
     """A standard Gumbel draw, -log(-log(u)), from one counter-based uniform."""
     u = uniform(seed, day, i, channel)
     return -math.log(-math.log(u)) if u > 0.0 else -np.inf
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, no_cpython_wrapper=True)
 def _exponential(seed, day, i, channel):
     """A standard exponential draw, -log(u), from one counter-based uniform."""
     u = uniform(seed, day, i, channel)
@@ -163,51 +153,65 @@ def _foot_weights(choice_m, walk_per_km, out):
                 out[h, p, j] = math.exp(walk_per_km[p] * (2.0 * choice_m[h, p, j] / 1000.0))
 
 
-@njit(cache=True, inline="always")
-def _foot_weight(i, h, p, j, foot_m, foot_w, residents, choice, speed_mps, limit_s):
+@njit(cache=True, no_cpython_wrapper=True)
+def _foot_length_m(foot_m, h, p, j, centre_m):
+    """Distance on foot to slot ``j``; slot k (past the nearest k) is the access centre."""
+    return centre_m if j == foot_m.shape[2] else foot_m[h, p, j]
+
+
+@njit(cache=True, no_cpython_wrapper=True)
+def _foot_weight(foot_m, foot_w, h, p, j, centre_m, walk_per_km, speed_mps, limit_s):
     """exp(V) on foot to slot ``j``, 0 where slower than the limit (the
     access centre's is computed here: it is the resident's own)."""
-    length_m = _foot_m(i, h, p, j, foot_m, residents)
+    length_m = _foot_length_m(foot_m, h, p, j, centre_m)
     if length_m / speed_mps > limit_s:
         return 0.0
     if j == foot_m.shape[2]:
-        return math.exp(choice.walk_per_km[p] * (2.0 * length_m / 1000.0))
+        return math.exp(walk_per_km * (2.0 * length_m / 1000.0))
     return foot_w[h, p, j]
 
 
-@njit(cache=True, inline="always")
-def _car_utility(i, h, p, j, foot_m, drive_s, residents, params, limit_s, minutes_per_money):
+@njit(cache=True, no_cpython_wrapper=True)
+def _car_one_way_s(drive_s, h, p, j, search_s, walk_from_car_s):
+    """One way by car to slot ``j``: drive, parking search, walk from the car."""
+    return drive_s[h, p, j] + search_s + walk_from_car_s
+
+
+@njit(cache=True, no_cpython_wrapper=True)
+def _car_utility(drive_s, foot_m, h, p, j, has_car, search_s, walk_from_car_s, limit_s,
+                 car_time_per_min, cost_per_km, parking_cost_per_trip, minutes_per_money):
     """V of the round trip by car to slot ``j``; -inf where not available."""
-    if not residents.has_car[i] or j >= foot_m.shape[2]:  # no car to the access centre
+    if not has_car or j >= foot_m.shape[2]:  # no car to the access centre
         return -np.inf
-    car_s = _car_one_way_s(i, h, p, j, drive_s, residents, params)
+    car_s = _car_one_way_s(drive_s, h, p, j, search_s, walk_from_car_s)
     if car_s > limit_s:
         return -np.inf
-    cost_min = 2.0 * car_s / 60.0 + _car_money(foot_m[h, p, j], params.choice) * minutes_per_money
-    return params.choice.car_time_per_min[p] * cost_min
+    cost_min = (2.0 * car_s / 60.0
+                + _car_money(foot_m[h, p, j], cost_per_km, parking_cost_per_trip) * minutes_per_money)
+    return car_time_per_min * cost_min
 
 
-@njit(cache=True, inline="always")
-def _transit_utility(i, h, p, transit_s, residents, choice, limit_s, minutes_per_money):
-    """V of the round trip by public transport; -inf where not available
-    (no service, slower than the limit, fares beyond the budget)."""
-    t = transit_s[h, p]
-    fare = residents.transit_fare[i]
-    if not (t <= limit_s and fare < np.inf):
+@njit(cache=True, no_cpython_wrapper=True)
+def _transit_utility(transit_s, fare, limit_s, transit_time_per_min, minutes_per_money):
+    """V of the round trip by public transport, ``transit_s`` one way; -inf
+    where not available (no service, slower than the limit, fares beyond the
+    budget)."""
+    if not (transit_s <= limit_s and fare < np.inf):
         return -np.inf
-    return choice.transit_time_per_min[p] * (2.0 * t / 60.0 + 2.0 * fare * minutes_per_money)
+    return transit_time_per_min * (2.0 * transit_s / 60.0 + 2.0 * fare * minutes_per_money)
 
 
-@njit(cache=True, inline="always")
-def _transit_wins(day, seed, i, p, v_transit, foot_sum, car_sum, by_car, choice, theta, mode_channel):
-    """Whether the transit alternative (``v_transit`` > -inf) beats the
+@njit(cache=True, no_cpython_wrapper=True)
+def _transit_wins(day, seed, i, p, u_transit, foot_sum, car_sum, by_car, walk_constant, car_constant,
+                  theta, mode_channel):
+    """Whether transit, with systematic utility ``u_transit``, beats the
     better of foot and car (the car if ``by_car``): its own Gumbel draw
     against the other's, so residents who never have transit draw as before."""
-    u_transit = choice.transit_constant[p] + theta * v_transit + _gumbel(seed, day, i, CHANNEL_TRANSIT_MODE + p)
+    u_transit += _gumbel(seed, day, i, CHANNEL_TRANSIT_MODE + p)
     if by_car:
-        other = choice.car_constant[p] + theta * math.log(car_sum) + _gumbel(seed, day, i, mode_channel + 1)
+        other = car_constant + theta * math.log(car_sum) + _gumbel(seed, day, i, mode_channel + 1)
     elif foot_sum > 0.0:
-        other = choice.walk_constant[p] + theta * math.log(foot_sum) + _gumbel(seed, day, i, mode_channel)
+        other = walk_constant + theta * math.log(foot_sum) + _gumbel(seed, day, i, mode_channel)
     else:
         return True
     return u_transit > other
@@ -232,19 +236,29 @@ def choose_trip(day, seed, i, p, residents, city, params):
         drive_s, foot_mode, transit_s = city.walk_choice_drive_s, MODE_WALK, city.walk_transit_s
     k = foot_m.shape[2]
     # the access centre, a destination on foot only, in the slot after the nearest k
-    slots = k + 1 if p == choice.assisted_purpose and residents.assisted_civic_m[i] < np.inf else k
+    centre_m = residents.assisted_civic_m[i]
+    slots = k + 1 if p == choice.assisted_purpose and centre_m < np.inf else k
     speed_mps = np.float64(residents.speed_mps[i])
     limit_s = np.float64(residents.max_trip_time_s[i])
     minutes_per_money = 1.0 / residents.value_of_time_per_min[i]
+    has_car = residents.has_car[i]
+    search_s = np.float64(residents.parking_search_time_s[i])
+    walk_from_car_s = params.parking_walk_m / speed_mps
+    walk_per_km = choice.walk_per_km[p]
+    car_time_per_min = choice.car_time_per_min[p]
+    cost_per_km = choice.car_cost_per_km
+    parking_cost = choice.parking_cost_per_trip
     # each mode's sum of exp(V) over its available destinations
     foot_sum = 0.0
     car_sum = 0.0
     for j in range(slots):
-        foot_sum += _foot_weight(i, h, p, j, foot_m, foot_w, residents, choice, speed_mps, limit_s)
-        v = _car_utility(i, h, p, j, foot_m, drive_s, residents, params, limit_s, minutes_per_money)
+        foot_sum += _foot_weight(foot_m, foot_w, h, p, j, centre_m, walk_per_km, speed_mps, limit_s)
+        v = _car_utility(drive_s, foot_m, h, p, j, has_car, search_s, walk_from_car_s, limit_s,
+                         car_time_per_min, cost_per_km, parking_cost, minutes_per_money)
         if v > -np.inf:
             car_sum += math.exp(v)
-    v_transit = _transit_utility(i, h, p, transit_s, residents, choice, limit_s, minutes_per_money)
+    fare = residents.transit_fare[i]
+    v_transit = _transit_utility(transit_s[h, p], fare, limit_s, choice.transit_time_per_min[p], minutes_per_money)
     if foot_sum == 0.0 and car_sum == 0.0 and v_transit == -np.inf:
         return np.inf, -1, 0.0
     theta = choice.logsum_coefficient[p]
@@ -253,14 +267,15 @@ def choose_trip(day, seed, i, p, residents, city, params):
         # the workplace, drawn once by the walking distance decay; the mode
         # given it: P(mode | j) is proportional to exp(U_mode - logsum_mode + V_mode,j)
         # (by transit: the nearest workplace by transit, the one the fields time)
-        chosen = _workplace(seed, i, h, p, k, foot_m, choice)
+        chosen = _workplace(seed, i, h, p, foot_m, walk_per_km)
         by_car = False
         best = -np.inf
         length_m = foot_m[h, p, chosen] if chosen >= 0 else np.inf
         if foot_sum > 0.0 and length_m / speed_mps <= limit_s:
             best = (choice.walk_constant[p] + (theta - 1.0) * math.log(foot_sum)
-                    + choice.walk_per_km[p] * (2.0 * length_m / 1000.0) + _gumbel(seed, day, i, mode_channel))
-        v = (_car_utility(i, h, p, chosen, foot_m, drive_s, residents, params, limit_s, minutes_per_money)
+                    + walk_per_km * (2.0 * length_m / 1000.0) + _gumbel(seed, day, i, mode_channel))
+        v = (_car_utility(drive_s, foot_m, h, p, chosen, has_car, search_s, walk_from_car_s, limit_s,
+                          car_time_per_min, cost_per_km, parking_cost, minutes_per_money)
              if chosen >= 0 else -np.inf)
         if v > -np.inf and car_sum > 0.0:
             score = choice.car_constant[p] + (theta - 1.0) * math.log(car_sum) + v + _gumbel(seed, day, i,
@@ -270,7 +285,7 @@ def choose_trip(day, seed, i, p, residents, city, params):
                 by_car = True
         if v_transit > -np.inf and (choice.transit_constant[p] + theta * v_transit
                                     + _gumbel(seed, day, i, CHANNEL_TRANSIT_MODE + p)) > best:
-            return transit_s[h, p], MODE_TRANSIT, 2.0 * residents.transit_fare[i]
+            return transit_s[h, p], MODE_TRANSIT, 2.0 * fare
         if best == -np.inf:
             return np.inf, -1, 0.0  # the workplace is out of reach today
     else:
@@ -281,17 +296,19 @@ def choose_trip(day, seed, i, p, residents, city, params):
             u_foot = choice.walk_constant[p] + theta * math.log(foot_sum) + _gumbel(seed, day, i, mode_channel)
             u_car = choice.car_constant[p] + theta * math.log(car_sum) + _gumbel(seed, day, i, mode_channel + 1)
             by_car = u_car > u_foot
-        if v_transit > -np.inf and _transit_wins(day, seed, i, p, v_transit, foot_sum, car_sum, by_car,
-                                                 choice, theta, mode_channel):
-            return transit_s[h, p], MODE_TRANSIT, 2.0 * residents.transit_fare[i]
+        if v_transit > -np.inf and _transit_wins(day, seed, i, p, choice.transit_constant[p] + theta * v_transit,
+                                                 foot_sum, car_sum, by_car, choice.walk_constant[p],
+                                                 choice.car_constant[p], theta, mode_channel):
+            return transit_s[h, p], MODE_TRANSIT, 2.0 * fare
         chosen = -1
         best = np.inf
         for j in range(slots):
             if by_car:
-                v = _car_utility(i, h, p, j, foot_m, drive_s, residents, params, limit_s, minutes_per_money)
+                v = _car_utility(drive_s, foot_m, h, p, j, has_car, search_s, walk_from_car_s, limit_s,
+                                 car_time_per_min, cost_per_km, parking_cost, minutes_per_money)
                 w = math.exp(v) if v > -np.inf else 0.0
             else:
-                w = _foot_weight(i, h, p, j, foot_m, foot_w, residents, choice, speed_mps, limit_s)
+                w = _foot_weight(foot_m, foot_w, h, p, j, centre_m, walk_per_km, speed_mps, limit_s)
             if w > 0.0:
                 score = _exponential(seed, day, i, CHANNEL_DESTINATION + p * MAX_CHOICE_SLOTS + j) / w
                 if score < best:
@@ -300,25 +317,26 @@ def choose_trip(day, seed, i, p, residents, city, params):
         if chosen < 0:
             return np.inf, -1, 0.0
     if by_car:
-        return (_car_one_way_s(i, h, p, chosen, drive_s, residents, params), MODE_CAR,
-                _car_money(foot_m[h, p, chosen], choice))
-    return _foot_m(i, h, p, chosen, foot_m, residents) / speed_mps, foot_mode, 0.0
+        return (_car_one_way_s(drive_s, h, p, chosen, search_s, walk_from_car_s), MODE_CAR,
+                _car_money(foot_m[h, p, chosen], cost_per_km, parking_cost))
+    return _foot_length_m(foot_m, h, p, chosen, centre_m) / speed_mps, foot_mode, 0.0
 
 
-@njit(cache=True, inline="always")
-def _workplace(seed, i, h, p, k, foot_m, choice):
+@njit(cache=True, no_cpython_wrapper=True)
+def _workplace(seed, i, h, p, foot_m, walk_per_km):
     """The resident's workplace slot: drawn once per seed, with probability
     in proportion to exp(walk_per_km * round-trip distance); -1 if none."""
+    k = foot_m.shape[2]
     total = 0.0
     for j in range(k):
         if foot_m[h, p, j] < np.inf:
-            total += math.exp(choice.walk_per_km[p] * (2.0 * foot_m[h, p, j] / 1000.0))
+            total += math.exp(walk_per_km * (2.0 * foot_m[h, p, j] / 1000.0))
     target = uniform(seed, PHASE_DAY, i, CHANNEL_WORKPLACE + p) * total
     chosen = -1
     cumulative = 0.0
     for j in range(k):
         if foot_m[h, p, j] < np.inf:
-            cumulative += math.exp(choice.walk_per_km[p] * (2.0 * foot_m[h, p, j] / 1000.0))
+            cumulative += math.exp(walk_per_km * (2.0 * foot_m[h, p, j] / 1000.0))
             chosen = j
             if cumulative > target:
                 break
