@@ -85,9 +85,9 @@ def _k_nearest(indptr, indices, weight, sources, max_cost, cost, facility):
     heap_fac = np.empty(capacity, dtype=np.int32)
     heap_node = np.empty(capacity, dtype=np.int32)
     found = np.zeros(len(indptr) - 1, dtype=np.int32)
-    size = 0
+    size = np.int64(0)  # typed: a literal 0 would compile _push and _pop once more
     for f in range(len(sources)):  # push each source's own node at cost 0
-        size = _push(heap_cost, heap_fac, heap_node, size, 0.0, f, sources[f])
+        size = _push(heap_cost, heap_fac, heap_node, size, 0.0, np.int32(f), sources[f])
     while size > 0:
         c, f, v = heap_cost[0], heap_fac[0], heap_node[0]
         size = _pop(heap_cost, heap_fac, heap_node, size)
@@ -212,6 +212,7 @@ def _costs_to_listed(indptr, indices, weight, sources, starts, entries, origin, 
     heap_cost = np.empty(len(indices) + 1, dtype=np.float64)
     heap_node = np.empty(len(indices) + 1, dtype=np.int32)
     heap_fac = np.zeros(len(indices) + 1, dtype=np.int32)  # unused tie key of the shared heap
+    NO_TIE = np.int32(0)  # typed, as _k_nearest's keys: one compiled _push for both searches
     for f in range(len(sources)):
         if starts[f] == starts[f + 1] or sources[f] < 0:
             continue
@@ -225,7 +226,7 @@ def _costs_to_listed(indptr, indices, weight, sources, starts, entries, origin, 
         dist[sources[f]] = 0.0
         touched[n_touched] = sources[f]
         n_touched += 1
-        size = _push(heap_cost, heap_fac, heap_node, 0, 0.0, 0, sources[f])
+        size = _push(heap_cost, heap_fac, heap_node, np.int64(0), 0.0, NO_TIE, sources[f])
         while size > 0 and left > 0:
             c, v = heap_cost[0], heap_node[0]
             size = _pop(heap_cost, heap_fac, heap_node, size)
@@ -242,7 +243,7 @@ def _costs_to_listed(indptr, indices, weight, sources, starts, entries, origin, 
                         touched[n_touched] = u
                         n_touched += 1
                     dist[u] = nc
-                    size = _push(heap_cost, heap_fac, heap_node, size, nc, 0, u)
+                    size = _push(heap_cost, heap_fac, heap_node, size, nc, NO_TIE, u)
         for e in range(starts[f], starts[f + 1]):
             v = origin[entries[e] // k]
             out[entries[e]] = dist[v]
