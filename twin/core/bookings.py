@@ -33,6 +33,7 @@ from twin.core.daily import (
     trip_time_s,
 )
 from twin.core.dispatch import Dispatched, Requests, ZoneTimes, _checked_zones, zone_travel_s
+from twin.core.jit import kernel_helper
 from twin.core.streams import CHANNEL_TRIP_TIME, uniform
 
 
@@ -305,7 +306,7 @@ def _fill_paratransit_requests(day, seed, residents, city, riders, rules, facili
                 trip += 1
 
 
-@njit(cache=True)
+@kernel_helper
 def _stable_order(values, m):
     """Indices sorting ``values[:m]`` ascending, ties in index order (as a
     stable argsort; an insertion sort: a rider has few trips a day, and
@@ -321,7 +322,7 @@ def _stable_order(values, m):
     return order
 
 
-@njit(cache=True)
+@kernel_helper
 def _release_s(first_pickup_s, by_app, rules):
     """When a booking reaches the dispatcher (see :func:`paratransit_requests`)."""
     if not rules.same_day:

@@ -47,6 +47,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from twin.core.jit import kernel_helper
 from twin.core.streams import (
     CHANNEL_DESTINATION,
     CHANNEL_MODE,
@@ -107,20 +108,20 @@ class ChoiceParams(NamedTuple):
 # flattened array fields would neither compile fast nor run fast).
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@kernel_helper
 def _car_money(length_m, cost_per_km, parking_cost_per_trip):
     """Money of a car round trip over ``length_m`` one way."""
     return cost_per_km * (2.0 * length_m / 1000.0) + parking_cost_per_trip
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@kernel_helper
 def _gumbel(seed, day, i, channel):
     """A standard Gumbel draw, -log(-log(u)), from one counter-based uniform."""
     u = uniform(seed, day, i, channel)
     return -math.log(-math.log(u)) if u > 0.0 else -np.inf
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@kernel_helper
 def _exponential(seed, day, i, channel):
     """A standard exponential draw, -log(u), from one counter-based uniform."""
     u = uniform(seed, day, i, channel)
@@ -153,13 +154,13 @@ def _foot_weights(choice_m, walk_per_km, out):
                 out[h, p, j] = math.exp(walk_per_km[p] * (2.0 * choice_m[h, p, j] / 1000.0))
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@kernel_helper
 def _foot_length_m(foot_m, h, p, j, centre_m):
     """Distance on foot to slot ``j``; slot k (past the nearest k) is the access centre."""
     return centre_m if j == foot_m.shape[2] else foot_m[h, p, j]
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@kernel_helper
 def _foot_weight(foot_m, foot_w, h, p, j, centre_m, walk_per_km, speed_mps, limit_s):
     """exp(V) on foot to slot ``j``, 0 where slower than the limit (the
     access centre's is computed here: it is the resident's own)."""
@@ -171,13 +172,13 @@ def _foot_weight(foot_m, foot_w, h, p, j, centre_m, walk_per_km, speed_mps, limi
     return foot_w[h, p, j]
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@kernel_helper
 def _car_one_way_s(drive_s, h, p, j, search_s, walk_from_car_s):
     """One way by car to slot ``j``: drive, parking search, walk from the car."""
     return drive_s[h, p, j] + search_s + walk_from_car_s
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@kernel_helper
 def _car_utility(drive_s, foot_m, h, p, j, has_car, search_s, walk_from_car_s, limit_s,
                  car_time_per_min, cost_per_km, parking_cost_per_trip, minutes_per_money):
     """V of the round trip by car to slot ``j``; -inf where not available."""
@@ -322,7 +323,7 @@ def choose_trip(day, seed, i, p, residents, city, params):
     return _foot_length_m(foot_m, h, p, chosen, centre_m) / speed_mps, foot_mode, 0.0
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@kernel_helper
 def _workplace(seed, i, h, p, foot_m, walk_per_km):
     """The resident's workplace slot: drawn once per seed, with probability
     in proportion to exp(walk_per_km * round-trip distance); -1 if none."""

@@ -45,6 +45,7 @@ from numba import njit
 
 from twin.core._checks import Problems, length
 from twin.core.choice import MODE_CAR, MODE_TRANSIT, MODE_WALK, MODE_WHEELCHAIR, ChoiceParams, choose_trip
+from twin.core.jit import kernel_helper
 from twin.core.streams import (
     CHANNEL_OUTAGE,
     CHANNEL_TRIP_PHASE,
@@ -557,7 +558,7 @@ def trips_today(day, seed, i, purpose, residents, params):
     return int(math.floor((day + 1) * per_day + phase) - math.floor(day * per_day + phase))
 
 
-@njit(cache=True, inline="always")  # inlined: called per resident and purpose
+@kernel_helper
 def trip_time_s(start_s, span_s, j, k, u):
     """Requested pickup time of trip ``j`` of the ``k`` trips a resident makes
     for one purpose today: spread over ``[start_s, start_s + span_s)`` with

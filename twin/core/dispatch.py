@@ -65,6 +65,7 @@ import numpy as np
 from numba import njit
 
 from twin.core._checks import Problems, length
+from twin.core.jit import kernel_helper
 from twin.core.routing import nearest_facility, nearest_facility_many
 
 MAX_ZONES = 2048
@@ -366,7 +367,7 @@ def _checked_dispatch(requests: Requests, fleet: Fleet, zones: ZoneTimes) -> Fle
                  *(float(getattr(f, name)) for name in Fleet._fields[3:]))
 
 
-@njit(cache=True)
+@kernel_helper
 def zone_travel_s(a, b, zones):
     """Zone-matrix drive time from node ``a`` to node ``b`` (0 if the same)."""
     if a == b:
@@ -378,7 +379,7 @@ def zone_travel_s(a, b, zones):
     return zones.to_centre_s[a] + zones.between_s[za, zb] + zones.from_centre_s[b]
 
 
-@njit(cache=True)
+@kernel_helper
 def _first_at_least(fl, column, lo, hi, value):
     """First stop in ``[lo, hi)`` whose non-decreasing ``column`` is >= value (else hi)."""
     while lo < hi:
@@ -390,7 +391,7 @@ def _first_at_least(fl, column, lo, hi, value):
     return lo
 
 
-@njit(cache=True)
+@kernel_helper
 def _best_insertion(fl, it, n_stops, p, d, early_p, late_p, min_pos, release, fleet, zones):
     """Cheapest feasible (pickup position, drop-off position) for one leg.
 
@@ -458,7 +459,7 @@ def _best_insertion(fl, it, n_stops, p, d, early_p, late_p, min_pos, release, fl
     return best_i, best_j
 
 
-@njit(cache=True)
+@kernel_helper
 def _detour_s(fl, it, n_stops, i, j, prev, p, d, to_p, zones):
     """Driving time added by a pickup before stop i and a drop-off before stop j."""
     if j == i:
@@ -480,7 +481,7 @@ def _detour_s(fl, it, n_stops, i, j, prev, p, d, to_p, zones):
     return cost
 
 
-@njit(cache=True)
+@kernel_helper
 def _insert(fl, it, n_stops, i, j, p, d, leg, early_p, late_p, release, hold_dropoff, fleet, zones):
     """Insert a leg at ``(i, j)`` (see :func:`_best_insertion`), re-time the
     schedule and its latest feasible times; returns the new number of stops.
@@ -542,7 +543,7 @@ def _insert(fl, it, n_stops, i, j, p, d, leg, early_p, late_p, release, hold_dro
     return n_stops
 
 
-@njit(cache=True)
+@kernel_helper
 def _copy_stops(src_fl, src_it, dst_fl, dst_it, n):
     """Copy the first ``n`` stops (explicit loops: slice copies compile slowly)."""
     for s in range(n):
@@ -552,7 +553,7 @@ def _copy_stops(src_fl, src_it, dst_fl, dst_it, n):
             dst_it[s, c] = src_it[s, c]
 
 
-@njit(cache=True)
+@kernel_helper
 def _grow(fl, it, n_vehicles, size):
     new_fl = np.empty((n_vehicles, size, _N_FLOAT), dtype=np.float64)
     new_it = np.empty((n_vehicles, size, _N_INT), dtype=np.int32)

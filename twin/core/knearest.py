@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from twin.core.jit import kernel_helper
 from twin.core.routing import NO_FACILITY, UNREACHABLE, _checked_graph, _checked_max_cost, _checked_sources
 
 
@@ -71,7 +72,7 @@ def k_nearest_facilities(
     return cost, facility
 
 
-@njit(cache=True, nogil=True)
+@kernel_helper
 def _less(cost_a, fac_a, cost_b, fac_b):
     return cost_a < cost_b or (cost_a == cost_b and fac_a < fac_b)
 
@@ -111,7 +112,7 @@ def _k_nearest(indptr, indices, weight, sources, max_cost, cost, facility):
                 size = _push(heap_cost, heap_fac, heap_node, size, nc, f, u)
 
 
-@njit(cache=True, nogil=True)
+@kernel_helper
 def _push(heap_cost, heap_fac, heap_node, size, c, f, v):
     i = size
     while i > 0:
@@ -124,7 +125,7 @@ def _push(heap_cost, heap_fac, heap_node, size, c, f, v):
     return size + 1
 
 
-@njit(cache=True, nogil=True)
+@kernel_helper
 def _pop(heap_cost, heap_fac, heap_node, size):
     size -= 1
     c, f, v = heap_cost[size], heap_fac[size], heap_node[size]
