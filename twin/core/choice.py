@@ -192,7 +192,7 @@ def _car_utility(drive_s, foot_m, h, p, j, has_car, search_s, walk_from_car_s, l
     return car_time_per_min * cost_min
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@kernel_helper
 def _transit_utility(transit_s, fare, limit_s, transit_time_per_min, minutes_per_money):
     """V of the round trip by public transport, ``transit_s`` one way; -inf
     where not available (no service, slower than the limit, fares beyond the
@@ -202,7 +202,7 @@ def _transit_utility(transit_s, fare, limit_s, transit_time_per_min, minutes_per
     return transit_time_per_min * (2.0 * transit_s / 60.0 + 2.0 * fare * minutes_per_money)
 
 
-@njit(cache=True, no_cpython_wrapper=True)
+@kernel_helper
 def _transit_wins(day, seed, i, p, u_transit, foot_sum, car_sum, by_car, walk_constant, car_constant,
                   theta, mode_channel):
     """Whether transit, with systematic utility ``u_transit``, beats the
@@ -218,7 +218,7 @@ def _transit_wins(day, seed, i, p, u_transit, foot_sum, car_sum, by_car, walk_co
     return u_transit > other
 
 
-@njit(cache=True, inline="always")  # inlined: called per resident and purpose (as a call it runs 3x slower)
+@njit(cache=True, inline="always")  # inlined: a call with the bundles would copy their hundreds of fields
 def choose_trip(day, seed, i, p, residents, city, params):
     """Destination and mode of resident ``i``'s trips for purpose ``p`` today.
 
