@@ -6,7 +6,7 @@ import pytest
 
 from twin.errors import ConfigError, InputFileError, TwinError
 from twin.experiments.sweep import is_sweep_file
-from twin.scenario import load_scenario
+from twin.scenario import load_scenario, scenario_from_mapping
 
 REPO = Path(__file__).resolve().parents[1]
 COST = """    cost:
@@ -169,6 +169,8 @@ def test_transit_block_is_checked_in_one_line(tmp_path):
     path.write_text(good)
     scenario = load_scenario(path)
     assert scenario.transit.feeds == [str(feed)] and scenario.transit.window_s == (7 * 3600, 9 * 3600)
+    # as the app and batch workers pass scenarios: through JSON and back
+    assert scenario_from_mapping(scenario.model_dump(mode="json"), where="x").transit == scenario.transit
     for wrong, field in ((good.replace("'09:00'", "'06:00'"), "transit.window"),
                          (good.replace("'09:00'", "'9h'"), "transit.window[1]"),
                          (good.replace("{value: 5.0, source: test}", "5.0"), "transit.fare"),
