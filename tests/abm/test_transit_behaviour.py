@@ -56,6 +56,11 @@ def test_fare_subsidy_raises_transit_trips_of_the_eligible_only():
     eligible = world.residents.income_quintile <= 2
     np.testing.assert_array_equal(subsidised.transit.fare_paid, np.where(eligible, 2.0, 4.0))
     before, after = ledgers([world, subsidised], access, fields)
+    model = CityModel(subsidised, seed=5, access=access, agents="none", transit=fields)
+    model.run(2)
+    frame = model.ledger_frame()  # what the subsidy pays: 2 legs x R$ 2 off, per round trip
+    np.testing.assert_allclose(frame["transit_fare_waived_per_week"],
+                               np.where(eligible, 4.0, 0.0) * frame["transit_trips_per_week"])
     assert after.transit_trips[eligible].sum() > before.transit_trips[eligible].sum()
     for name in ("trips_made", "unmet_trips", "travel_time_s", "transit_trips", "transit_fare"):
         np.testing.assert_array_equal(getattr(after, name)[~eligible], getattr(before, name)[~eligible],

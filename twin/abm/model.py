@@ -213,11 +213,19 @@ class CityModel(mesa.Model):
         return best_one_way_times(self.day_residents, self.day_city, self.day_params)
 
     def ledger_frame(self):
-        """Per resident per week outcomes with resident attributes (pandas)."""
-        return ledger_frame(
+        """Per resident per week outcomes with resident attributes (pandas);
+        with public transport also ``transit_fare_waived_per_week``: the
+        fares a subsidy paid for the resident's trips (full fare less what
+        they paid)."""
+        frame = ledger_frame(
             self.residents, self.ledger, self.one_way_time_s(),
             water_queue_time_s=self.water.time_at_point_s,
         )
+        transit = self.world.transit
+        if transit is not None:
+            waived = 2.0 * (transit.fare - np.asarray(transit.fare_paid, dtype=np.float64))
+            frame["transit_fare_waived_per_week"] = frame["transit_trips_per_week"].to_numpy() * waived
+        return frame
 
     def resident(self, index: int) -> Resident:
         """The agent of resident ``index`` (made on demand for large populations)."""

@@ -142,6 +142,9 @@ def run_scenario(
             "trips": len(world.transit.timetable.trip_id),
             "connections": world.transit.timetable.n_connections,
             "fare": world.transit.fare,
+            # fares a subsidy pays, in people of the city, a year of weeks like the simulated ones
+            "fares_waived_per_year": round(float(ledger["transit_fare_waived_per_week"].sum())
+                                           * expansion.weight * 52.0, 2),
             "warnings": list(world.transit.timetable.warnings)},
         "timings": timings,
         "versions": {"twin": twin.__version__, "python": platform.python_version()},
