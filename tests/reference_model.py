@@ -33,6 +33,7 @@ from twin.abm.access import AccessFields, access_fields
 from twin.abm.agent import Agent
 from twin.core.dispatch import MAX_ZONES, Fleet, Requests, ZoneTimes
 from twin.core.streams import (
+    CHANNEL_BOOKING_TRY,
     CHANNEL_DESTINATION,
     CHANNEL_MODE,
     CHANNEL_OUTAGE,
@@ -98,6 +99,7 @@ class ReferenceResident(Agent):
                 self.transit_fare = fare
         self.own: dict[int, tuple[float, float, str]] = {}  # purpose -> today's (one-way time, money, mode)
         self.rider = False
+        self.expected_served = 1.0  # a new rider expects to be served
         self.by_app = False
         self.bookings: list[tuple[float, int]] = []  # (requested time, purpose) booked today
         self.trips: list[tuple[int, list[int]]] = []  # (purpose, legs) of today's requests
@@ -278,6 +280,8 @@ class ReferenceResident(Agent):
         paratransit_s = 0.5 * service.pickup_window_s + float(m.access.drive_time_s[drive_node, purpose])
         if not (paratransit_s <= self.max_trip_time_s and paratransit_s < t):
             return 0
+        if uniform_py(m.seed, day, self.index, CHANNEL_BOOKING_TRY + purpose) >= self.expected_served:
+            return 0
         if self.by_app or service.booking == "day_before":
             return k
         lead_s = service.same_day_lead_min.value * 60.0
@@ -385,10 +389,12 @@ class ReferenceResident(Agent):
         m, i = self.model, self.index
         fare = float(m.world.paratransit.fare.value)
         own = dict(self.not_booked)
+        refused = 0
         for p, legs in self.trips:
             if not all(served[leg] for leg in legs):
                 own[p] += 1
                 m.ledger.paratransit_refused[i] += 1
+                refused += 1
                 continue
             total_s = 0.0
             for leg in legs:
@@ -400,6 +406,10 @@ class ReferenceResident(Agent):
         for p, k in own.items():
             if k:
                 self.own_trips(p, k)
+        if self.trips:  # day-to-day learning: the expected served share moves towards today's
+            w = m.travel.paratransit_learning
+            self.expected_served = (1.0 - w) * self.expected_served + w * ((len(self.trips) - refused)
+                                                                           / len(self.trips))
 
 
 class ReferenceCityModel(mesa.Model):

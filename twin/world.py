@@ -67,6 +67,8 @@ class TravelParams:
         Nearest water points a household chooses among.
     water_learning
         Share of the way a household's expected wait moves to each day's wait.
+    paratransit_learning
+        Share of the way a rider's expected served share moves to each day's.
     median_income
         Median yearly income of the resident model (model currency).
     value_of_time_per_hour, value_of_time_income_elasticity
@@ -97,6 +99,7 @@ class TravelParams:
     parking_cost_per_trip: float
     destinations_considered: int
     choice_by_purpose: dict[str, dict[str, float]]
+    paratransit_learning: float
     transit_fare_budget_share: float | None = None
 
     @classmethod
@@ -117,6 +120,7 @@ class TravelParams:
             parking_cost_per_trip=float(model.travel.parking_cost_per_trip.value),
             destinations_considered=int(model.choice.destinations_considered.value),
             choice_by_purpose={name: dict(getattr(model.choice, name).values) for name in CHOICE_TABLES},
+            paratransit_learning=float(model.travel.paratransit_expectation_learning.value),
             transit_fare_budget_share=(None if model.travel.transit_fare_budget_share is None
                                        else float(model.travel.transit_fare_budget_share.value)),
         )

@@ -30,7 +30,7 @@ def travel_params(*args, **changes):
     choice["logsum_coefficient"]["work"] = 1.0
     values = dict(median_income=22_000.0, value_of_time_per_hour=8.0, value_of_time_income_elasticity=0.5,
                   car_cost_per_km=0.12, parking_cost_per_trip=2.0, destinations_considered=K_CHOICE,
-                  choice_by_purpose=choice)
+                  choice_by_purpose=choice, paratransit_learning=0.5)
     return TravelParams(*args, **{**values, **changes})
 
 

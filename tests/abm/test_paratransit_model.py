@@ -2,6 +2,7 @@
 the behaviour the design claims, on the bundled Helsinki city with both
 resident models. Services come from the bundled scenario files."""
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -33,10 +34,11 @@ def access(helsinki):
     return access_fields(helsinki)
 
 
-def baseline_world(helsinki, model_name, n, seed=3):
+def baseline_world(helsinki, model_name, n, seed=3, **travel_changes):
     spec = load_resident_model(model_name)
     residents = synthesize_for_city(spec, helsinki, n, seed=seed)
-    return World.baseline(helsinki, residents, TravelParams.from_model(spec))
+    travel = dataclasses.replace(TravelParams.from_model(spec), **travel_changes)
+    return World.baseline(helsinki, residents, travel)
 
 
 def run(world, *, access, days=7, seed=3):
@@ -194,7 +196,8 @@ def test_access_centres_raise_paratransit_use_among_residents_who_cannot_use_app
 
 @pytest.mark.parametrize("multi_stop", [False, True], ids=["single_stop", "multi_stop"])
 def test_a_bigger_fleet_never_refuses_more_on_helsinki(helsinki, access, multi_stop):
-    world = baseline_world(helsinki, "helsinki", 60_000)
+    # riders who do not learn book the same trips whatever the fleet, day after day
+    world = baseline_world(helsinki, "helsinki", 60_000, paratransit_learning=0.0)
     models = [CityModel(service(multi_stop, fleet_size=n).apply(world, seed=3), seed=3,
                         agents="none", access=access) for n in range(4)]
     for _ in range(3):
@@ -206,3 +209,31 @@ def test_a_bigger_fleet_never_refuses_more_on_helsinki(helsinki, access, multi_s
         for fewer, more in zip(refused, refused[1:]):
             assert not np.any(more & ~fewer)
         assert refused[1].sum() > refused[-1].sum()
+
+
+def test_booking_demand_settles_to_what_the_fleet_serves(helsinki, access):
+    """Riders refused today expect less and book less often, so a small
+    fleet refuses a smaller share as the week goes on; without learning
+    (the ablation) riders keep booking as on the first day."""
+    def week(learning):
+        world = service(fleet_size=1).apply(
+            baseline_world(helsinki, "helsinki", 40_000, paratransit_learning=learning), seed=3)
+        model = CityModel(world, seed=3, agents="none", access=access)
+        requests, refused = [], []
+        for _ in range(7):
+            model.step()
+            requests.append(model.paratransit_today["requests"])
+            refused.append(model.paratransit_today["refused"] / max(model.paratransit_today["requests"], 1))
+        return model, np.array(requests), np.array(refused)
+
+    learnt, requests, refused_share = week(0.5)
+    fixed, requests_fixed, refused_share_fixed = week(0.0)
+    assert refused_share_fixed[0] > 0.3  # the fleet binds
+    assert requests[0] == requests_fixed[0]  # day one: nothing learnt yet
+    assert requests[-3:].sum() < 0.8 * requests_fixed[-3:].sum()
+    assert refused_share[-3:].mean() < refused_share_fixed[-3:].mean()
+    expected = learnt.paratransit.riders.expected_served
+    assert expected.min() < 1.0 and (fixed.paratransit.riders.expected_served == 1.0).all()
+    # and learning never costs a rider trips: a trip not booked is made as when refused
+    np.testing.assert_array_equal(learnt.ledger.trips_made.sum() + learnt.ledger.unmet_trips.sum(),
+                                  fixed.ledger.trips_made.sum() + fixed.ledger.unmet_trips.sum())

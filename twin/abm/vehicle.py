@@ -67,6 +67,7 @@ class ParatransitService:
         self.riders = Riders.of(len(world.residents), rider_resident, by_app[rider_resident],
                                 len(PURPOSES))
         self.rules = inputs.service_rules(world)
+        self.learning = world.travel.paratransit_learning
         self.zones = zones if zones is not None else drive_zone_times(world.city)
         self.facility_node = drive_facility_node(world.city, access)
         self.drive = world.city.streets["drive"]
@@ -86,9 +87,21 @@ class ParatransitService:
     def account(self, day_inputs: tuple, ledger: LedgerArrays) -> BookedDay:
         """(c): add the riders' booked purposes of the day to ``ledger``,
         refused trips by the rider's own mode where they can
-        (:func:`twin.core.bookings.account_paratransit`)."""
-        return account_paratransit(day_inputs, self.riders, self.trips, self.dispatched,
-                                   self.rules, ledger)
+        (:func:`twin.core.bookings.account_paratransit`); then each rider who
+        booked today moves their expected served share ``learning`` of the
+        way to today's (the day-to-day rule by which demand settles to what
+        the fleet serves)."""
+        riders = self.riders
+        refused_before = ledger.paratransit_refused[riders.resident].copy()
+        booked = account_paratransit(day_inputs, riders, self.trips, self.dispatched, self.rules, ledger)
+        n_riders = len(riders.resident)
+        trips = np.bincount(riders.rider_of[self.trips.resident], minlength=n_riders)
+        refused = ledger.paratransit_refused[riders.resident] - refused_before
+        learnt = trips > 0
+        served_share = (trips[learnt] - refused[learnt]) / trips[learnt]
+        riders.expected_served[learnt] = ((1.0 - self.learning) * riders.expected_served[learnt]
+                                          + self.learning * served_share)
+        return booked
 
 
 class Vehicle(Agent):

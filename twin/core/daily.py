@@ -47,6 +47,7 @@ from twin.core._checks import Problems, length
 from twin.core.choice import MODE_CAR, MODE_TRANSIT, MODE_WALK, MODE_WHEELCHAIR, ChoiceParams, choose_trip
 from twin.core.jit import kernel_helper
 from twin.core.streams import (
+    CHANNEL_BOOKING_TRY,
     CHANNEL_OUTAGE,
     CHANNEL_TRIP_PHASE,
     CHANNEL_TRIP_TIME,
@@ -203,6 +204,11 @@ class Riders(NamedTuple):
         float64, int32, float64, shape (n_riders, n_purposes): the trip the
         rider would make by their own modes today (one-way time, mode, money
         of a round trip; inf and -1 where none), for trips the fleet refuses.
+    expected_served
+        float64, shape (n_riders,): the share of booked trips the rider
+        expects the fleet to serve, learnt from their own past days (see
+        :func:`twin.abm.vehicle.ParatransitService.account`); a rider books a
+        purpose's trips on a day with this probability. 1 for a new rider.
     """
 
     rider_of: np.ndarray
@@ -213,6 +219,7 @@ class Riders(NamedTuple):
     own_time_s: np.ndarray
     own_mode: np.ndarray
     own_money: np.ndarray
+    expected_served: np.ndarray
 
     @classmethod
     def of(cls, n_residents: int, rider_resident: np.ndarray, by_app: np.ndarray,
@@ -225,7 +232,8 @@ class Riders(NamedTuple):
         shape = (len(resident), n_purposes)
         return cls(rider_of, resident, np.asarray(by_app, dtype=np.bool_),
                    np.zeros(shape, dtype=np.int32), np.zeros(shape, dtype=np.int32),
-                   np.full(shape, np.inf), np.full(shape, -1, dtype=np.int32), np.zeros(shape))
+                   np.full(shape, np.inf), np.full(shape, -1, dtype=np.int32), np.zeros(shape),
+                   np.ones(len(resident)))
 
     @classmethod
     def none(cls, n_residents: int, n_purposes: int) -> Riders:
@@ -415,6 +423,9 @@ def _check_riders(problems: Problems, riders: Riders, n: int, n_purposes: int) -
     for name, dtype in (("trips_today", np.int32), ("booked", np.int32), ("own_time_s", np.float64),
                         ("own_mode", np.int32), ("own_money", np.float64)):
         problems.array(f"riders.{name}", getattr(riders, name), dtype, (n_riders, n_purposes))
+    if problems.array("riders.expected_served", riders.expected_served, np.float64, (n_riders,)):
+        if n_riders and not (riders.expected_served.min() >= 0.0 and riders.expected_served.max() <= 1.0):
+            problems.add("riders.expected_served must be in [0, 1]")
 
 
 # --- public wrappers -------------------------------------------------------------
@@ -566,13 +577,16 @@ def trip_time_s(start_s, span_s, j, k, u):
     return start_s + span_s * ((j + u) / k)
 
 
-@njit(cache=True, inline="always")  # inlined: called per resident and purpose
+@kernel_helper
 def _paratransit_booked(day, seed, i, p, k, own_s, paratransit_drive_s, max_trip_time_s,
-                        by_app, rules):
+                        by_app, expected_served, rules):
     """How many of resident ``i``'s ``k`` trips for ``p`` today a rider books
-    (the last ones of the day, see :func:`simulate_day`)."""
+    (the last ones of the day, see :func:`simulate_day`); none, with
+    probability ``1 - expected_served``."""
     paratransit_s = 0.5 * rules.pickup_window_s + paratransit_drive_s
     if not (paratransit_s <= max_trip_time_s and paratransit_s < own_s):
+        return 0
+    if uniform(seed, day, i, CHANNEL_BOOKING_TRY + p) >= expected_served:
         return 0
     if by_app or not rules.same_day:
         return k
@@ -624,7 +638,7 @@ def _day_kernel(start, stop, day, seed, residents, city, params, riders, rules, 
             if r >= 0 and p != params.water_purpose:
                 drive_s = city.drive_time_s[city.walk_to_drive[residents.home_node[i]], p]
                 booked = _paratransit_booked(day, seed, i, p, k, t, drive_s, max_trip_time_s,
-                                             riders.by_app[r], rules)
+                                             riders.by_app[r], riders.expected_served[r], rules)
                 riders.trips_today[r, p] = k
                 riders.booked[r, p] = booked
                 riders.own_time_s[r, p] = t

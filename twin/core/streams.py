@@ -98,6 +98,7 @@ CHANNEL_DESTINATION = CHANNELS.declare("destination", MAX_PURPOSES * MAX_CHOICE_
 CHANNEL_MODE = CHANNELS.declare("mode", MAX_PURPOSES * MAX_CHOICE_MODES)  # + p * modes + mode
 CHANNEL_WORKPLACE = CHANNELS.declare("workplace", MAX_PURPOSES)  # + purpose: the fixed destination
 CHANNEL_TRANSIT_MODE = CHANNELS.declare("transit_mode", MAX_PURPOSES)  # + purpose: the transit alternative
+CHANNEL_BOOKING_TRY = CHANNELS.declare("booking_try", MAX_PURPOSES)  # + purpose: a rider books today (paratransit)
 _CHANNEL_INTERVENTIONS = CHANNELS.declare_open("interventions")
 
 PHASE_DAY = 0xFFFF  # the "day" used for draws fixed over the whole run
