@@ -22,7 +22,8 @@ from twin.ui.readings import group_reading
 REPLICATIONS, RESIDENTS = 3, 1000
 
 
-def comparison(minutes_saved, *, yearly_cost=100_000.0, population=50_000.0) -> Comparison:
+def comparison(minutes_saved, *, yearly_cost=100_000.0, population=50_000.0,
+               unmet_trips_avoided=None) -> Comparison:
     """A comparison of one scenario, ``effect``, whose residents save
     ``minutes_saved(rng, income_quintile, wheelchair)`` minutes a week."""
     rng = np.random.default_rng(3)
@@ -44,6 +45,8 @@ def comparison(minutes_saved, *, yearly_cost=100_000.0, population=50_000.0) -> 
     saved = minutes_saved(rng, quintile, wheelchair).astype(np.float32)
     benefits = pd.DataFrame({metric: np.zeros(n, dtype=np.float32) for metric in BENEFITS})
     benefits["minutes_saved_per_week"] = saved
+    if unmet_trips_avoided is not None:
+        benefits["unmet_trips_avoided_per_week"] = unmet_trips_avoided(rng, quintile, wheelchair).astype(np.float32)
     benefits["essential_travel_min_per_week"] = (300.0 - saved).astype(np.float32)
     scenario = Scenario(name="effect")
     return Comparison(
@@ -95,6 +98,20 @@ def test_a_clear_gain_is_read_with_its_interval_and_shares():
     ranking = format_ranking(tables).iloc[0]
     assert ranking["how sure"] == "clear gain"
     assert re.fullmatch(r"EUR [\d,]+ \(EUR [\d,]+ to EUR [\d,]+\)", ranking["per hour saved"])
+
+
+def test_time_added_by_trips_now_made_is_read_as_such_not_as_a_plain_loss():
+    """Paratransit-like: trips that were unmet are made, so travel time goes
+    up; the reading says why, with both intervals."""
+    c = comparison(lambda rng, q, w: rng.normal(-1.0, 0.3, len(q)),
+                   unmet_trips_avoided=lambda rng, q, w: rng.normal(0.5, 0.1, len(q)))
+    reading = Tables(c).reading("effect", "minutes_saved_per_week")
+    assert reading.startswith("effect adds travel time") and "trips that were unmet are now made" in reading
+    assert re.search(r"unmet trips avoided per resident-week \(95% CI 0\.\d+ to 0\.\d+\)", reading), reading
+    # without trips newly made, more time is a plain loss
+    worse = Tables(comparison(lambda rng, q, w: rng.normal(-1.0, 0.3, len(q)))).reading(
+        "effect", "minutes_saved_per_week")
+    assert worse.startswith("effect makes things worse")
 
 
 def test_shares_stay_within_0_and_100_percent_when_gains_and_losses_cancel():
