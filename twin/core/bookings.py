@@ -17,9 +17,6 @@ from numba import njit
 
 from twin.core._checks import Problems, length
 from twin.core.daily import (
-    MODE_CAR,
-    MODE_WALK,
-    MODE_WHEELCHAIR,
     DayCity,
     DayParams,
     DayResidents,
@@ -30,6 +27,7 @@ from twin.core.daily import (
     _check_ledger,
     _check_riders,
     add_money_by_mode,
+    count_by_mode,
     trip_time_s,
 )
 from twin.core.dispatch import Dispatched, Requests, ZoneTimes, _checked_zones, zone_travel_s
@@ -385,12 +383,6 @@ def _account_paratransit(residents, riders, trips, request_vehicle, leg_ready_s,
             ledger.travel_time_s[i, p] += k * (2.0 * t)
             ledger.trips_made[i, p] += k
             add_money_by_mode(ledger, i, p, k, mode, riders.own_money[r, p], transit_purpose)
-            if mode == MODE_WALK:
-                walk_trips += k
-            elif mode == MODE_WHEELCHAIR:
-                wheelchair_trips += k
-            elif mode == MODE_CAR:
-                car_trips += k
-            else:
-                transit_trips += k
+            walk_trips, wheelchair_trips, car_trips, transit_trips = count_by_mode(
+                mode, k, walk_trips, wheelchair_trips, car_trips, transit_trips)
     return made, refused, walk_trips, wheelchair_trips, car_trips, transit_trips, unmet_total

@@ -553,6 +553,19 @@ def add_money_by_mode(ledger, i, p, k, mode, money, transit_purpose):
         ledger.transit_fare[i] += k * money
 
 
+@kernel_helper
+def count_by_mode(mode, k, walk, wheelchair, car, transit):
+    """The day's trip counters by mode, with ``k`` trips by ``mode`` added
+    (any other mode counts as transit)."""
+    if mode == MODE_WALK:
+        return walk + k, wheelchair, car, transit
+    if mode == MODE_WHEELCHAIR:
+        return walk, wheelchair + k, car, transit
+    if mode == MODE_CAR:
+        return walk, wheelchair, car + k, transit
+    return walk, wheelchair, car, transit + k
+
+
 @njit(cache=True, inline="always")  # inlined: called per resident and purpose
 def trips_today(day, seed, i, purpose, residents, params):
     """Number of trips resident ``i`` makes for ``purpose`` on ``day``."""
@@ -666,12 +679,6 @@ def _day_kernel(start, stop, day, seed, residents, city, params, riders, rules, 
             ledger.travel_time_s[i, p] += k * round_trip_s
             ledger.trips_made[i, p] += k
             add_money_by_mode(ledger, i, p, k, mode, money, params.transit_purpose)
-            if mode == MODE_WALK:
-                walk_trips += k
-            elif mode == MODE_WHEELCHAIR:
-                wheelchair_trips += k
-            elif mode == MODE_CAR:
-                car_trips += k
-            else:
-                transit_trips += k
+            walk_trips, wheelchair_trips, car_trips, transit_trips = count_by_mode(
+                mode, k, walk_trips, wheelchair_trips, car_trips, transit_trips)
     return walk_trips, wheelchair_trips, car_trips, transit_trips, unmet_total
