@@ -106,6 +106,8 @@ def execute(run: RunSpec) -> pd.DataFrame:
         _population_rows,
         _share,
         cost_currency,
+        simulated_yearly_cost,
+        stated_yearly_cost,
     )
     from twin.interventions import apply_interventions
     from twin.outcomes.benefits import paired_benefits
@@ -124,8 +126,9 @@ def execute(run: RunSpec) -> pd.DataFrame:
     model = ResidentModel.model_validate(run.resident_model)
     city, access = _prepared_city(base.city, tuple(base.facility_files), base.population_grid)
     people = synthesize_for_city(model, city, base.residents, seed=run.seed)
+    expansion = expansion_for(base, city, base.residents)
     world = World.baseline(city, people, TravelParams.from_model(model),
-                           people_per_resident=expansion_for(base, city, base.residents).weight,
+                           people_per_resident=expansion.weight,
                            **world_transit(base.transit, city))
 
     def ledger(scenario):
@@ -135,22 +138,25 @@ def execute(run: RunSpec) -> pd.DataFrame:
                        access=access if changed.city is city else None)
 
     before = ledger(base)
-    benefits = {}
+    benefits, simulated_cost = {}, {}
     for scenario in scenarios:
         after = ledger(scenario)
         paired = paired_benefits(before, after)
         paired["essential_travel_min_per_week"] = after["essential_travel_min_per_week"].to_numpy(np.float32)
         benefits[scenario.name] = paired
+        used = simulated_yearly_cost(base, scenario, before, after, weight=expansion.weight)
+        if used is not None:
+            simulated_cost[scenario.name] = np.array([used])
     currency, price_year = cost_currency(scenarios)
     comparison = Comparison(
         baseline=base, scenarios=scenarios, replications=1, residents=base.residents,
-        days=base.days, seed=run.seed, expansion=expansion_for(base, city, base.residents),
+        days=base.days, seed=run.seed, expansion=expansion,
         currency=currency, price_year=price_year,
         population=_concat_categorical([_population_rows(before, replication=0)]),
         benefits=benefits,
-        yearly_cost={s.name: sum(i.cost.yearly for i in s.interventions
-                                 if i not in base.interventions) for s in scenarios},
+        yearly_cost={s.name: stated_yearly_cost(base, s) for s in scenarios},
         warnings=tuple(city.warnings), wall_time_s=time.perf_counter() - start,
+        simulated_cost=simulated_cost,
     )
     groups = comparison.by_group(k=run.k)
     groups = groups.drop(columns=[c for c in groups.columns if c.startswith("ci95")])
@@ -171,7 +177,7 @@ def execute(run: RunSpec) -> pd.DataFrame:
             "hours_saved_per_year": hours[name],
             "people_newly_served": costs.at[name, "people_newly_served"],
             # One run has no CI, so Comparison.costs() gives no ratio: its point estimate.
-            "cost_per_hour_saved": (comparison.yearly_cost[name] / hours[name]
+            "cost_per_hour_saved": (costs.at[name, "yearly_cost"] / hours[name]
                                     if hours[name] > 0 and comparison.expansion.stated else np.nan),
         }
         outcome_rows += [{"scenario": name, "dimension": "outcome", "group": "all", "metric": metric,

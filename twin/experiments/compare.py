@@ -89,7 +89,8 @@ class Comparison:
         Scenario name -> :data:`~twin.outcomes.benefits.BENEFITS` columns and
         the scenario's ``essential_travel_min_per_week`` (float32).
     yearly_cost
-        Scenario name -> annualised cost of the interventions it adds to the baseline.
+        Scenario name -> annualised stated cost of the interventions it adds
+        to the baseline (:func:`stated_yearly_cost`).
     warnings
         The warnings of the cities as simulated (e.g. a service with no
         facility); one that holds for only some of the scenarios names them.
@@ -102,6 +103,11 @@ class Comparison:
         With the baseline's ``data_sources``: each resident's needs and
         which sources see them (:func:`twin.outcomes.coverage.observed_columns`),
         rows aligned with ``population``; else None.
+    simulated_cost
+        Scenario name -> per replication, the yearly cost the simulation
+        says the interventions it adds incur as they are used
+        (:func:`simulated_yearly_cost`, e.g. a fare subsidy's fares waived);
+        only scenarios adding such an intervention. Added to ``yearly_cost``.
     """
 
     baseline: Scenario
@@ -120,6 +126,7 @@ class Comparison:
     facilities: dict[str, dict[str, int]] = field(default_factory=dict)
     wall_time_s: float = 0.0
     observed: pd.DataFrame | None = None
+    simulated_cost: dict[str, np.ndarray] = field(default_factory=dict)
 
     def _by_replication(self, values) -> np.ndarray:
         return np.asarray(values).reshape(self.replications, self.residents)
@@ -286,12 +293,15 @@ class Comparison:
         Totals are in people of the city (:attr:`expansion`): hours saved a
         year = minutes saved per week summed over residents x weight / 60 x
         52, people newly served (:func:`~twin.outcomes.benefits.newly_served`)
-        likewise, each with a 95% CI over replications. ``cost_per_hour_saved
-        = yearly_cost / hours`` with the CI ``yearly_cost / hours_ci95_high
-        .. yearly_cost / hours_ci95_low`` (the cost is fixed), given only when
-        the hours' CI is above zero (else NaN and ``note``); the same for
-        ``cost_per_person_newly_served``. Without a stated population totals
-        are per 1,000 residents and no cost per unit is given.
+        likewise, each with a 95% CI over replications. ``yearly_cost`` is
+        the stated cost plus, per replication, the :attr:`simulated_cost`
+        (with its 95% CI; a stated cost alone is fixed: its CI is the cost).
+        ``cost_per_hour_saved = yearly_cost / hours`` with the CI
+        ``yearly_cost_ci95_low / hours_ci95_high .. yearly_cost_ci95_high /
+        hours_ci95_low``, given only when the hours' CI is above zero (else
+        NaN and ``note``); the same for ``cost_per_person_newly_served``.
+        Without a stated population totals are per 1,000 residents and no
+        cost per unit is given.
         """
         weight = self.expansion.weight
         rows = []
@@ -302,9 +312,13 @@ class Comparison:
                 "hours_saved_per_year": minutes.sum(axis=1, dtype=np.float64) * weight / 60.0 * WEEKS_PER_YEAR,
                 "people_newly_served": served.sum(axis=1, dtype=np.float64) * weight,
             }
-            cost = self.yearly_cost[name]
+            cost = cost_low = cost_high = self.yearly_cost[name]
+            if name in self.simulated_cost:
+                cost, cost_low, cost_high = (float(v) for v in mean_ci95(
+                    self.yearly_cost[name] + np.asarray(self.simulated_cost[name], dtype=np.float64)))
             row = {"scenario": name, "currency": self.currency, "price_year": self.price_year,
-                   "yearly_cost": cost, "totals_in": self.expansion.unit}
+                   "yearly_cost": cost, "yearly_cost_ci95_low": cost_low,
+                   "yearly_cost_ci95_high": cost_high, "totals_in": self.expansion.unit}
             notes = []
             for (total, values), unit in zip(totals.items(), ("hour_saved", "person_newly_served")):
                 mean, low, high = (float(v) for v in mean_ci95(values))
@@ -315,7 +329,7 @@ class Comparison:
                 elif self.replications < 2:
                     notes.append(f"cost per {unit.replace('_', ' ')}: one replication, no CI")
                 elif low > 0.0:
-                    ratio, ratio_low, ratio_high = cost / mean, cost / high, cost / low
+                    ratio, ratio_low, ratio_high = cost / mean, cost_low / high, cost_high / low
                 else:
                     notes.append(f"cost per {unit.replace('_', ' ')}: no clear effect "
                                  f"({total.replace('_', ' ')} 95% CI contains zero or less)")
@@ -416,6 +430,26 @@ def check_comparable(
     cost_currency(scenarios, paths=paths)
 
 
+def stated_yearly_cost(baseline: Scenario, scenario: Scenario) -> float:
+    """Annualised stated ``cost:`` of the interventions ``scenario`` adds to ``baseline``."""
+    return sum(i.cost.yearly for i in scenario.interventions if i not in baseline.interventions)
+
+
+def simulated_yearly_cost(baseline: Scenario, scenario: Scenario, before: pd.DataFrame,
+                          after: pd.DataFrame, *, weight: float) -> float | None:
+    """What the interventions ``scenario`` adds incur as residents use them
+    (:attr:`~twin.interventions.base.Intervention.simulated_cost`), a year
+    in people of the city: the ledger column summed over residents in the
+    scenario's run less the baseline's, x ``weight`` x 52 weeks, like
+    ``hours_saved_per_year``. None when it adds no such intervention."""
+    columns = sorted({i.simulated_cost for i in scenario.interventions
+                      if i.simulated_cost and i not in baseline.interventions})
+    if not columns:
+        return None
+    return sum((after[c].to_numpy(np.float64).sum() - before[c].to_numpy(np.float64).sum())
+               * weight * WEEKS_PER_YEAR for c in columns)
+
+
 def _positive(value: int, name: str) -> int:
     if value <= 0:
         raise ConfigError(f"must be a positive whole number, got {value}", field=name,
@@ -488,6 +522,7 @@ def compare(
     expansion = expansion_for(baseline, city, residents)
     transit = world_transit(baseline.transit, city, path=baseline.path)
     population, observed, benefits = [], [], {s.name: [] for s in scenarios}
+    simulated_cost: dict[str, list[float]] = {}
     simulated: dict[str, City] = {}  # each scenario's city, as its interventions left it
     with tqdm(total=replications * (1 + len(scenarios)), unit="run", desc="compare",
               file=sys.stderr, disable=None if progress is None else not progress) as bar:
@@ -513,6 +548,9 @@ def compare(
                 paired["essential_travel_min_per_week"] = (
                     after["essential_travel_min_per_week"].to_numpy(np.float32))
                 benefits[scenario.name].append(paired)
+                used = simulated_yearly_cost(baseline, scenario, before, after, weight=expansion.weight)
+                if used is not None:
+                    simulated_cost.setdefault(scenario.name, []).append(used)
                 simulated.setdefault(scenario.name, scenario_world.city)
                 bar.update(1)
     currency, price_year = cost_currency(scenarios)
@@ -528,12 +566,12 @@ def compare(
         price_year=price_year,
         population=_concat_categorical(population),
         benefits={name: pd.concat(frames, ignore_index=True) for name, frames in benefits.items()},
-        yearly_cost={s.name: sum(i.cost.yearly for i in s.interventions
-                                 if i not in baseline.interventions) for s in scenarios},
+        yearly_cost={s.name: stated_yearly_cost(baseline, s) for s in scenarios},
         warnings=attributed_warnings({name: c.warnings for name, c in simulated.items()}),
         facilities={name: c.facility_counts for name, c in simulated.items()},
         wall_time_s=time.perf_counter() - start,
         observed=pd.concat(observed, ignore_index=True) if observed else None,
+        simulated_cost={name: np.array(costs) for name, costs in simulated_cost.items()},
     )
 
 

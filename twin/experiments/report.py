@@ -124,11 +124,10 @@ class Tables:
                         f"{GAINS_TO_POOREST}_ci95_high": share["ci95_high"]})
             cost = costs.loc[scenario]
             for column in ("hours_saved_per_year", "people_newly_served", "cost_per_hour_saved",
-                           "cost_per_person_newly_served"):
+                           "cost_per_person_newly_served", "yearly_cost"):
                 for suffix in ("", "_ci95_low", "_ci95_high"):
                     row[column + suffix] = cost[column + suffix]
-            row.update({"yearly_cost": cost["yearly_cost"], "currency": c.currency,
-                        "price_year": c.price_year, "note": cost["note"]})
+            row.update({"currency": c.currency, "price_year": c.price_year, "note": cost["note"]})
             rows.append(row)
         order = {"clear gain": 0, "gains and losses": 1, "no clear effect": 2,
                  "one replication: no CI": 2, "clear loss": 3}
@@ -253,6 +252,13 @@ def _cost_cell(row, column: str, currency: str | None) -> str:
     return "-"
 
 
+def _yearly_cost_cell(row) -> str:
+    """The yearly cost, with its 95% CI where it is simulated (a stated cost is fixed)."""
+    low, high = row["yearly_cost_ci95_low"], row["yearly_cost_ci95_high"]
+    return with_ci(row["yearly_cost"], *((np.nan, np.nan) if low == high else (low, high)),
+                   lambda v: money(v, None))
+
+
 def _money_label(comparison: Comparison) -> str:
     c = comparison
     return f"{c.currency} {c.price_year}" if c.currency else "no costs"
@@ -276,7 +282,7 @@ def format_ranking(tables: Tables) -> pd.DataFrame:
             "gains to poorest 40%": with_ci(
                 row[GAINS_TO_POOREST], row[f"{GAINS_TO_POOREST}_ci95_low"],
                 row[f"{GAINS_TO_POOREST}_ci95_high"], percent) if gain else "-",
-            f"yearly cost ({_money_label(c)})": money(row["yearly_cost"], None),
+            f"yearly cost ({_money_label(c)})": _yearly_cost_cell(row),
             "per hour saved": _cost_cell(row, "cost_per_hour_saved", c.currency),
             "per person newly served": _cost_cell(row, "cost_per_person_newly_served", c.currency),
         })
@@ -313,7 +319,7 @@ def format_costs(tables: Tables) -> pd.DataFrame:
     for _, row in tables.costs.iterrows():
         rows.append({
             "scenario": row["scenario"],
-            f"yearly cost ({_money_label(c)})": money(row["yearly_cost"], None),
+            f"yearly cost ({_money_label(c)})": _yearly_cost_cell(row),
             f"hours saved a year ({unit})": with_ci(
                 row["hours_saved_per_year"], row["hours_saved_per_year_ci95_low"],
                 row["hours_saved_per_year_ci95_high"], whole),
@@ -514,8 +520,10 @@ def _html(tables: Tables, images: dict[tuple[str, str], bytes]) -> str:
         "loss is claimed only where the 95% CI of time saved or of unmet trips avoided excludes "
         "zero. <b>gains to poorest 40%</b>: the part of all time gains (residents who lose "
         "counted apart) going to income quintiles Q1-Q2. Costs: capital / lifetime + yearly "
-        "operating, for what a scenario adds to the baseline; a cost per hour is given only when "
-        "the hours saved are clearly above zero.</p>",
+        "operating, for what a scenario adds to the baseline; what a fare subsidy pays is "
+        "simulated (the fares waived on the eligible residents' trips, in people of the city, "
+        "x 52 weeks, with its 95% CI) and added to the capital and administration its scenario "
+        "states; a cost per hour is given only when the hours saved are clearly above zero.</p>",
     ]
     if c.warnings:
         parts.append("<ul class='note'>" + "".join(f"<li>{esc(w)}</li>" for w in c.warnings) + "</ul>")

@@ -61,6 +61,11 @@ class Intervention(BaseModel):
     draws: ClassVar[tuple[str, ...]] = ()
     """Kinds of random draw the intervention makes: each gets a stream of
     its own, per instance (at most ``DRAWS_PER_INTERVENTION``)."""
+    simulated_cost: ClassVar[str | None] = None
+    """Ledger column (per resident-week) of what the intervention pays as
+    residents use it (a fare subsidy: the fares waived), or None. A
+    comparison adds it, expanded to the city and a year, to the stated
+    ``cost``, which then states only the fixed costs."""
     cost: Cost
 
     def apply(self, world: World, *, seed: int, instance: int = 0) -> World:  # pragma: no cover - abstract

@@ -5,6 +5,10 @@ resident with reduced mobility) pay ``1 - fare_reduction`` of the fare. A
 cheaper fare weighs in their mode choice (valued at their value of time)
 and can bring the fares of a round trip within their budget
 (``travel.transit_fare_budget_share`` of the resident model).
+
+What it pays is simulated: the fares waived on the eligible residents'
+trips (the ledger's ``transit_fare_waived_per_week``), which a comparison
+adds to the stated ``cost`` (capital and administration only).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class FareSubsidy(Intervention):
         Share of the fare the eligible no longer pay (1: free).
     """
 
+    simulated_cost = "transit_fare_waived_per_week"
     type: Literal["fare_subsidy"] = "fare_subsidy"
     quintiles: list[Annotated[int, Field(ge=1, le=5, strict=True)]] = Field(min_length=1)
     reduced_mobility: bool = False

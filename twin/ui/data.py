@@ -272,6 +272,7 @@ def merge(parts: list[Comparison]) -> Comparison:
         scenarios=[s for part in parts for s in part.scenarios],
         benefits={name: frame for part in parts for name, frame in part.benefits.items()},
         yearly_cost={name: cost for part in parts for name, cost in part.yearly_cost.items()},
+        simulated_cost={name: cost for part in parts for name, cost in part.simulated_cost.items()},
         wall_time_s=sum(part.wall_time_s for part in parts),
     )
 
