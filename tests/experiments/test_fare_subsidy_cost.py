@@ -10,6 +10,7 @@ import pytest
 from transit.feedfiles import write_feed
 
 from twin.experiments.compare import WEEKS_PER_YEAR, compare
+from twin.experiments.report import Tables, format_costs
 from twin.experiments.run import run_scenario
 from twin.scenario import load_scenario
 
@@ -86,6 +87,8 @@ def test_yearly_cost_is_the_fares_waived_in_the_runs_expanded_plus_the_stated_co
     assert costs.at["half_fare_off", "yearly_cost_ci95_low"] < costs.at["half_fare_off", "yearly_cost"] \
         < costs.at["half_fare_off", "yearly_cost_ci95_high"]
     assert comparison.simulated_cost["half_fare_off"] == pytest.approx(waived, rel=1e-9)
+    shown = format_costs(Tables(comparison)).set_index("scenario").iloc[:, 0]
+    assert shown["half_fare_off"].startswith(f"{costs.at['half_fare_off', 'yearly_cost']:,.0f} (")
 
 
 def test_twice_the_fare_off_costs_about_twice_as_much(comparison):
