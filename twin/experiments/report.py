@@ -193,12 +193,12 @@ class Tables:
             worse = f"{scenario} makes things worse: {number(mean)} {unit} ({interval})."
             if metric == "minutes_saved_per_week":
                 made, made_low, made_high = c.effect(scenario, "unmet_trips_avoided_per_week")
-                if made_low > 0:  # the added time is, at least partly, that of trips now made
-                    return (f"{scenario} adds travel time, {number(-mean)} min per resident-week "
-                            f"({interval} saved), because trips that were unmet are now made: "
+                if made_low > 0:  # part of the added time may be that of trips now made
+                    return (f"{scenario} adds travel time: {number(-mean)} min per resident-week "
+                            f"({interval} saved). It also makes trips that were unmet: "
                             f"{number(made)} unmet trips avoided per resident-week (95% CI "
-                            f"{number(made_low)} to {number(made_high)}), and the time they take "
-                            "counts as time spent.")
+                            f"{number(made_low)} to {number(made_high)}); the time those trips take "
+                            "counts as time spent, so part of the added time may be theirs.")
             return worse
         shares = self._quintiles(scenario, metric)["share_of_gains"]
         head = f"{scenario}: {number(mean)} {unit} ({interval})"
