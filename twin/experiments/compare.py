@@ -458,10 +458,22 @@ def _positive(value: int, name: str) -> int:
 
 
 def _ledger(world: World, *, seed: int, days: int, access) -> pd.DataFrame:
-    """A run's per-resident ledger frame."""
+    """A run's per-resident ledger frame; the model is freed on return."""
     model = CityModel(world, seed=seed, agents="none", access=access)
     model.run(days)
-    return model.ledger_frame()
+    frame = model.ledger_frame()
+    _free(model)
+    return frame
+
+
+def _free(model: CityModel) -> None:
+    """Break a finished model's reference cycles (its agents refer back to
+    it; Mesa keeps its step wrapped as bound methods on it), so its
+    per-resident arrays go with the last reference, not at the cyclic
+    collector's next full pass, after several 1M-resident models have piled up."""
+    model.remove_all_agents()
+    for wrapped in ("step", "_user_step"):
+        vars(model).pop(wrapped, None)
 
 
 def compare(
