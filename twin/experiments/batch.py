@@ -104,14 +104,12 @@ def execute(run: RunSpec) -> pd.DataFrame:
         _concat_categorical,
         _ledger,
         _population_rows,
-        _share,
         cost_currency,
         simulated_yearly_cost,
         stated_yearly_cost,
     )
     from twin.interventions import apply_interventions
     from twin.outcomes.benefits import paired_benefits
-    from twin.outcomes.equity import concentration_index
     from twin.outcomes.expansion import expansion_for
     from twin.residents import synthesize_for_city
     from twin.residents.model import ResidentModel
@@ -127,8 +125,7 @@ def execute(run: RunSpec) -> pd.DataFrame:
     city, access = _prepared_city(base.city, tuple(base.facility_files), base.population_grid)
     people = synthesize_for_city(model, city, base.residents, seed=run.seed)
     expansion = expansion_for(base, city, base.residents)
-    world = World.baseline(city, people, TravelParams.from_model(model),
-                           people_per_resident=expansion.weight,
+    world = World.baseline(city, people, TravelParams.from_model(model), people_per_resident=expansion.weight,
                            **world_transit(base.transit, city))
 
     def ledger(scenario):
@@ -138,57 +135,61 @@ def execute(run: RunSpec) -> pd.DataFrame:
                        access=access if changed.city is city else None)
 
     before = ledger(base)
-    benefits, simulated_cost = {}, {}
-    for scenario in scenarios:
+    population = _concat_categorical([_population_rows(before, replication=0)])
+    income = population["income"].to_numpy()
+    poorest = population["income_quintile"].isin(POOREST_40PCT).to_numpy()
+    currency, price_year = cost_currency(scenarios)
+    group_tables, outcome_rows = [], []
+    for scenario in scenarios:  # one scenario's per-resident frames at a time
         after = ledger(scenario)
         paired = paired_benefits(before, after)
         paired["essential_travel_min_per_week"] = after["essential_travel_min_per_week"].to_numpy(np.float32)
-        benefits[scenario.name] = paired
         used = simulated_yearly_cost(base, scenario, before, after, weight=expansion.weight)
-        if used is not None:
-            simulated_cost[scenario.name] = np.array([used])
-    currency, price_year = cost_currency(scenarios)
-    comparison = Comparison(
-        baseline=base, scenarios=scenarios, replications=1, residents=base.residents,
-        days=base.days, seed=run.seed, expansion=expansion,
-        currency=currency, price_year=price_year,
-        population=_concat_categorical([_population_rows(before, replication=0)]),
-        benefits=benefits,
-        yearly_cost={s.name: stated_yearly_cost(base, s) for s in scenarios},
-        warnings=tuple(city.warnings), wall_time_s=time.perf_counter() - start,
-        simulated_cost=simulated_cost,
-    )
-    groups = comparison.by_group(k=run.k)
-    groups = groups.drop(columns=[c for c in groups.columns if c.startswith("ci95")])
-    costs = comparison.costs().set_index("scenario")
-    income = comparison.population["income"].to_numpy()
-    poorest = comparison.population["income_quintile"].isin(POOREST_40PCT).to_numpy()
-    overall = groups[groups["dimension"] == "all"].set_index(["scenario", "metric"])["mean"]
-    saved = {name: frame["minutes_saved_per_week"].to_numpy() for name, frame in benefits.items()}
-    hours = costs["hours_saved_per_year"]
-    outcome_rows = []
-    for name in benefits:
-        values = {
-            "minutes_saved_per_week": overall.get((name, "minutes_saved_per_week"), np.nan),
-            "unmet_trips_avoided_per_week": overall.get((name, "unmet_trips_avoided_per_week"), np.nan),
-            # As Comparison.equity() gives them, without its other measures (1M-element sorts).
-            "share_of_gains_to_poorest_40pct": _share(np.maximum(saved[name], 0.0), poorest),
-            "concentration_index": concentration_index(saved[name], income),
-            "hours_saved_per_year": hours[name],
-            "people_newly_served": costs.at[name, "people_newly_served"],
-            # One run has no CI, so Comparison.costs() gives no ratio: its point estimate.
-            "cost_per_hour_saved": (costs.at[name, "yearly_cost"] / hours[name]
-                                    if hours[name] > 0 and comparison.expansion.stated else np.nan),
-        }
-        outcome_rows += [{"scenario": name, "dimension": "outcome", "group": "all", "metric": metric,
-                          "mean": float(value)} for metric, value in values.items()]
-    frame = pd.concat([groups, pd.DataFrame(outcome_rows)], ignore_index=True)
+        del after
+        comparison = Comparison(
+            baseline=base, scenarios=[scenario], replications=1, residents=base.residents,
+            days=base.days, seed=run.seed, expansion=expansion, currency=currency, price_year=price_year,
+            population=population, benefits={scenario.name: paired},
+            yearly_cost={scenario.name: stated_yearly_cost(base, scenario)},
+            warnings=tuple(city.warnings), wall_time_s=time.perf_counter() - start,
+            simulated_cost={} if used is None else {scenario.name: np.array([used])},
+        )
+        groups = comparison.by_group(k=run.k)
+        group_tables.append(groups.drop(columns=[c for c in groups.columns if c.startswith("ci95")]))
+        outcome_rows += _outcome_rows(comparison, groups, income=income, poorest=poorest)
+        del comparison, paired
+    frame = pd.concat([*group_tables, pd.DataFrame(outcome_rows)], ignore_index=True)
     frame["residents"] = frame["residents"].astype(np.float64)
     frame.insert(0, "seed", run.seed)
     frame.insert(0, "run", run.key)
     for label, value in run.values.items():
         frame[PARAM_PREFIX + label] = value
     return frame
+
+
+def _outcome_rows(comparison, groups: pd.DataFrame, *, income: np.ndarray, poorest: np.ndarray) -> list[dict]:
+    """The :data:`OUTCOMES` rows of a one-scenario, one-replication comparison."""
+    from twin.experiments.compare import _share
+    from twin.outcomes.equity import concentration_index
+
+    (name,) = comparison.benefits
+    overall = groups[groups["dimension"] == "all"].set_index("metric")["mean"]
+    saved = comparison.benefits[name]["minutes_saved_per_week"].to_numpy()
+    hours, served, cost = comparison.costs().loc[0, ["hours_saved_per_year", "people_newly_served",
+                                                     "yearly_cost"]]
+    values = {
+        "minutes_saved_per_week": overall.get("minutes_saved_per_week", np.nan),
+        "unmet_trips_avoided_per_week": overall.get("unmet_trips_avoided_per_week", np.nan),
+        # As Comparison.equity() gives them, without its other measures (1M-element sorts).
+        "share_of_gains_to_poorest_40pct": _share(np.maximum(saved, 0.0), poorest),
+        "concentration_index": concentration_index(saved, income),
+        "hours_saved_per_year": hours,
+        "people_newly_served": served,
+        # One run has no CI, so Comparison.costs() gives no ratio: its point estimate.
+        "cost_per_hour_saved": cost / hours if hours > 0 and comparison.expansion.stated else np.nan,
+    }
+    return [{"scenario": name, "dimension": "outcome", "group": "all", "metric": metric,
+             "mean": float(value)} for metric, value in values.items()]
 
 
 @dataclass
