@@ -119,25 +119,35 @@ def robustness(groups: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
     """
     if groups.empty:
         return pd.DataFrame()
-    rows = []
     kept = groups[groups["metric"].isin(ROBUSTNESS_METRICS)]
     wide = kept.pivot_table(index=["dimension", "group", "metric", "run"], columns="scenario",
                             values="mean")
     scenarios = list(wide.columns)
-    for (dimension, group, metric), table in wide.groupby(level=[0, 1, 2], sort=True):
-        for a in scenarios:
-            others = [(b, table[b]) for b in scenarios if b != a]
-            others.append(("baseline", pd.Series(0.0, index=table.index)))
-            for b, theirs in others:
-                both = table[a].notna() & theirs.notna()
-                n = int(both.sum())
-                if not n:
-                    continue
-                mine, other = table[a][both], theirs[both]
-                rows.append({"dimension": dimension, "group": group, "metric": metric,
-                             "scenario": a, "other": b, "p_better": float((mine > other).mean()),
-                             "p_worse": float((mine < other).mean()), "runs": n})
-    return pd.DataFrame(rows)
+    names = [*scenarios, "baseline"]
+    values = np.column_stack([wide.to_numpy(dtype=np.float64), np.zeros(len(wide))])  # baseline: 0
+    shown = ~np.isnan(values)
+    cell, cells = pd.factorize(wide.index.droplevel("run"), sort=True)
+
+    def per_cell(rows: np.ndarray) -> np.ndarray:
+        return np.bincount(cell[rows], minlength=len(cells))
+
+    pairs = []  # every ordered pair of scenarios, the baseline as the other
+    for a in range(len(scenarios)):
+        for b in [b for b in range(len(names)) if b != a]:
+            both = shown[:, a] & shown[:, b]
+            runs = per_cell(both)
+            found = np.flatnonzero(runs)
+            pairs.append(pd.DataFrame({
+                "cell": found, "scenario": names[a], "other": names[b],
+                "p_better": per_cell(both & (values[:, a] > values[:, b]))[found] / runs[found],
+                "p_worse": per_cell(both & (values[:, a] < values[:, b]))[found] / runs[found],
+                "runs": runs[found],
+            }))
+    table = pd.concat(pairs, ignore_index=True).sort_values("cell", kind="stable", ignore_index=True)
+    labels = cells[table.pop("cell")]
+    for level, name in enumerate(("dimension", "group", "metric")):
+        table.insert(level, name, labels.get_level_values(level))
+    return table
 
 
 def sensitivity_plot(table: pd.DataFrame) -> bytes | None:
