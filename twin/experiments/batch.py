@@ -326,13 +326,19 @@ def _client(workers: int | None, scheduler: Any):
 
     if scheduler is not None:
         return (scheduler if isinstance(scheduler, Client) else Client(scheduler)), None
+    import dask
+
     n = workers or _available_cores()
-    cluster = LocalCluster(
-        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
-        silence_logs=logging.ERROR,
-        # One numba thread per single-threaded worker process: n processes on n cores.
-        env={"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
-    )
+    # No statistical profiler on the workers: it samples the running task's
+    # stack every 10 ms, holding the GIL (a few % of every run, for a
+    # dashboard twin does not start).
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        cluster = LocalCluster(
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+            silence_logs=logging.ERROR,
+            # One numba thread per single-threaded worker process: n processes on n cores.
+            env={"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
+        )
     return Client(cluster), cluster
 
 
