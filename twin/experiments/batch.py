@@ -110,6 +110,7 @@ def execute(run: RunSpec) -> pd.DataFrame:
     )
     from twin.interventions import apply_interventions
     from twin.outcomes.benefits import paired_benefits
+    from twin.outcomes.equity import fractional_rank
     from twin.outcomes.expansion import expansion_for
     from twin.residents import synthesize_for_city
     from twin.residents.model import ResidentModel
@@ -136,7 +137,7 @@ def execute(run: RunSpec) -> pd.DataFrame:
 
     before = ledger(base)
     population = _concat_categorical([_population_rows(before, replication=0)])
-    income = population["income"].to_numpy()
+    income_rank = fractional_rank(population["income"].to_numpy())  # one sort for every scenario
     poorest = population["income_quintile"].isin(POOREST_40PCT).to_numpy()
     currency, price_year = cost_currency(scenarios)
     group_tables, outcome_rows = [], []
@@ -156,7 +157,7 @@ def execute(run: RunSpec) -> pd.DataFrame:
         )
         groups = comparison.by_group(k=run.k)
         group_tables.append(groups.drop(columns=[c for c in groups.columns if c.startswith("ci95")]))
-        outcome_rows += _outcome_rows(comparison, groups, income=income, poorest=poorest)
+        outcome_rows += _outcome_rows(comparison, groups, income_rank=income_rank, poorest=poorest)
         del comparison, paired
     frame = pd.concat([*group_tables, pd.DataFrame(outcome_rows)], ignore_index=True)
     frame["residents"] = frame["residents"].astype(np.float64)
@@ -167,8 +168,10 @@ def execute(run: RunSpec) -> pd.DataFrame:
     return frame
 
 
-def _outcome_rows(comparison, groups: pd.DataFrame, *, income: np.ndarray, poorest: np.ndarray) -> list[dict]:
-    """The :data:`OUTCOMES` rows of a one-scenario, one-replication comparison."""
+def _outcome_rows(comparison, groups: pd.DataFrame, *, income_rank: np.ndarray,
+                  poorest: np.ndarray) -> list[dict]:
+    """The :data:`OUTCOMES` rows of a one-scenario, one-replication comparison
+    (``income_rank``: :func:`~twin.outcomes.equity.fractional_rank` of income)."""
     from twin.experiments.compare import _share
     from twin.outcomes.equity import concentration_index
 
@@ -182,7 +185,7 @@ def _outcome_rows(comparison, groups: pd.DataFrame, *, income: np.ndarray, poore
         "unmet_trips_avoided_per_week": overall.get("unmet_trips_avoided_per_week", np.nan),
         # As Comparison.equity() gives them, without its other measures (1M-element sorts).
         "share_of_gains_to_poorest_40pct": _share(np.maximum(saved, 0.0), poorest),
-        "concentration_index": concentration_index(saved, income),
+        "concentration_index": concentration_index(saved, income_rank, ranked=True),
         "hours_saved_per_year": hours,
         "people_newly_served": served,
         # One run has no CI, so Comparison.costs() gives no ratio: its point estimate.

@@ -33,7 +33,7 @@ def fractional_rank(values: np.ndarray) -> np.ndarray:
     return (rankdata(values, method="average") - 0.5) / len(values)
 
 
-def concentration_index(outcome: np.ndarray, rank_by: np.ndarray) -> float:
+def concentration_index(outcome: np.ndarray, rank_by: np.ndarray, *, ranked: bool = False) -> float:
     """Concentration index of ``outcome`` over the rank of ``rank_by``.
 
     .. math:: C = \\frac{2\\,\\mathrm{cov}(h, r)}{\\bar h}
@@ -51,6 +51,9 @@ def concentration_index(outcome: np.ndarray, rank_by: np.ndarray) -> float:
         One value per resident (e.g. minutes saved per week).
     rank_by
         What residents are ranked by (e.g. income).
+    ranked
+        ``rank_by`` is already :func:`fractional_rank` of it (to rank once
+        for many outcomes).
 
     Returns
     -------
@@ -61,7 +64,7 @@ def concentration_index(outcome: np.ndarray, rank_by: np.ndarray) -> float:
     mean = h.mean()
     if mean == 0.0:
         return float("nan")
-    r = fractional_rank(rank_by)
+    r = rank_by if ranked else fractional_rank(rank_by)
     return float(2.0 * np.mean((h - mean) * (r - r.mean())) / mean)
 
 
