@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 import time
 import traceback
@@ -52,6 +53,8 @@ def main(argv=None) -> int:
                         help="the shared data folder (default: ../shared/data beside the checkout)")
     parser.add_argument("--only", default="", help=f"comma-separated subset of: {', '.join(CASES)}")
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "RESULTS.md")
+    parser.add_argument("--update", action="store_true",
+                        help="replace only the sections of the cases run in an existing --out, keeping the rest")
     parser.add_argument("--max-wait", type=float, default=300.0,
                         help="seconds, in all, to wait for other processes to leave the cores idle (0: never)")
     args = parser.parse_args(argv)
@@ -144,9 +147,63 @@ def write_results(args, ctx: Context, rows: list[Row], log: list[str], *, starte
         lines.append("| " + " | ".join(cell(c) for c in (row.case, row.twin, row.reference, row.ratio,
                                                           row.target, met, row.notes)) + " |")
     lines += ["", "## Run log", "", "| case | took | load before | load after |", "|---|---|---|---|", *log, ""]
+    text = "\n".join(lines)
+    if args.update and args.out.is_file():
+        text = merge_results(args.out.read_text(), text,
+                             note=f"`{command}` on {started} (load average {load_start} at start, "
+                                  f"{load_average()} at end; waited {ctx.waited_s:.0f} s for a quiet machine)")
     tmp = args.out.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines))
+    tmp.write_text(text)
     tmp.replace(args.out)
+
+
+def _split(text: str) -> tuple[list[str], dict[str, list[str]]]:
+    """A results file's header lines and its sections (title -> lines), in order."""
+    header, sections, current = [], {}, None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            current = sections.setdefault(line[3:], [])
+        elif current is None:
+            header.append(line)
+        else:
+            current.append(line)
+    return header, sections
+
+
+def _targets_line(sections: dict[str, list[str]]) -> str:
+    """The summary of met targets over every table row of ``sections``."""
+    met, missed = 0, []
+    for lines in sections.values():
+        for line in lines:
+            cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+            if len(cells) != 7 or cells[0] == "case" or not cells[4] or cells[5] not in ("yes", "**NO**"):
+                continue
+            if cells[5] == "yes":
+                met += 1
+            else:
+                missed.append(f"{cells[0]} ({cells[3] or cells[1]} vs {cells[4]})")
+    total = met + len(missed)
+    return f"**Targets: {met} of {total} met.**" + (" Missed: " + "; ".join(missed) if missed else "")
+
+
+def merge_results(old: str, new: str, *, note: str) -> str:
+    """``old`` with the sections of ``new`` put in place of its own (new ones
+    before the run log), each saying when it was measured; the run log
+    extended and the targets counted again."""
+    header, sections = _split(old)
+    _, fresh = _split(new)
+    log = sections.pop("Run log", [])
+    new_log = fresh.pop("Run log", [])
+    for title, lines in fresh.items():
+        sections[title] = ["", f"Measured by {note}; the header above is the last full run's.", "",
+                           *lines[1:]]
+    header = [_targets_line(sections) if line.startswith("**Targets:") else line for line in header]
+    log = [line for line in log if line.strip()] + [
+        line for line in new_log if line.startswith("| ") and not line.startswith("| case")]
+    out = list(header)
+    for title, lines in sections.items():
+        out += [f"## {title}", *lines]
+    return "\n".join([*out, "## Run log", "", *log, ""])
 
 
 if __name__ == "__main__":
