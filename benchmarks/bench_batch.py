@@ -48,7 +48,8 @@ class _Elsewhere:
     time less this process's and its descendants' (the Dask workers)."""
 
     @staticmethod
-    def _cpu_s() -> tuple[float, float]:
+    def cpu_s() -> tuple[float, float]:
+        """CPU seconds used so far: by the machine, by this process tree."""
         import psutil
 
         busy = psutil.cpu_times()
@@ -64,11 +65,11 @@ class _Elsewhere:
 
     def __enter__(self) -> _Elsewhere:
         self.start = time.perf_counter()
-        self.busy, self.mine = self._cpu_s()
+        self.busy, self.mine = self.cpu_s()
         return self
 
     def __exit__(self, *_) -> None:
-        busy, mine = self._cpu_s()
+        busy, mine = self.cpu_s()
         self.cores = max(0.0, (busy - self.busy) - (mine - self.mine)) / (time.perf_counter() - self.start)
 
 
@@ -93,6 +94,7 @@ def _throughput(ctx: Context) -> list[Row]:
     names = ("loop", "dask 1", "1 worker", "2 workers", "pool 1", "pool 2")
     times: dict[str, list[float]] = {name: [] for name in names}
     elsewhere: list[float] = []
+    cpu_s: dict[str, list[float]] = {"loop": [], "dask 1": []}
     with tempfile.TemporaryDirectory(prefix="twin-bench-batch-") as tmp:
         folder = Path(tmp)
         warm = load_sweep(_sweep_file(folder, first_seed=1000, seeds=4, residents=2000, scenarios=scenarios))
@@ -114,14 +116,16 @@ def _throughput(ctx: Context) -> list[Row]:
             for repeat in range(ctx.repeat):  # alternate, so load from other processes hits all alike
                 ctx.wait_for_quiet("a batch repeat")
                 with _Elsewhere() as other:
-                    start = time.perf_counter()
+                    start, cpu = time.perf_counter(), _Elsewhere.cpu_s()[1]
                     for run in timed.runs:
                         execute(run)
                     times["loop"].append(time.perf_counter() - start)
-                    start = time.perf_counter()
+                    cpu_s["loop"].append(_Elsewhere.cpu_s()[1] - cpu)
+                    start, cpu = time.perf_counter(), _Elsewhere.cpu_s()[1]
                     for _ in _results(list(timed.runs), workers=None, scheduler=clusters[1][0]):
                         pass
                     times["dask 1"].append(time.perf_counter() - start)
+                    cpu_s["dask 1"].append(_Elsewhere.cpu_s()[1] - cpu)
                     for n in (1, 2):
                         start = time.perf_counter()
                         run_sweep(timed, out=folder / f"store-{n}-{repeat}", scheduler=clusters[n][0],
@@ -165,7 +169,10 @@ def _throughput(ctx: Context) -> list[Row]:
                           "in this process, Dask on a warm 1-worker local cluster (submit, run, send the "
                           "result back), alternating; storing and analysing them (run_sweep) adds "
                           f"{(t['1 worker'].median - t['dask 1'].median) / N_RUNS * 1e3:.0f} ms per run; "
-                          f"a 1-process pool (no Dask): {t['pool 1']}"))
+                          f"a 1-process pool (no Dask): {t['pool 1']}; CPU time of this process tree "
+                          f"(scheduler, client and worker included; load-independent): Dask "
+                          f"{np.median(cpu_s['dask 1']):.2f} s, loop {np.median(cpu_s['loop']):.2f} s "
+                          f"({np.median(cpu_s['dask 1']) / np.median(cpu_s['loop']) - 1:+.1%})"))
     return rows
 
 
