@@ -100,6 +100,7 @@ class ReferenceResident(Agent):
         self.own: dict[int, tuple[float, float, str]] = {}  # purpose -> today's (one-way time, money, mode)
         self.rider = False
         self.expected_served = 1.0  # a new rider expects to be served
+        self.expected_extra_s = 0.0  # and a leg to take what the service advertises (set below)
         self.by_app = False
         self.bookings: list[tuple[float, int]] = []  # (requested time, purpose) booked today
         self.trips: list[tuple[int, list[int]]] = []  # (purpose, legs) of today's requests
@@ -115,6 +116,7 @@ class ReferenceResident(Agent):
             office = (("phone" in channels and bool(r.phone[index] or r.smartphone[index]))
                       or ("assisted" in channels and bool(model.world.assisted_booking[index])))
             self.rider = self.by_app or (eligible and office)
+            self.expected_extra_s = 0.5 * service.pickup_window_s
 
     def trips_today(self, day: int, purpose: int) -> int:
         m, i = self.model, self.index
@@ -277,7 +279,7 @@ class ReferenceResident(Agent):
         """How many of today's ``k`` trips for ``purpose`` this rider books."""
         m, service = self.model, self.model.world.paratransit
         drive_node = self.drive_node
-        paratransit_s = 0.5 * service.pickup_window_s + float(m.access.drive_time_s[drive_node, purpose])
+        paratransit_s = self.expected_extra_s + float(m.access.drive_time_s[drive_node, purpose])
         if not (paratransit_s <= self.max_trip_time_s and paratransit_s < t):
             return 0
         if uniform_py(m.seed, day, self.index, CHANNEL_BOOKING_TRY + purpose) >= self.expected_served:
@@ -385,11 +387,14 @@ class ReferenceResident(Agent):
     def account(self, served, ready_s, dropoff_s) -> None:
         """Add today's dispatched trips (``served`` per leg) to the ledger;
         a refused trip is made by the rider's own mode, with the trips of
-        its purpose that were not booked, or is unmet."""
+        its purpose that were not booked, or is unmet. Then learn, from
+        today's share served and the time served trips took per leg beyond
+        the direct drive."""
         m, i = self.model, self.index
         fare = float(m.world.paratransit.fare.value)
         own = dict(self.not_booked)
         refused = 0
+        extra_s = []
         for p, legs in self.trips:
             if not all(served[leg] for leg in legs):
                 own[p] += 1
@@ -399,6 +404,7 @@ class ReferenceResident(Agent):
             total_s = 0.0
             for leg in legs:
                 total_s += float(dropoff_s[leg]) - float(ready_s[leg])
+            extra_s.append(total_s / len(legs) - float(m.access.drive_time_s[self.drive_node, p]))
             m.ledger.travel_time_s[i, p] = float(m.ledger.travel_time_s[i, p]) + total_s
             m.ledger.trips_made[i, p] += 1
             m.ledger.paratransit_trips[i] += 1
@@ -410,6 +416,9 @@ class ReferenceResident(Agent):
             w = m.travel.paratransit_learning
             self.expected_served = (1.0 - w) * self.expected_served + w * ((len(self.trips) - refused)
                                                                            / len(self.trips))
+        if extra_s:
+            w = m.travel.paratransit_learning
+            self.expected_extra_s = (1.0 - w) * self.expected_extra_s + w * (sum(extra_s) / len(extra_s))
 
 
 class ReferenceCityModel(mesa.Model):

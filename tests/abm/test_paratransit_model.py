@@ -237,3 +237,27 @@ def test_booking_demand_settles_to_what_the_fleet_serves(helsinki, access):
     # and learning never costs a rider trips: a trip not booked is made as when refused
     np.testing.assert_array_equal(learnt.ledger.trips_made.sum() + learnt.ledger.unmet_trips.sum(),
                                   fixed.ledger.trips_made.sum() + fixed.ledger.unmet_trips.sum())
+
+
+def test_riders_who_found_the_service_slower_book_less(helsinki, access):
+    """A new rider expects a leg to take half the pickup window beyond the
+    direct drive, then learns what their served trips took. On the shipped
+    service the one van binds, rides take longer than advertised, and riders
+    who learnt it book fewer trips the next day than the same riders made to
+    forget it (the ablation); a rider whose ride was quicker books more."""
+    world = service().apply(baseline_world(helsinki, "helsinki", 20_000), seed=3)
+    learnt, forgot = (CityModel(world, seed=3, agents="none", access=access) for _ in range(2))
+    learnt.step()
+    forgot.step()
+    advertised = 0.5 * learnt.paratransit.rules.pickup_window_s
+    forgot.paratransit.riders.expected_extra_s[:] = advertised
+    expected = learnt.paratransit.riders.expected_extra_s.copy()
+    assert (expected > advertised).sum() > 2 * (expected < advertised).sum() > 0
+    learnt.step()
+    forgot.step()
+    booked, booked_ablated = learnt.paratransit.riders.booked, forgot.paratransit.riders.booked
+    slower, quicker = expected > advertised, expected < advertised
+    assert (booked[slower] <= booked_ablated[slower]).all()
+    assert (booked[quicker] >= booked_ablated[quicker]).all()
+    assert (booked[~slower & ~quicker] == booked_ablated[~slower & ~quicker]).all()
+    assert booked.sum() < booked_ablated.sum()

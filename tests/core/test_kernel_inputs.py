@@ -132,7 +132,7 @@ def test_riders_and_rules_go_together():
     residents, city, params = inputs(np.random.default_rng(5))
     with pytest.raises(ValueError, match="riders and rules go together"):
         simulate_day(0, 1, residents, city, params, ledger(), riders=Riders.none(N, N_PURPOSES))
-    riders = Riders.of(N, np.array([3, 7]), np.array([True, False]), N_PURPOSES)
+    riders = Riders.of(N, np.array([3, 7]), np.array([True, False]), N_PURPOSES, advertised_extra_s=300.0)
     bad = riders._replace(rider_of=np.where(riders.rider_of >= 0, riders.rider_of + 5, -1).astype(np.int32))
     with pytest.raises(ValueError, match=r"riders\.rider_of must be in 0 \.\. 1 or -1"):
         simulate_day(0, 1, residents, city, params, ledger(), riders=bad, rules=ServiceRules.off())
@@ -173,7 +173,7 @@ def test_dispatch_checks_nodes_legs_and_fleet():
 
 def test_requests_and_accounting_check_their_indices():
     residents, city, params = inputs(np.random.default_rng(6))
-    riders = Riders.of(N, np.array([3]), np.array([True]), N_PURPOSES)
+    riders = Riders.of(N, np.array([3]), np.array([True]), N_PURPOSES, advertised_extra_s=300.0)
     facility = np.zeros((N_DRIVE, N_PURPOSES), dtype=np.int32)
     with pytest.raises(ValueError, match="facility_drive_node must have shape"):
         paratransit_requests(0, 1, residents, city, riders, ServiceRules.off(), facility[:2], zones())

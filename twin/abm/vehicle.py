@@ -18,6 +18,7 @@ import pandas as pd
 from twin.abm import inputs
 from twin.abm.access import AccessFields, drive_facility_node, drive_zone_times
 from twin.abm.agent import Agent
+from twin.abm.water import updated
 from twin.core.bookings import BookedDay, Trips, account_paratransit, paratransit_requests
 from twin.core.daily import DayCity, DayResidents, LedgerArrays, Riders
 from twin.core.dispatch import PICKUP, Dispatched, Requests, ZoneTimes, dispatch
@@ -64,9 +65,9 @@ class ParatransitService:
         self.service = world.paratransit
         by_app, at_office = self.service.booking_access(world)
         rider_resident = np.flatnonzero(by_app | at_office)
-        self.riders = Riders.of(len(world.residents), rider_resident, by_app[rider_resident],
-                                len(PURPOSES))
         self.rules = inputs.service_rules(world)
+        self.riders = Riders.of(len(world.residents), rider_resident, by_app[rider_resident],
+                                len(PURPOSES), advertised_extra_s=0.5 * self.rules.pickup_window_s)
         self.learning = world.travel.paratransit_learning
         self.zones = zones if zones is not None else drive_zone_times(world.city)
         self.facility_node = drive_facility_node(world.city, access)
@@ -89,18 +90,36 @@ class ParatransitService:
         refused trips by the rider's own mode where they can
         (:func:`twin.core.bookings.account_paratransit`); then each rider who
         booked today moves their expected served share ``learning`` of the
-        way to today's (the day-to-day rule by which demand settles to what
-        the fleet serves)."""
-        riders = self.riders
+        way to today's, and each rider served today their expected time per
+        leg beyond the direct drive to today's mean over their served trips:
+        the day-to-day rules by which demand settles to what the fleet
+        serves, and riders stop booking a service slower than their own
+        mode."""
+        riders, trips, d = self.riders, self.trips, self.dispatched
         refused_before = ledger.paratransit_refused[riders.resident].copy()
-        booked = account_paratransit(day_inputs, riders, self.trips, self.dispatched, self.rules, ledger)
+        booked = account_paratransit(day_inputs, riders, trips, d, self.rules, ledger)
         n_riders = len(riders.resident)
-        trips = np.bincount(riders.rider_of[self.trips.resident], minlength=n_riders)
+        booked_trips = np.bincount(riders.rider_of[trips.resident], minlength=n_riders)
         refused = ledger.paratransit_refused[riders.resident] - refused_before
-        learnt = trips > 0
-        served_share = (trips[learnt] - refused[learnt]) / trips[learnt]
-        riders.expected_served[learnt] = ((1.0 - self.learning) * riders.expected_served[learnt]
-                                          + self.learning * served_share)
+        learnt = booked_trips > 0
+        riders.expected_served[learnt] = updated(
+            riders.expected_served[learnt], (booked_trips[learnt] - refused[learnt]) / booked_trips[learnt],
+            self.learning)
+        # what a served trip took per leg beyond the direct drive the rider
+        # booked on (trips own their legs in order; a trip with a refused leg
+        # was made by the rider's own mode)
+        residents, city, _ = day_inputs
+        n_trips = len(trips.n_legs)
+        leg_trip = np.repeat(np.arange(n_trips), trips.n_legs)
+        served = np.bincount(leg_trip, weights=d.refused[trips.leg_request], minlength=n_trips) == 0
+        trip_s = np.bincount(leg_trip, weights=d.leg_dropoff_s - d.leg_ready_s, minlength=n_trips)
+        drive_s = city.drive_time_s[city.walk_to_drive[residents.home_node[trips.resident]], trips.purpose]
+        extra_s = (trip_s / trips.n_legs - drive_s)[served]
+        rider = riders.rider_of[trips.resident[served]]
+        served_trips = np.bincount(rider, minlength=n_riders)
+        learnt = served_trips > 0
+        mean_extra_s = np.bincount(rider, weights=extra_s, minlength=n_riders)[learnt] / served_trips[learnt]
+        riders.expected_extra_s[learnt] = updated(riders.expected_extra_s[learnt], mean_extra_s, self.learning)
         return booked
 
 

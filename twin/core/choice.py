@@ -259,7 +259,10 @@ def choose_trip(day, seed, i, p, residents, city, params):
         if v > -np.inf:
             car_sum += math.exp(v)
     fare = residents.transit_fare[i]
-    v_transit = _transit_utility(transit_s[h, p], fare, limit_s, choice.transit_time_per_min[p], minutes_per_money)
+    v_transit = -np.inf
+    if fare < np.inf:  # no fare: no service, and no need to read the timetable fields (a cache miss per trip)
+        v_transit = _transit_utility(transit_s[h, p], fare, limit_s, choice.transit_time_per_min[p],
+                                     minutes_per_money)
     if foot_sum == 0.0 and car_sum == 0.0 and v_transit == -np.inf:
         return np.inf, -1, 0.0
     theta = choice.logsum_coefficient[p]

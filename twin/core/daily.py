@@ -209,6 +209,12 @@ class Riders(NamedTuple):
         expects the fleet to serve, learnt from their own past days (see
         :func:`twin.abm.vehicle.ParatransitService.account`); a rider books a
         purpose's trips on a day with this probability. 1 for a new rider.
+    expected_extra_s
+        float64, shape (n_riders,): the time per leg beyond the direct drive
+        from home (the wait for the pickup, detours, stops) that the rider
+        expects, learnt from their own served trips (same rule); for a new
+        rider, what the service advertises: half the pickup window. A rider
+        books when the direct drive plus this beats their own mode.
     """
 
     rider_of: np.ndarray
@@ -220,12 +226,14 @@ class Riders(NamedTuple):
     own_mode: np.ndarray
     own_money: np.ndarray
     expected_served: np.ndarray
+    expected_extra_s: np.ndarray
 
     @classmethod
     def of(cls, n_residents: int, rider_resident: np.ndarray, by_app: np.ndarray,
-           n_purposes: int) -> Riders:
+           n_purposes: int, *, advertised_extra_s: float) -> Riders:
         """Riders ``rider_resident`` (ascending residents) of ``n_residents``,
-        booking by app where ``by_app`` (one entry per rider)."""
+        booking by app where ``by_app`` (one entry per rider), who expect a
+        leg to take ``advertised_extra_s`` beyond the direct drive."""
         resident = np.asarray(rider_resident, dtype=np.int32)
         rider_of = np.full(n_residents, -1, dtype=np.int32)
         rider_of[resident] = np.arange(len(resident), dtype=np.int32)
@@ -233,12 +241,13 @@ class Riders(NamedTuple):
         return cls(rider_of, resident, np.asarray(by_app, dtype=np.bool_),
                    np.zeros(shape, dtype=np.int32), np.zeros(shape, dtype=np.int32),
                    np.full(shape, np.inf), np.full(shape, -1, dtype=np.int32), np.zeros(shape),
-                   np.ones(len(resident)))
+                   np.ones(len(resident)), np.full(len(resident), float(advertised_extra_s)))
 
     @classmethod
     def none(cls, n_residents: int, n_purposes: int) -> Riders:
         """Nobody books paratransit."""
-        return cls.of(n_residents, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.bool_), n_purposes)
+        return cls.of(n_residents, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.bool_), n_purposes,
+                      advertised_extra_s=0.0)
 
 
 class ServiceRules(NamedTuple):
@@ -426,6 +435,9 @@ def _check_riders(problems: Problems, riders: Riders, n: int, n_purposes: int) -
     if problems.array("riders.expected_served", riders.expected_served, np.float64, (n_riders,)):
         if n_riders and not (riders.expected_served.min() >= 0.0 and riders.expected_served.max() <= 1.0):
             problems.add("riders.expected_served must be in [0, 1]")
+    if problems.array("riders.expected_extra_s", riders.expected_extra_s, np.float64, (n_riders,)):
+        if not np.isfinite(riders.expected_extra_s).all():
+            problems.add("riders.expected_extra_s must be finite")
 
 
 # --- public wrappers -------------------------------------------------------------
@@ -592,11 +604,13 @@ def trip_time_s(start_s, span_s, j, k, u):
 
 @kernel_helper
 def _paratransit_booked(day, seed, i, p, k, own_s, paratransit_drive_s, max_trip_time_s,
-                        by_app, expected_served, rules):
+                        by_app, expected_served, expected_extra_s, rules):
     """How many of resident ``i``'s ``k`` trips for ``p`` today a rider books
-    (the last ones of the day, see :func:`simulate_day`); none, with
-    probability ``1 - expected_served``."""
-    paratransit_s = 0.5 * rules.pickup_window_s + paratransit_drive_s
+    (the last ones of the day, see :func:`simulate_day`): none if the
+    expected time by paratransit (``paratransit_drive_s`` plus
+    ``expected_extra_s``) is over their limit or not faster than their own
+    ``own_s``, and none with probability ``1 - expected_served``."""
+    paratransit_s = expected_extra_s + paratransit_drive_s
     if not (paratransit_s <= max_trip_time_s and paratransit_s < own_s):
         return 0
     if uniform(seed, day, i, CHANNEL_BOOKING_TRY + p) >= expected_served:
@@ -651,7 +665,8 @@ def _day_kernel(start, stop, day, seed, residents, city, params, riders, rules, 
             if r >= 0 and p != params.water_purpose:
                 drive_s = city.drive_time_s[city.walk_to_drive[residents.home_node[i]], p]
                 booked = _paratransit_booked(day, seed, i, p, k, t, drive_s, max_trip_time_s,
-                                             riders.by_app[r], riders.expected_served[r], rules)
+                                             riders.by_app[r], riders.expected_served[r],
+                                             riders.expected_extra_s[r], rules)
                 riders.trips_today[r, p] = k
                 riders.booked[r, p] = booked
                 riders.own_time_s[r, p] = t

@@ -243,8 +243,10 @@ class Travel(Strict):
     parking_cost_per_trip: Value[NonNegative]
     paratransit_expectation_learning: Value[Annotated[Number, Field(ge=0, le=1)]]
     """After each day with bookings, the share of the way a paratransit
-    rider's expectation of being served moves to the day's served share
-    (exponential smoothing; 0: riders never learn)."""
+    rider's expectations move to the day's: of being served (the share
+    served), and of a leg's time beyond the direct drive (the mean over
+    their served legs; first: half the pickup window). Exponential
+    smoothing; 0: riders never learn."""
     transit_fare_budget_share: Value[OpenUnit] | None = None
     """A resident takes public transport only if a round trip's fares are at
     most this share of a day's income (none: no limit)."""
