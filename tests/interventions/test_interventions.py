@@ -167,6 +167,40 @@ def test_access_centres_give_assisted_booking_within_reach(world):
     assert not world.assisted_booking.any()
 
 
+def test_centres_sited_once_for_scenarios_that_share_them(world, monkeypatch):
+    # access_centres and paratransit_plus_centres site the same centres over
+    # the same residents: the second reuses the first's siting, exactly.
+    from twin.interventions import sites
+
+    calls = []
+    greedy = sites.greedy_p_median
+    monkeypatch.setattr(sites, "greedy_p_median", lambda *a: calls.append(1) or greedy(*a))
+    monkeypatch.setattr(sites, "_sited", sites.OrderedDict())
+    centres = make("digital_access_centres", k=2, reach_m=sourced(400))
+    paratransit = make("paratransit", fleet_size=1, vehicle_capacity=3, service_hours=[7, 19],
+                       booking_channels=["app", "phone", "assisted"], phone_office_hours=[8, 16],
+                       booking="day_before", multi_stop=True,
+                       eligibility={"wheelchair": True, "reduced_mobility": True, "min_age_band": None},
+                       **{name: sourced(v) for name, v in (
+                           ("fare", 2.0), ("pickup_window_min", 30), ("dwell_time_s", 120),
+                           ("activity_time_min", 45), ("max_ride_time_min", 60),
+                           ("same_day_lead_min", 60), ("chained_pickup_window_min", 10))})
+    alone = apply_interventions([centres], world, seed=1)
+    together = apply_interventions([paratransit, centres], world, seed=1)
+    assert len(calls) == 1
+    monkeypatch.setattr(sites, "_sited", sites.OrderedDict())  # site afresh
+    fresh = apply_interventions([centres], world, seed=1)
+    assert len(calls) == 2
+    for other in (together, fresh):
+        for name in ("x_m", "y_m", "lon", "lat"):
+            np.testing.assert_array_equal(getattr(other.city.facilities["civic"], name),
+                                          getattr(alone.city.facilities["civic"], name))
+        np.testing.assert_array_equal(other.assisted_booking, alone.assisted_booking)
+    # other inputs (another k) are sited anew
+    apply_interventions([make("digital_access_centres", k=3, reach_m=sourced(400))], world, seed=1)
+    assert len(calls) == 3
+
+
 @pytest.mark.parametrize("fields, needle", [
     ({"k": -1}, "k"),
     ({"k": 2, "sites": [{"lon": 24.9, "lat": 60.1}]}, "either k"),

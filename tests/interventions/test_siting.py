@@ -59,3 +59,8 @@ def test_sites_go_to_the_demand():
 def test_bad_k():
     with pytest.raises(ValueError, match="k must be"):
         greedy_p_median([0.0], [0.0], [0.0], [0.0], [1.0], [1.0], 2)
+
+
+def test_negative_demand_weight():
+    with pytest.raises(ValueError, match="demand_weight must be >= 0"):
+        greedy_p_median([0.0, 1.0], [0.0, 0.0], [0.0], [0.0], [-1.0], [1.0], 1)

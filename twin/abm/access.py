@@ -1,6 +1,8 @@
 """Accessibility fields: cost from every street node to the nearest facility
 of each purpose, by mode. The city is static during a run, so these are
-computed once per model (3 modes x 6 purposes multi-source searches).
+computed once per model (3 modes x 6 purposes multi-source searches), and
+only for the services an intervention changed in a city whose fields are
+known (:func:`updated_access`).
 
 Also the per-city preparations of paratransit: the drive node of each
 nearest facility, and the zone travel-time matrix of the drive graph (cached
@@ -90,58 +92,106 @@ def access_fields(city: City, *, water_points_considered: int = 3,
     wheelchair from the ``water_points_considered`` nearest water points, and
     the ``destinations_considered`` nearest facilities of each purpose with a
     choice on foot and by wheelchair, with the drive times to them."""
-    fields, nearest, water = {}, {}, {}
-    for mode in ("walk", "wheelchair", "drive"):
-        streets = city.streets[mode]
+    return _searched(city, PURPOSES, None, water_points_considered=water_points_considered,
+                     destinations_considered=destinations_considered)
+
+
+def updated_access(access: AccessFields, before: City, after: City) -> AccessFields:
+    """The accessibility fields of ``after``, a copy of ``before`` (whose
+    fields ``access`` are) in which interventions replaced some services'
+    facilities (:func:`twin.interventions.sites.with_facilities`).
+
+    Only the purposes whose facilities changed are searched again, so one
+    new service costs one purpose's searches: the fields of a service that
+    did not change are the same arrays (or, in the arrays of every purpose,
+    the same values), equal to :func:`access_fields` of ``after``. A city
+    with other streets is searched whole.
+    """
+    if after is before:
+        return access
+    k_water, k_choice = access.water_walk_m.shape[1], access.walk_choice_m.shape[2]
+    same_streets = (after.walk_to_drive is before.walk_to_drive
+                    and all(after.streets[m] is before.streets[m] for m in before.streets))
+    if not same_streets:
+        return access_fields(after, water_points_considered=k_water, destinations_considered=k_choice)
+    changed = [p for p in PURPOSES if after.facilities[p] is not before.facilities[p]]
+    if not changed:
+        return access
+    return _searched(after, changed, access, water_points_considered=k_water,
+                     destinations_considered=k_choice)
+
+
+_NEAREST = {"walk": ("walk_length_m", "walk_facility"),
+            "wheelchair": ("wheelchair_length_m", "wheelchair_facility"),
+            "drive": ("drive_time_s", "drive_facility")}
+"""Mode -> its :class:`AccessFields` of cost to, and index of, the nearest facility."""
+
+
+def _searched(city: City, purposes, base: AccessFields | None, *, water_points_considered: int,
+              destinations_considered: int) -> AccessFields:
+    """The fields of ``city``: ``purposes`` searched, the others' taken from
+    ``base`` (None: ``purposes`` are all of them)."""
+    columns = [PURPOSES.index(p) for p in purposes]
+    choice = [p for p in purposes if p in CHOICE_PURPOSES]
+    out = {}
+    for mode, (cost_name, facility_name) in _NEAREST.items():
         # Search the transpose so costs are *to* the facility where edges are
         # directed (one-way streets; uphill and downhill wheelchair penalties).
-        graph = streets.reversed()
-        nodes = [city.facilities[purpose].node[mode] for purpose in PURPOSES]
+        graph = city.streets[mode].reversed()
+        nodes = [city.facilities[purpose].node[mode] for purpose in purposes]
         # facilities off this mode's streets (node -1), or open only to some,
         # are no source; map the kernel's index into the others back to the facility's index
         reachable = [np.flatnonzero((node >= 0) & city.facilities[purpose].open_to_all()).astype(np.int32)
-                     for node, purpose in zip(nodes, PURPOSES)]
+                     for node, purpose in zip(nodes, purposes)]
         sources = [node[keep] for node, keep in zip(nodes, reachable)]
         cost, facility = nearest_facility_many(graph.indptr, graph.indices, graph.weight, sources)
         for p, keep in enumerate(reachable):
             found = facility[p] >= 0
             facility[p][found] = keep[facility[p][found]]
-        fields[mode] = np.ascontiguousarray(cost.T)
-        nearest[mode] = np.ascontiguousarray(facility.T)
-        if mode != "drive":
-            water[mode] = k_nearest_facilities(graph.indptr, graph.indices, graph.weight,
-                                               city.facilities["water"].node[mode], water_points_considered)
-    choice = {mode: _choice_sets(city, mode, destinations_considered) for mode in ("walk", "wheelchair")}
-    return AccessFields(
-        walk_length_m=fields["walk"],
-        wheelchair_length_m=fields["wheelchair"],
-        drive_time_s=fields["drive"],
-        walk_facility=nearest["walk"],
-        wheelchair_facility=nearest["wheelchair"],
-        drive_facility=nearest["drive"],
-        walk_to_drive=city.walk_to_drive,
-        water_walk_m=water["walk"][0],
-        water_wheelchair_m=water["wheelchair"][0],
-        water_walk_point=water["walk"][1],
-        water_wheelchair_point=water["wheelchair"][1],
-        n_water_points=len(city.facilities["water"]),
-        walk_choice_m=choice["walk"][0],
-        walk_choice_drive_s=choice["walk"][1],
-        wheelchair_choice_m=choice["wheelchair"][0],
-        wheelchair_choice_drive_s=choice["wheelchair"][1],
-    )
+        out[cost_name] = _with_columns(base, cost_name, cost, columns)
+        out[facility_name] = _with_columns(base, facility_name, facility, columns)
+        if mode == "drive":
+            continue
+        water, chosen = (f"water_{mode}_m", f"water_{mode}_point"), (f"{mode}_choice_m", f"{mode}_choice_drive_s")
+        if "water" in purposes:
+            out[water[0]], out[water[1]] = k_nearest_facilities(
+                graph.indptr, graph.indices, graph.weight, city.facilities["water"].node[mode],
+                water_points_considered)
+        if choice:
+            out[chosen[0]], out[chosen[1]] = _choice_sets(
+                city, mode, destinations_considered, purposes=choice,
+                base=None if base is None else (getattr(base, chosen[0]), getattr(base, chosen[1])))
+        for name in (*water, *chosen):
+            out.setdefault(name, getattr(base, name, None))
+    return AccessFields(**out, walk_to_drive=city.walk_to_drive, n_water_points=len(city.facilities["water"]))
 
 
-def _choice_sets(city: City, mode: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` nearest facilities of each purpose with a choice by ``mode``
-    (walk or wheelchair) from every walk node: their distances and the drive
-    times to them, each float64 of shape (n_walk_nodes, n_purposes, k)."""
+def _with_columns(base: AccessFields | None, name: str, rows: np.ndarray, columns: list[int]) -> np.ndarray:
+    """Field ``name`` (n_nodes, n_purposes): ``base``'s with ``columns``
+    replaced by ``rows`` (one row per column), or ``rows`` transposed
+    without ``base``."""
+    if base is None:
+        return np.ascontiguousarray(rows.T)
+    field = getattr(base, name).copy()
+    field[:, columns] = rows.T
+    return field
+
+
+def _choice_sets(city: City, mode: str, k: int, *, purposes=CHOICE_PURPOSES,
+                 base: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest facilities of each of ``purposes`` (purposes with a
+    choice) by ``mode`` (walk or wheelchair) from every walk node: their
+    distances and the drive times to them, each float64 of shape
+    (n_walk_nodes, n_purposes, k); the other purposes as in ``base``, inf without."""
     graph = city.streets[mode].reversed()
     drive = city.streets["drive"].reversed()
     n_nodes = len(graph.indptr) - 1
-    length_m = np.full((n_nodes, len(PURPOSES), k), np.inf)
-    drive_s = np.full((n_nodes, len(PURPOSES), k), np.inf)
-    for purpose in CHOICE_PURPOSES:
+    if base is None:
+        length_m = np.full((n_nodes, len(PURPOSES), k), np.inf)
+        drive_s = np.full((n_nodes, len(PURPOSES), k), np.inf)
+    else:
+        length_m, drive_s = base[0].copy(), base[1].copy()
+    for purpose in purposes:
         p = PURPOSES.index(purpose)
         nodes = city.facilities[purpose].node
         reachable = np.flatnonzero((nodes[mode] >= 0) & city.facilities[purpose].open_to_all()).astype(np.int32)

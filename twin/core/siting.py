@@ -56,6 +56,8 @@ def greedy_p_median(
         raise ValueError(f"k must be between 0 and the {len(cx)} candidates, got {k}")
     if not np.all(np.isfinite(current)):
         raise ValueError("current_m must be finite (use a large distance where uncovered)")
+    if not np.all(w >= 0.0):
+        raise ValueError("demand_weight must be >= 0 (a number of residents, say)")
     return _greedy(cx, cy, dx, dy, w, current.copy(), k)
 
 
@@ -76,17 +78,34 @@ def _gains(start, stop, cx, cy, dx, dy, w, best, chosen, gain):
 
 
 def _greedy(cx, cy, dx, dy, w, best, k):
-    """The greedy loop, in Python around two kernels (k is small)."""
+    """The greedy loop, in Python around two kernels (k is small).
+
+    Lazy, as Minoux's accelerated greedy: a candidate's gain never grows as
+    sites are chosen (each term ``w * (best - dist)`` shrinks or drops out
+    with ``best``, and rounding is monotone, so this holds in floating point
+    too), so its last computed gain bounds it. Each step recomputes only the
+    candidate with the largest bound until that one is up to date: the
+    candidate every gain recomputed would give, ties to the lowest index
+    included, for about one full pass over the candidates instead of k.
+    """
     chosen = np.zeros(len(cx), dtype=np.bool_)
     order = np.empty(k, dtype=np.int64)
     gain = np.empty(len(cx), dtype=np.float64)
-    for step in range(k):
+    if k:
         split_range(_gains, len(cx), cx, cy, dx, dy, w, best, chosen, gain,
                     min_chunk=max(1, 10_000 // max(1, len(dx))))  # work per candidate: len(dx)
+    current = np.ones(len(cx), dtype=np.bool_)  # gain[c] is c's gain now, not a bound
+    for step in range(k):
         pick = int(np.argmax(gain))  # first maximum: ties go to the lowest index
+        while not current[pick]:
+            _gains(pick, pick + 1, cx, cy, dx, dy, w, best, chosen, gain)
+            current[pick] = True
+            pick = int(np.argmax(gain))
         chosen[pick] = True
+        gain[pick] = -1.0  # as _gains has it for a chosen candidate
         order[step] = pick
         _closer(cx[pick], cy[pick], dx, dy, best)
+        current[:] = False
     return order
 
 

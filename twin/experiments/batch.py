@@ -108,6 +108,7 @@ def execute(run: RunSpec) -> pd.DataFrame:
         simulated_yearly_cost,
         stated_yearly_cost,
     )
+    from twin.abm.access import updated_access
     from twin.interventions import apply_interventions
     from twin.outcomes.benefits import paired_benefits
     from twin.outcomes.equity import fractional_rank
@@ -133,7 +134,7 @@ def execute(run: RunSpec) -> pd.DataFrame:
         changed = apply_interventions(scenario.interventions, world, seed=run.seed,
                                       path=f"scenario '{scenario.name}'")
         return _ledger(changed, seed=run.seed, days=base.days,
-                       access=access if changed.city is city else None)
+                       access=updated_access(access, city, changed.city))
 
     before = ledger(base)
     population = _concat_categorical([_population_rows(before, replication=0)])

@@ -21,7 +21,7 @@ from pandas.api.types import union_categoricals
 from tqdm import tqdm
 
 from twin.abm import CityModel
-from twin.abm.access import access_fields
+from twin.abm.access import access_fields, updated_access
 from twin.city import load_city
 from twin.city.arrays import City
 from twin.data_sources import TRUE_NEED
@@ -545,7 +545,7 @@ def compare(
             base_world = apply_interventions(baseline.interventions, world, seed=seed_r,
                                              path=f"scenario '{baseline.name}'")
             before = _ledger(base_world, seed=seed_r, days=days,
-                             access=access if base_world.city is city else None)
+                             access=updated_access(access, city, base_world.city))
             bar.update(1)
             simulated.setdefault(baseline.name, base_world.city)
             population.append(_population_rows(before, replication=r))
@@ -555,7 +555,7 @@ def compare(
                 scenario_world = apply_interventions(scenario.interventions, world, seed=seed_r,
                                                      path=f"scenario '{scenario.name}'")
                 after = _ledger(scenario_world, seed=seed_r, days=days,
-                                access=access if scenario_world.city is city else None)
+                                access=updated_access(access, city, scenario_world.city))
                 paired = paired_benefits(before, after)
                 paired["essential_travel_min_per_week"] = (
                     after["essential_travel_min_per_week"].to_numpy(np.float32))

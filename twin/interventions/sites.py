@@ -6,6 +6,8 @@ Shared by water points and access centres."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+from collections import OrderedDict
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -131,10 +133,22 @@ def given_sites(city: City, sites: list[Site]) -> tuple[np.ndarray, np.ndarray]:
     return project(lon, lat, city.crs)
 
 
+SITED_CACHE_SIZE = 16
+"""Sitings kept per process (:func:`sited_by_demand`), a few coordinates each."""
+
+_sited: OrderedDict[bytes, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+
+
 def sited_by_demand(
     city: City, demand_node: np.ndarray, k: int, existing: FacilitySet | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Projected coordinates of ``k`` sites chosen by greedy p-median.
+
+    The same siting inputs give the same sites, so a siting is computed once
+    per process and reused (by every scenario of a run that sites the same
+    centres, say): the cache key hashes the inputs themselves (the demand's
+    coordinates and weights, the existing facilities, ``k``), so it holds
+    across cities and never goes stale. The arrays returned are read-only.
 
     Parameters
     ----------
@@ -154,14 +168,27 @@ def sited_by_demand(
         )
     x_m, y_m = walk.x_m[nodes], walk.y_m[nodes]
     diagonal_m = float(np.hypot(np.ptp(walk.x_m), np.ptp(walk.y_m))) or 1.0
+    has_existing = existing is not None and len(existing) > 0
+    key = hashlib.sha256(np.array([k, MAX_CANDIDATES, diagonal_m, has_existing], dtype=np.float64).tobytes())
+    for array in (x_m, y_m, weight, *((existing.x_m, existing.y_m) if has_existing else ())):
+        key.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
+    key = key.digest()
+    if key in _sited:
+        return _sited[key]
     current_m = np.full(len(nodes), diagonal_m)
-    if existing is not None and len(existing):
+    if has_existing:
         tree = cKDTree(np.column_stack([existing.x_m, existing.y_m]))
         current_m = np.minimum(current_m, tree.query(np.column_stack([x_m, y_m]))[0])
     candidates = np.argsort(-weight, kind="stable")[:MAX_CANDIDATES]
     chosen = candidates[greedy_p_median(x_m[candidates], y_m[candidates], x_m, y_m,
                                         weight, current_m, k)]
-    return x_m[chosen], y_m[chosen]
+    sites = x_m[chosen], y_m[chosen]
+    for array in sites:
+        array.setflags(write=False)
+    _sited[key] = sites
+    while len(_sited) > SITED_CACHE_SIZE:  # the oldest first
+        _sited.popitem(last=False)
+    return sites
 
 
 def with_facilities(city: City, service: str, x_m: np.ndarray, y_m: np.ndarray, origin: str) -> City:
