@@ -20,6 +20,8 @@ PER_PURPOSE = ("walk_length_m", "wheelchair_length_m", "drive_time_s", "walk_fac
 WATER_ONLY = ("water_walk_m", "water_wheelchair_m", "water_walk_point", "water_wheelchair_point")
 CHOICE = ("walk_choice_m", "walk_choice_drive_s", "wheelchair_choice_m", "wheelchair_choice_drive_s")
 
+pytestmark = pytest.mark.needs_jit  # the real city's searches, twice: not about the kernels
+
 
 @pytest.fixture(scope="module")
 def base(helsinki):

@@ -98,6 +98,7 @@ def execute(run: RunSpec) -> pd.DataFrame:
         with ``run`` (its key), ``seed`` and one ``param:<label>`` column
         per parameter.
     """
+    from twin.abm.access import updated_access
     from twin.experiments.compare import (
         POOREST_40PCT,
         Comparison,
@@ -108,7 +109,6 @@ def execute(run: RunSpec) -> pd.DataFrame:
         simulated_yearly_cost,
         stated_yearly_cost,
     )
-    from twin.abm.access import updated_access
     from twin.interventions import apply_interventions
     from twin.outcomes.benefits import paired_benefits
     from twin.outcomes.equity import fractional_rank
