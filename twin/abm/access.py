@@ -20,7 +20,7 @@ import numba
 import numpy as np
 
 from twin.atomic import atomic_file, files_digest
-from twin.city.arrays import City
+from twin.city.arrays import City, FacilitySet
 from twin.city.cache import cache_root
 from twin.core import dispatch as dispatch_module
 from twin.core import routing as routing_module
@@ -101,11 +101,12 @@ def updated_access(access: AccessFields, before: City, after: City) -> AccessFie
     fields ``access`` are) in which interventions replaced some services'
     facilities (:func:`twin.interventions.sites.with_facilities`).
 
-    Only the purposes whose facilities changed are searched again, so one
-    new service costs one purpose's searches: the fields of a service that
-    did not change are the same arrays (or, in the arrays of every purpose,
-    the same values), equal to :func:`access_fields` of ``after``. A city
-    with other streets is searched whole.
+    Only the purposes whose searches start from other facilities are
+    searched again, so one new service costs one purpose's searches, and
+    facilities open only to some (access centres) none: the fields of a
+    service that did not change are the same arrays (or, in the arrays of
+    every purpose, the same values), equal to :func:`access_fields` of
+    ``after``. A city with other streets is searched whole.
     """
     if after is before:
         return access
@@ -114,11 +115,25 @@ def updated_access(access: AccessFields, before: City, after: City) -> AccessFie
                     and all(after.streets[m] is before.streets[m] for m in before.streets))
     if not same_streets:
         return access_fields(after, water_points_considered=k_water, destinations_considered=k_choice)
-    changed = [p for p in PURPOSES if after.facilities[p] is not before.facilities[p]]
+    changed = [p for p in PURPOSES if not _same_sources(p, before.facilities[p], after.facilities[p])]
     if not changed:
         return access
     return _searched(after, changed, access, water_points_considered=k_water,
                      destinations_considered=k_choice)
+
+
+def _same_sources(purpose: str, old: FacilitySet, new: FacilitySet) -> bool:
+    """Whether ``purpose``'s searches start from the same facilities in
+    ``new`` as in ``old``: ``new`` keeps ``old`` as it was and adds only
+    facilities open to some residents, which no search starts from (water's
+    nearest points count every point)."""
+    if new is old:
+        return True
+    n = len(old)
+    if purpose == "water" or len(new) < n or new.open_to_all()[n:].any():
+        return False
+    return (all(np.array_equal(new.node[mode][:n], old.node[mode]) for mode in old.node)
+            and np.array_equal(new.origin[:n], old.origin))
 
 
 _NEAREST = {"walk": ("walk_length_m", "walk_facility"),
