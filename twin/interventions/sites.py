@@ -169,7 +169,8 @@ def sited_by_demand(
     x_m, y_m = walk.x_m[nodes], walk.y_m[nodes]
     diagonal_m = float(np.hypot(np.ptp(walk.x_m), np.ptp(walk.y_m))) or 1.0
     has_existing = existing is not None and len(existing) > 0
-    key = hashlib.sha256(np.array([k, MAX_CANDIDATES, diagonal_m, has_existing], dtype=np.float64).tobytes())
+    n_existing = len(existing) if has_existing else 0
+    key = hashlib.sha256(np.array([k, MAX_CANDIDATES, diagonal_m, len(nodes), n_existing], dtype=np.float64).tobytes())
     for array in (x_m, y_m, weight, *((existing.x_m, existing.y_m) if has_existing else ())):
         key.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
     key = key.digest()
