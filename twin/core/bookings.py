@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
 from twin.core._checks import Problems, length
 from twin.core.daily import (
@@ -31,7 +30,7 @@ from twin.core.daily import (
     trip_time_s,
 )
 from twin.core.dispatch import Dispatched, Requests, ZoneTimes, _checked_zones, zone_travel_s
-from twin.core.jit import kernel_helper
+from twin.core.jit import kernel, kernel_helper
 from twin.core.streams import CHANNEL_TRIP_TIME, uniform
 
 
@@ -214,7 +213,7 @@ def account_paratransit(
     return BookedDay(*(int(c) for c in counts))
 
 
-@njit(cache=True)
+@kernel
 def _fill_paratransit_requests(day, seed, residents, city, riders, rules, facility_drive_node,
                                zones, requests, trips):
     """The work of :func:`paratransit_requests`, into its preallocated outputs."""
@@ -242,7 +241,7 @@ def _fill_paratransit_requests(day, seed, residents, city, riders, rules, facili
             purposes = np.empty(2 * m, dtype=np.int32)
         m = 0
         for p in range(n_purposes):
-            k = trips_today[r, p]
+            k = np.int64(trips_today[r, p])  # int64 as _paratransit_booked's: one trip_time_s
             u = uniform(seed, day, i, CHANNEL_TRIP_TIME + p)
             for j in range(k - booked[r, p], k):
                 times[m] = trip_time_s(start_s, span_s, j, k, u)
@@ -331,7 +330,7 @@ def _release_s(first_pickup_s, by_app, rules):
     return release
 
 
-@njit(cache=True)
+@kernel
 def _account_paratransit(residents, riders, trips, request_vehicle, leg_ready_s,
                          leg_dropoff_s, fare, transit_purpose, ledger):
     """The work of :func:`account_paratransit`."""
@@ -360,10 +359,8 @@ def _account_paratransit(residents, riders, trips, request_vehicle, leg_ready_s,
         ledger.paratransit_trips[i] += 1
         ledger.paratransit_fare[i] += fare * trips.n_legs[t]
         made += 1
-    walk_trips = 0
-    wheelchair_trips = 0
-    car_trips = 0
-    transit_trips = 0
+    # typed counters: literal 0s would compile count_by_mode once more, for Literal[int](0)
+    walk_trips = wheelchair_trips = car_trips = transit_trips = np.int64(0)
     unmet_total = 0
     for r in range(n_riders):
         i = riders.resident[r]
@@ -375,7 +372,7 @@ def _account_paratransit(residents, riders, trips, request_vehicle, leg_ready_s,
                 continue
             # as in twin.core.daily._day_kernel (never water: it is not booked)
             t = riders.own_time_s[r, p]
-            mode = riders.own_mode[r, p]
+            mode = np.int64(riders.own_mode[r, p])  # int64 as the day kernel's: one count_by_mode
             if t > np.float64(residents.max_trip_time_s[i]):
                 ledger.unmet_trips[i, p] += k
                 unmet_total += k

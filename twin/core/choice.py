@@ -45,9 +45,8 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
-from twin.core.jit import kernel_helper
+from twin.core.jit import kernel, kernel_helper
 from twin.core.streams import (
     CHANNEL_DESTINATION,
     CHANNEL_MODE,
@@ -145,7 +144,7 @@ def foot_weights(choice_m: np.ndarray, walk_per_km: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
+@kernel
 def _foot_weights(choice_m, walk_per_km, out):
     n_nodes, n_purposes, k = choice_m.shape
     for h in range(n_nodes):
@@ -218,7 +217,7 @@ def _transit_wins(day, seed, i, p, u_transit, foot_sum, car_sum, by_car, walk_co
     return u_transit > other
 
 
-@njit(cache=True, inline="always")  # inlined: a call with the bundles would copy their hundreds of fields
+@kernel(inline="always")  # inlined: a call with the bundles would copy their hundreds of fields
 def choose_trip(day, seed, i, p, residents, city, params):
     """Destination and mode of resident ``i``'s trips for purpose ``p`` today.
 

@@ -41,11 +41,10 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
 from twin.core._checks import Problems, length
 from twin.core.choice import MODE_CAR, MODE_TRANSIT, MODE_WALK, MODE_WHEELCHAIR, ChoiceParams, choose_trip
-from twin.core.jit import kernel_helper
+from twin.core.jit import kernel, kernel_helper
 from twin.core.streams import (
     CHANNEL_BOOKING_TRY,
     CHANNEL_OUTAGE,
@@ -525,7 +524,7 @@ def best_one_way_times(residents: DayResidents, city: DayCity, params: DayParams
 # --- kernels ---------------------------------------------------------------------
 
 
-@njit(cache=True, inline="always")  # inlined: called per resident and purpose
+@kernel(inline="always")  # inlined: called per resident and purpose
 def one_way_time_s(purpose, i, residents, city, params):
     """Fastest one-way time (s) of resident ``i`` to the nearest facility of
     ``purpose`` (water: the household's point) and the mode that gives it;
@@ -553,7 +552,7 @@ def one_way_time_s(purpose, i, residents, city, params):
     return best, mode
 
 
-@njit(cache=True, inline="always")  # inlined: called per resident and purpose
+@kernel(inline="always")  # inlined: called per resident and purpose
 def add_money_by_mode(ledger, i, p, k, mode, money, transit_purpose):
     """Add ``k`` round trips of resident ``i`` for ``p`` by ``mode``, with
     ``money`` each, to the ledger's car and transit totals."""
@@ -578,7 +577,7 @@ def count_by_mode(mode, k, walk, wheelchair, car, transit):
     return walk, wheelchair, car, transit + k
 
 
-@njit(cache=True, inline="always")  # inlined: called per resident and purpose
+@kernel(inline="always")  # inlined: called per resident and purpose
 def trips_today(day, seed, i, purpose, residents, params):
     """Number of trips resident ``i`` makes for ``purpose`` on ``day``."""
     if purpose == params.water_purpose:
@@ -625,7 +624,7 @@ def _paratransit_booked(day, seed, i, p, k, own_s, paratransit_drive_s, max_trip
     return booked
 
 
-@njit(cache=True, _nrt=False)  # _nrt=False: as _day_kernel's
+@kernel(_nrt=False)  # _nrt=False: as _day_kernel's
 def _best_one_way_times(residents, city, params, out_time_s):
     n_residents, n_purposes = out_time_s.shape
     for i in range(n_residents):
@@ -638,15 +637,13 @@ def _best_one_way_times(residents, city, params, out_time_s):
 # counting, which the inlined helpers' array arguments otherwise cost on every
 # call, inside branches where numba cannot prune it (numba issue #2350): 3x
 # slower. The kernel allocates nothing, so it needs none.
-@njit(cache=True, nogil=True, _nrt=False)
+@kernel(nogil=True, _nrt=False)
 def _day_kernel(start, stop, day, seed, residents, city, params, riders, rules, ledger):
     """:func:`simulate_day` for residents ``start`` to ``stop``; their
     (walk, wheelchair, car, transit, unmet) trip counts."""
     n_purposes = residents.trips_per_week.shape[1]
-    walk_trips = 0
-    wheelchair_trips = 0
-    car_trips = 0
-    transit_trips = 0
+    # typed counters: literal 0s would compile count_by_mode once more, for Literal[int](0)
+    walk_trips = wheelchair_trips = car_trips = transit_trips = np.int64(0)
     unmet_total = 0
     for i in range(start, stop):
         r = riders.rider_of[i]

@@ -62,10 +62,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
 from twin.core._checks import Problems, length
-from twin.core.jit import kernel_helper
+from twin.core.jit import kernel, kernel_helper
 from twin.core.routing import nearest_facility, nearest_facility_many
 
 MAX_ZONES = 2048
@@ -567,7 +566,7 @@ def _grow(fl, it, n_vehicles, size):
     return new_fl, new_it
 
 
-@njit(cache=True)
+@kernel
 def _dispatch(order, requests, fleet, zones):
     n_vehicles = fleet.n_vehicles
     req_first_leg, req_n_legs, req_release_s = requests.first_leg, requests.n_legs, requests.release_s

@@ -16,9 +16,8 @@ edges: pass the reversed graph for costs from every node *to* its facilities.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from twin.core.jit import kernel_helper
+from twin.core.jit import kernel, kernel_helper
 from twin.core.routing import NO_FACILITY, UNREACHABLE, _checked_graph, _checked_max_cost, _checked_sources
 
 
@@ -77,7 +76,7 @@ def _less(cost_a, fac_a, cost_b, fac_b):
     return cost_a < cost_b or (cost_a == cost_b and fac_a < fac_b)
 
 
-@njit(cache=True, nogil=True)
+@kernel(nogil=True)
 def _k_nearest(indptr, indices, weight, sources, max_cost, cost, facility):
     """Label-setting search with a binary heap of (cost, facility, node)."""
     k = cost.shape[1]
@@ -202,7 +201,7 @@ def costs_to_listed(
     return cost
 
 
-@njit(cache=True, nogil=True)
+@kernel(nogil=True)
 def _costs_to_listed(indptr, indices, weight, sources, starts, entries, origin, k, out):
     """One Dijkstra per facility with listings, stopped when all its origins are settled."""
     n_nodes = len(indptr) - 1

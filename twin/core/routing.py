@@ -1,8 +1,8 @@
 """Nearest facility by multi-source shortest paths over a CSR street graph.
 
 Each public function validates its inputs and shapes the result; the private
-``@njit`` kernels beside them do the work and compile on first call (cached on
-disk), never at import.
+numba kernels beside them (:mod:`twin.core.jit`) do the work and compile on
+first call (cached on disk), never at import.
 
 Direction: a search runs *from* the sources along edges, so on a directed
 graph it gives the cost from the nearest facility to every node. For the cost
@@ -23,8 +23,8 @@ for bit. The bucket width only affects speed.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from twin.core.jit import kernel
 from twin.core.threads import each
 
 UNREACHABLE = np.inf
@@ -288,7 +288,7 @@ def _bucket_ring(weight):
     return width, n_buckets
 
 
-@njit(cache=True, nogil=True)  # nogil: searches run on threads (twin.core.threads)
+@kernel(nogil=True)  # nogil: searches run on threads (twin.core.threads)
 def _search(
     indptr,
     indices,
@@ -329,7 +329,7 @@ def _search(
         capacity *= 2
 
 
-@njit(cache=True)
+@kernel
 def _search_in_pool(
     indptr,
     indices,

@@ -10,8 +10,8 @@ first site anywhere gains more than any site near covered demand.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from twin.core.jit import kernel
 from twin.core.threads import split_range
 
 
@@ -61,7 +61,7 @@ def greedy_p_median(
     return _greedy(cx, cy, dx, dy, w, current.copy(), k)
 
 
-@njit(cache=True, nogil=True)  # split over threads by twin.core.threads
+@kernel(nogil=True)  # split over threads by twin.core.threads
 def _gains(start, stop, cx, cy, dx, dy, w, best, chosen, gain):
     """``gain[c]``, for candidates ``start`` to ``stop``: the drop in total
     weighted distance were ``c`` chosen (-1 if it already is)."""
@@ -109,7 +109,7 @@ def _greedy(cx, cy, dx, dy, w, best, k):
     return order
 
 
-@njit(cache=True)
+@kernel
 def _closer(x, y, dx, dy, best):
     """Lower ``best`` to the distance from ``(x, y)`` where that is nearer."""
     for d in range(len(dx)):

@@ -20,7 +20,9 @@ one scenario draw different numbers.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, uint64
+from numba import uint64
+
+from twin.core.jit import kernel
 
 # splitmix64 constants (Steele, Lea & Flood 2014) and odd multipliers that
 # spread the four key parts over the 64-bit key before mixing.
@@ -114,7 +116,7 @@ def intervention_channel(instance: int, draw: int) -> int:
     return _CHANNEL_INTERVENTIONS + instance * DRAWS_PER_INTERVENTION + draw
 
 
-@njit(cache=True, inline="always")  # inlined: one compile per caller, not per argument type
+@kernel(inline="always")  # inlined: one compile per caller, not per argument type
 def uniform(seed, day, resident, channel):
     """A uniform float in [0, 1) for one (seed, day, resident, channel)."""
     z = uint64(seed) * _GOLDEN
@@ -151,7 +153,7 @@ def uniforms(seed: int, day: int, channel: int, n: int) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
+@kernel
 def _uniforms(seed, day, channel, out):
     for i in range(len(out)):
         out[i] = uniform(seed, day, i, channel)

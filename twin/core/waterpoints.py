@@ -11,9 +11,9 @@ resident's row once.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from twin.core._checks import Problems
+from twin.core.jit import kernel
 
 
 def choose_points(home_node: np.ndarray, wheelchair: np.ndarray, speed_mps: np.ndarray,
@@ -62,7 +62,7 @@ def choose_points(home_node: np.ndarray, wheelchair: np.ndarray, speed_mps: np.n
     return chosen, length_m, time_s, served
 
 
-@njit(cache=True)  # ~10 ms a million residents: no threads needed
+@kernel  # ~10 ms a million residents: no threads needed
 def _choose(home_node, wheelchair, speed_mps, walk_m, walk_point, roll_m, roll_point, k, at_point_s, share,
             chosen, length_m, time_s, served):
     for i in range(len(home_node)):
