@@ -138,8 +138,12 @@ def paratransit_requests(
     )
     trips = Trips(*(np.empty(n_trips, dtype=np.int32) for _ in range(4)),
                   leg_request=np.empty(n_legs, dtype=np.int32))
+    # a rider's trips of the day, in time order (the kernel's scratch, sized for the busiest rider)
+    most = int(rider_trips.max()) if len(rider_trips) else 0
+    times, purposes, order = np.empty(most), np.empty(most, dtype=np.int32), np.empty(most, dtype=np.int64)
     _fill_paratransit_requests(np.int64(day), np.int64(seed), residents, city, riders,
-                               rules.normalized(), facility_drive_node, zones, requests, trips)
+                               rules.normalized(), facility_drive_node, zones, requests, trips,
+                               times, purposes, order)
     return requests, trips
 
 
@@ -207,16 +211,18 @@ def account_paratransit(
     problems.indices("trips.purpose", trips.purpose, n_purposes)
     problems.indices("trips.leg_request", trips.leg_request, len(dispatched.request_vehicle))
     problems.raise_any()
+    own_trips = np.zeros(riders.booked.shape, dtype=np.int32)  # refused trips per rider and purpose
     counts = _account_paratransit(residents, riders, trips, dispatched.request_vehicle,
                                   dispatched.leg_ready_s, dispatched.leg_dropoff_s,
-                                  float(rules.fare), params.transit_purpose, ledger)
+                                  float(rules.fare), params.transit_purpose, ledger, own_trips)
     return BookedDay(*(int(c) for c in counts))
 
 
-@kernel
+@kernel(_nrt=False)  # allocates nothing: as _account_paratransit
 def _fill_paratransit_requests(day, seed, residents, city, riders, rules, facility_drive_node,
-                               zones, requests, trips):
-    """The work of :func:`paratransit_requests`, into its preallocated outputs."""
+                               zones, requests, trips, times, purposes, order):
+    """The work of :func:`paratransit_requests`, into its preallocated
+    outputs; ``times``, ``purposes`` and ``order`` hold one rider's trips."""
     start_s, end_s, span_s = rules.start_s, rules.end_s, rules.span_s
     pickup_window_s, dwell_s, activity_s = rules.pickup_window_s, rules.dwell_s, rules.activity_s
     booked, trips_today, by_app = riders.booked, riders.trips_today, riders.by_app
@@ -224,8 +230,6 @@ def _fill_paratransit_requests(day, seed, residents, city, riders, rules, facili
     leg_pickup, leg_dropoff, leg_ready_s = requests.pickup_node, requests.dropoff_node, requests.ready_s
     leg_request = trips.leg_request
     n_riders, n_purposes = booked.shape
-    times = np.empty(8, dtype=np.float64)
-    purposes = np.empty(8, dtype=np.int32)
     q = 0
     leg = 0
     trip = 0
@@ -236,9 +240,6 @@ def _fill_paratransit_requests(day, seed, residents, city, riders, rules, facili
             m += booked[r, p]
         if m == 0:
             continue
-        if m > len(times):
-            times = np.empty(2 * m, dtype=np.float64)
-            purposes = np.empty(2 * m, dtype=np.int32)
         m = 0
         for p in range(n_purposes):
             k = np.int64(trips_today[r, p])  # int64 as _paratransit_booked's: one trip_time_s
@@ -247,7 +248,7 @@ def _fill_paratransit_requests(day, seed, residents, city, riders, rules, facili
                 times[m] = trip_time_s(start_s, span_s, j, k, u)
                 purposes[m] = p
                 m += 1
-        order = _stable_order(times, np.int64(m))
+        _stable_order(times, np.int64(m), order)
         home = city.walk_to_drive[residents.home_node[i]]
         if rules.multi_stop:
             planned_s = 0.0
@@ -304,11 +305,10 @@ def _fill_paratransit_requests(day, seed, residents, city, riders, rules, facili
 
 
 @kernel_helper
-def _stable_order(values, m):
-    """Indices sorting ``values[:m]`` ascending, ties in index order (as a
-    stable argsort; an insertion sort: a rider has few trips a day, and
-    numba's argsort takes about a second to compile)."""
-    order = np.empty(m, dtype=np.int64)
+def _stable_order(values, m, order):
+    """``order[:m]``: indices sorting ``values[:m]`` ascending, ties in
+    index order (as a stable argsort; an insertion sort: a rider has few
+    trips a day, and numba's argsort takes about a second to compile)."""
     for a in range(m):
         v = values[a]
         b = a
@@ -316,7 +316,6 @@ def _stable_order(values, m):
             order[b] = order[b - 1]
             b -= 1
         order[b] = a
-    return order
 
 
 @kernel_helper
@@ -330,12 +329,14 @@ def _release_s(first_pickup_s, by_app, rules):
     return release
 
 
-@kernel
+# _nrt=False: allocates nothing (own_trips, zeros, comes from the caller), so
+# needs no reference counts, which numba otherwise lowers for every array of
+# the bundles it reads (a third of the compile time)
+@kernel(_nrt=False)
 def _account_paratransit(residents, riders, trips, request_vehicle, leg_ready_s,
-                         leg_dropoff_s, fare, transit_purpose, ledger):
+                         leg_dropoff_s, fare, transit_purpose, ledger, own_trips):
     """The work of :func:`account_paratransit`."""
     n_riders, n_purposes = riders.booked.shape
-    own_trips = np.zeros((n_riders, n_purposes), dtype=np.int32)
     made = 0
     refused = 0
     for t in range(len(trips.resident)):

@@ -633,11 +633,11 @@ def _best_one_way_times(residents, city, params, out_time_s):
             out_time_s[i, p] = t
 
 
-# nogil: split over threads by twin.core.threads. _nrt=False: no reference
+# Split over threads by twin.core.threads. _nrt=False: no reference
 # counting, which the inlined helpers' array arguments otherwise cost on every
 # call, inside branches where numba cannot prune it (numba issue #2350): 3x
 # slower. The kernel allocates nothing, so it needs none.
-@kernel(nogil=True, _nrt=False)
+@kernel(_nrt=False)
 def _day_kernel(start, stop, day, seed, residents, city, params, riders, rules, ledger):
     """:func:`simulate_day` for residents ``start`` to ``stop``; their
     (walk, wheelchair, car, transit, unmet) trip counts."""

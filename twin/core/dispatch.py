@@ -293,7 +293,11 @@ def dispatch(requests: Requests, fleet: Fleet, zones: ZoneTimes) -> Dispatched:
         legs or fleet rules.
     """
     r, fleet = requests, _checked_dispatch(requests, fleet, zones)
-    request_vehicle, ready, fl, it, n_stops = _dispatch(r.order(), r, fleet, zones)
+    # the kernel's outputs, allocated here (each numpy allocation in a kernel compiles code of its own)
+    request_vehicle = np.full(r.n_requests, -1, dtype=np.int32)
+    ready = r.ready_s.copy()
+    n_stops = np.zeros(fleet.n_vehicles, dtype=np.int64)
+    fl, it = _dispatch(r.order(), r, fleet, zones, request_vehicle, ready, n_stops)
     # The stop tables, vehicle by vehicle in time order (in numpy: compiling
     # this in the kernel added to its compile time).
     n_vehicles = len(n_stops)
@@ -553,9 +557,8 @@ def _copy_stops(src_fl, src_it, dst_fl, dst_it, n):
 
 
 @kernel_helper
-def _grow(fl, it, n_vehicles, size):
-    new_fl = np.empty((n_vehicles, size, _N_FLOAT), dtype=np.float64)
-    new_it = np.empty((n_vehicles, size, _N_INT), dtype=np.int32)
+def _copy_schedules(fl, it, new_fl, new_it):
+    """Copy every vehicle's stop tables into bigger ones."""
     # Explicit loops: numba compiles 3-D slice copies slowly (about 3 s).
     for v in range(fl.shape[0]):
         for s in range(fl.shape[1]):
@@ -563,11 +566,13 @@ def _grow(fl, it, n_vehicles, size):
                 new_fl[v, s, c] = fl[v, s, c]
             for c in range(_N_INT):
                 new_it[v, s, c] = it[v, s, c]
-    return new_fl, new_it
 
 
 @kernel
-def _dispatch(order, requests, fleet, zones):
+def _dispatch(order, requests, fleet, zones, request_vehicle, ready, n_stops):
+    """The work of :func:`dispatch`: fills ``request_vehicle`` (-1 at first),
+    ``ready`` (the legs' ready times at first) and ``n_stops`` (zeros);
+    returns the stop tables."""
     n_vehicles = fleet.n_vehicles
     req_first_leg, req_n_legs, req_release_s = requests.first_leg, requests.n_legs, requests.release_s
     leg_pickup, leg_dropoff = requests.pickup_node, requests.dropoff_node
@@ -577,17 +582,17 @@ def _dispatch(order, requests, fleet, zones):
     it = np.empty((n_vehicles, size, _N_INT), dtype=np.int32)
     scratch_fl = np.empty((size, _N_FLOAT), dtype=np.float64)
     scratch_it = np.empty((size, _N_INT), dtype=np.int32)
-    n_stops = np.zeros(n_vehicles, dtype=np.int64)
     most_stops = 0
-    request_vehicle = np.full(n_requests, -1, dtype=np.int32)
-    ready = requests.ready_s.copy()
     for q in order:
         first = req_first_leg[q]
         m = req_n_legs[q]
         release = req_release_s[q]
         if most_stops + 2 * m > size:
             size = max(2 * size, most_stops + 2 * m)
-            fl, it = _grow(fl, it, n_vehicles, size)
+            grown_fl = np.empty((n_vehicles, size, _N_FLOAT), dtype=np.float64)
+            grown_it = np.empty((n_vehicles, size, _N_INT), dtype=np.int32)
+            _copy_schedules(fl, it, grown_fl, grown_it)
+            fl, it = grown_fl, grown_it
             scratch_fl = np.empty((size, _N_FLOAT), dtype=np.float64)
             scratch_it = np.empty((size, _N_INT), dtype=np.int32)
         early = ready[first]
@@ -634,4 +639,4 @@ def _dispatch(order, requests, fleet, zones):
         if request_vehicle[q] < 0:
             for leg in range(req_first_leg[q] + 1, req_first_leg[q] + req_n_legs[q]):
                 ready[leg] = np.nan
-    return request_vehicle, ready, fl, it, n_stops
+    return fl, it

@@ -76,7 +76,7 @@ def _less(cost_a, fac_a, cost_b, fac_b):
     return cost_a < cost_b or (cost_a == cost_b and fac_a < fac_b)
 
 
-@kernel(nogil=True)
+@kernel
 def _k_nearest(indptr, indices, weight, sources, max_cost, cost, facility):
     """Label-setting search with a binary heap of (cost, facility, node)."""
     k = cost.shape[1]
@@ -201,7 +201,7 @@ def costs_to_listed(
     return cost
 
 
-@kernel(nogil=True)
+@kernel
 def _costs_to_listed(indptr, indices, weight, sources, starts, entries, origin, k, out):
     """One Dijkstra per facility with listings, stopped when all its origins are settled."""
     n_nodes = len(indptr) - 1

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin.core.jit import kernel
+from twin.core.jit import kernel, kernel_helper
 from twin.core.threads import each
 
 UNREACHABLE = np.inf
@@ -288,7 +288,7 @@ def _bucket_ring(weight):
     return width, n_buckets
 
 
-@kernel(nogil=True)  # nogil: searches run on threads (twin.core.threads)
+@kernel  # searches run on threads (twin.core.threads)
 def _search(
     indptr,
     indices,
@@ -329,7 +329,7 @@ def _search(
         capacity *= 2
 
 
-@kernel
+@kernel_helper(_nrt=True)  # allocates
 def _search_in_pool(
     indptr,
     indices,

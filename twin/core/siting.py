@@ -61,7 +61,7 @@ def greedy_p_median(
     return _greedy(cx, cy, dx, dy, w, current.copy(), k)
 
 
-@kernel(nogil=True)  # split over threads by twin.core.threads
+@kernel  # split over threads by twin.core.threads
 def _gains(start, stop, cx, cy, dx, dy, w, best, chosen, gain):
     """``gain[c]``, for candidates ``start`` to ``stop``: the drop in total
     weighted distance were ``c`` chosen (-1 if it already is)."""

@@ -271,7 +271,7 @@ def transit_times(
     return out
 
 
-@kernel(nogil=True)
+@kernel
 def _stop_searches(indptr, indices, weight, stop_node, stop_link_m, max_length):
     """Bounded Dijkstra (binary heap) from each linked stop; (node, stop, length) triples."""
     n_nodes = len(indptr) - 1
@@ -323,14 +323,14 @@ def _stop_searches(indptr, indices, weight, stop_node, stop_link_m, max_length):
     return out_node[:n_out].copy(), out_stop[:n_out].copy(), out_len[:n_out].copy()
 
 
-@kernel(nogil=True)
+@kernel
 def _grown(a, cap):
     b = np.empty(cap, dtype=a.dtype)
     b[: len(a)] = a
     return b
 
 
-@kernel(nogil=True)
+@kernel
 def _push(key, node, size, k, v):
     i = size
     while i > 0:
@@ -345,7 +345,7 @@ def _push(key, node, size, k, v):
     return size + 1
 
 
-@kernel(nogil=True)
+@kernel
 def _pop(key, node, size):
     size -= 1
     k = key[size]
@@ -367,7 +367,7 @@ def _pop(key, node, size):
     return size
 
 
-@kernel(nogil=True)
+@kernel
 def _profile_at(prof_start, prof_dep, prof_arr, prof_len, stop, t):
     """Earliest facility arrival boarding at ``stop`` at or after ``t``: the
     last appended entry departing at or after ``t`` (departures decrease and
@@ -385,7 +385,7 @@ def _profile_at(prof_start, prof_dep, prof_arr, prof_len, stop, t):
     return prof_arr[lo]
 
 
-@kernel(nogil=True)
+@kernel
 def _profile_scan(c_from, c_to, c_dep, c_arr, c_trip, c_board, c_alight, n_trips, egress_s,
                   max_walk_s, tr_indptr, tr_stop, tr_s, slack_s, prof_start, prof_dep,
                   prof_arr, prof_len):
@@ -413,7 +413,7 @@ def _profile_scan(c_from, c_to, c_dep, c_arr, c_trip, c_board, c_alight, n_trips
                 prof_len[u] = n + 1
 
 
-@kernel(nogil=True)
+@kernel
 def _tabulate(prof_start, prof_dep, prof_arr, prof_len, t0, table, least_s):
     """table[s, g] = A_s(t0 + g) - t0 (float32 keeps sub-millisecond
     precision), and least_s[s] = min over g of A_s(t0 + g) - (t0 + g)."""
@@ -432,7 +432,7 @@ def _tabulate(prof_start, prof_dep, prof_arr, prof_len, t0, table, least_s):
         least_s[s] = least
 
 
-@kernel(nogil=True)
+@kernel
 def _evaluate(acc_indptr, acc_stop, acc_s, max_walk_s, walk_only_s, table, least_s, departures,
               out):
     """Per node and departure, the best of its stops. Stops are tried in
