@@ -96,3 +96,47 @@ def test_twice_the_fare_off_costs_about_twice_as_much(comparison):
     # Twice the fare off per trip, and more trips by the eligible at the
     # lower fare (a quarter more here): at least twice, not wildly more.
     assert 2.0 <= simulated["half_fare_off"] / simulated["quarter_fare_off"] < 3.0
+
+
+def test_more_frequent_buses_over_a_subsidised_baseline_cost_the_extra_fares_waived(helsinki, scenarios):
+    """The subsidy is in the baseline: buses twice as often bring its
+    eligible residents onto more buses, and the fares waived on those extra
+    trips are part of what the added frequency costs."""
+    _, subsidies = scenarios
+    subsidised = subsidies[1].model_copy(update={"name": "baseline"})
+    folder = Path(subsidies[1].path).parent
+    (folder / "more_buses.yaml").write_text("""extends: half_fare_off.yaml
+name: more_buses
+interventions:
+  - type: fare_subsidy
+    quintiles: [1, 2]
+    fare_reduction: {value: 0.5, source: test}
+    cost:
+      currency: EUR
+      price_year: 2024
+      capital: {value: 30000, source: test}
+      yearly_operating: {value: 5000, source: "test: administration"}
+      lifetime_years: {value: 3, source: test}
+  - type: transit_frequency
+    route_types: [3]
+    headway_factor: {value: 0.5, source: test}
+    cost:
+      currency: EUR
+      price_year: 2024
+      capital: {value: 0, source: test}
+      yearly_operating: {value: 200000, source: "test: bus-hours"}
+      lifetime_years: {value: 1, source: test}
+""")
+    more = load_scenario(folder / "more_buses.yaml")
+    settings = dict(SETTINGS, replications=2)
+    comparison = compare(subsidised, [more], city=helsinki, progress=False, **settings)
+    extra = []
+    for r in range(settings["replications"]):
+        waived = [run_scenario(s.model_copy(update={"seed": settings["seed"] + r, "days": settings["days"],
+                                                    "residents": settings["residents"]}), city=helsinki)
+                  .ledger["transit_fare_waived_per_week"].sum() for s in (subsidised, more)]
+        extra.append((waived[1] - waived[0]) * 6600 / settings["residents"] * WEEKS_PER_YEAR)
+    assert min(extra) > 0  # the eligible ride more often when the buses come more often
+    assert comparison.simulated_cost["more_buses"] == pytest.approx(extra, rel=1e-9)
+    costs = comparison.costs().set_index("scenario")
+    assert costs.at["more_buses", "yearly_cost"] == pytest.approx(np.mean(extra) + 200_000, rel=1e-9)

@@ -134,6 +134,20 @@ def test_shares_stay_within_0_and_100_percent_when_gains_and_losses_cancel():
             assert 0 <= int(share) <= 100, text
 
 
+def test_a_cost_that_moves_with_the_hours_saved_has_the_interval_of_the_pairs():
+    """A simulated cost (fares waived) that is EUR 40 per hour saved in every
+    replication costs EUR 40 per hour saved, with no doubt from its pairs;
+    dividing the ends of the cost's and the hours' intervals said otherwise."""
+    c = comparison(clear_gain, yearly_cost=10_000.0)
+    hours = (c._by_replication(c.benefits["effect"]["minutes_saved_per_week"]).sum(axis=1, dtype=np.float64)
+             * c.expansion.weight / 60.0 * 52)
+    assert hours.std() > 0  # the replications differ
+    c.simulated_cost["effect"] = 40.0 * hours - 10_000.0
+    costs = c.costs().iloc[0]
+    assert costs["yearly_cost_ci95_low"] < costs["yearly_cost"] < costs["yearly_cost_ci95_high"]
+    assert [costs[f"cost_per_hour_saved{s}"] for s in ("", "_ci95_low", "_ci95_high")] == pytest.approx([40.0] * 3)
+
+
 def test_cost_per_person_served_needs_a_clear_count():
     """0.1 residents served made 1,590,000 per newly served resident."""
     c = comparison(clear_gain, yearly_cost=159_000.0)

@@ -13,6 +13,7 @@ from twin.outcomes.benefits import (
     minutes_saved,
     newly_served,
     paired_benefits,
+    ratio_ci95,
 )
 from twin.residents.population import PURPOSES
 
@@ -146,3 +147,31 @@ def test_small_cells_and_the_cells_that_would_reveal_them_are_suppressed(random_
     coin = groups.assign(coin=np.where(groups["sized"] == "tiny", "rare", "common"))
     table = group_benefits(coin, benefits, replication=replication, k=10)
     assert "rare" not in set(table["group"]) and "common" not in set(table["group"])
+
+
+def test_ratio_ci95_bounds_are_where_the_paired_t_test_just_rejects():
+    """Fieller's interval, checked against its definition: at each bound
+    the t statistic of mean(x - theta y) is exactly t(0.975, R-1)."""
+    rng = np.random.default_rng(5)
+    hours = rng.normal(1000.0, 80.0, 6)
+    cost = 50.0 * hours + rng.normal(0.0, 2000.0, 6)  # a cost that moves with the hours
+    ratio, low, high = ratio_ci95(cost, hours)
+    assert ratio == pytest.approx(cost.mean() / hours.mean())
+    assert low < ratio < high
+    for theta in (low, high):
+        d = cost - theta * hours
+        assert abs(d.mean()) / (d.std(ddof=1) / np.sqrt(6)) == pytest.approx(stats.t.ppf(0.975, 5))
+    # dividing the ends of the two intervals ignores the pairing: wider
+    _, cost_low, cost_high = mean_ci95(cost)
+    _, hours_low, hours_high = mean_ci95(hours)
+    assert cost_low / hours_high < low and high < cost_high / hours_low
+
+
+def test_ratio_ci95_of_a_fixed_numerator_divides_by_the_denominators_interval():
+    hours = np.array([900.0, 1000.0, 1150.0, 1050.0])
+    _, hours_low, hours_high = mean_ci95(hours)
+    ratio, low, high = ratio_ci95(np.full(4, 3e5), hours)
+    assert (low, high) == pytest.approx((3e5 / hours_high, 3e5 / hours_low))
+    # a denominator whose CI contains zero gives no interval; one replication neither
+    assert np.isnan(ratio_ci95(np.ones(3), np.array([-1.0, 0.5, 1.0]))[1:]).all()
+    assert np.isnan(ratio_ci95(np.ones(1), np.ones(1))[1:]).all()

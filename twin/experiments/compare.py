@@ -28,7 +28,8 @@ from twin.data_sources import TRUE_NEED
 from twin.errors import ConfigError
 from twin.experiments.limits import check_days, check_fits, check_replications
 from twin.interventions import apply_interventions
-from twin.outcomes.benefits import BENEFITS, group_benefits, mean_ci95, newly_served, paired_benefits
+from twin.outcomes.benefits import (BENEFITS, group_benefits, mean_ci95, newly_served, paired_benefits,
+                                    ratio_ci95)
 from twin.outcomes.coverage import coverage_table, observed_columns
 from twin.outcomes.equity import concentration_index, gini, palma
 from twin.outcomes.expansion import Expansion, expansion_for
@@ -105,9 +106,11 @@ class Comparison:
         rows aligned with ``population``; else None.
     simulated_cost
         Scenario name -> per replication, the yearly cost the simulation
-        says the interventions it adds incur as they are used
-        (:func:`simulated_yearly_cost`, e.g. a fare subsidy's fares waived);
-        only scenarios adding such an intervention. Added to ``yearly_cost``.
+        says the change from the baseline incurs as interventions are used
+        (:func:`simulated_yearly_cost`, e.g. a fare subsidy's fares waived,
+        or the extra fares it waives as buses run more often); only where
+        the baseline or the scenario runs such an intervention. Added to
+        ``yearly_cost``.
     """
 
     baseline: Scenario
@@ -296,10 +299,13 @@ class Comparison:
         likewise, each with a 95% CI over replications. ``yearly_cost`` is
         the stated cost plus, per replication, the :attr:`simulated_cost`
         (with its 95% CI; a stated cost alone is fixed: its CI is the cost).
-        ``cost_per_hour_saved = yearly_cost / hours`` with the CI
-        ``yearly_cost_ci95_low / hours_ci95_high .. yearly_cost_ci95_high /
-        hours_ci95_low``, given only when the hours' CI is above zero (else
-        NaN and ``note``); the same for ``cost_per_person_newly_served``.
+        ``cost_per_hour_saved = yearly_cost / hours`` with Fieller's 95% CI
+        over the replications' (cost, hours) pairs (:func:`ratio_ci95`: a
+        simulated cost that rises and falls with the hours narrows it; a
+        stated cost alone gives ``yearly_cost / hours_ci95_high ..
+        yearly_cost / hours_ci95_low``), given only when the hours' CI is
+        above zero (else NaN and ``note``); the same for
+        ``cost_per_person_newly_served``.
         Without a stated population totals are per 1,000 residents and no
         cost per unit is given.
         """
@@ -313,9 +319,11 @@ class Comparison:
                 "people_newly_served": served.sum(axis=1, dtype=np.float64) * weight,
             }
             cost = cost_low = cost_high = self.yearly_cost[name]
+            # per replication, paired with the same replication's totals
+            costs = np.full(self.replications, float(self.yearly_cost[name]))
             if name in self.simulated_cost:
-                cost, cost_low, cost_high = (float(v) for v in mean_ci95(
-                    self.yearly_cost[name] + np.asarray(self.simulated_cost[name], dtype=np.float64)))
+                costs = costs + np.asarray(self.simulated_cost[name], dtype=np.float64)
+                cost, cost_low, cost_high = (float(v) for v in mean_ci95(costs))
             row = {"scenario": name, "currency": self.currency, "price_year": self.price_year,
                    "yearly_cost": cost, "yearly_cost_ci95_low": cost_low,
                    "yearly_cost_ci95_high": cost_high, "totals_in": self.expansion.unit}
@@ -329,7 +337,7 @@ class Comparison:
                 elif self.replications < 2:
                     notes.append(f"cost per {unit.replace('_', ' ')}: one replication, no CI")
                 elif low > 0.0:
-                    ratio, ratio_low, ratio_high = cost / mean, cost_low / high, cost_high / low
+                    ratio, ratio_low, ratio_high = ratio_ci95(costs, values)
                 else:
                     notes.append(f"cost per {unit.replace('_', ' ')}: no clear effect "
                                  f"({total.replace('_', ' ')} 95% CI contains zero or less)")
@@ -437,13 +445,16 @@ def stated_yearly_cost(baseline: Scenario, scenario: Scenario) -> float:
 
 def simulated_yearly_cost(baseline: Scenario, scenario: Scenario, before: pd.DataFrame,
                           after: pd.DataFrame, *, weight: float) -> float | None:
-    """What the interventions ``scenario`` adds incur as residents use them
-    (:attr:`~twin.interventions.base.Intervention.simulated_cost`), a year
-    in people of the city: the ledger column summed over residents in the
+    """What the change from ``baseline`` to ``scenario`` incurs as residents
+    use the interventions with a
+    :attr:`~twin.interventions.base.Intervention.simulated_cost`, a year in
+    people of the city: the ledger column summed over residents in the
     scenario's run less the baseline's, x ``weight`` x 52 weeks, like
-    ``hours_saved_per_year``. None when it adds no such intervention."""
-    columns = sorted({i.simulated_cost for i in scenario.interventions
-                      if i.simulated_cost and i not in baseline.interventions})
+    ``hours_saved_per_year``. Such an intervention in the baseline counts
+    too: more frequent buses over a baseline fare subsidy add the fares
+    waived on the extra trips. None when neither runs such an intervention."""
+    columns = sorted({i.simulated_cost for i in (*baseline.interventions, *scenario.interventions)
+                      if i.simulated_cost})
     if not columns:
         return None
     return sum((after[c].to_numpy(np.float64).sum() - before[c].to_numpy(np.float64).sum())
