@@ -5,6 +5,7 @@ are checked like every other config."""
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from twin.errors import ConfigError
@@ -77,4 +78,23 @@ def test_a_figure_not_found_shows_the_model_beside_not_found(run):
     assert row["within"] is None and np.isnan(row["observed"]) and row["source"] == "searched X"
     assert row["model"] == model_figures(result.ledger, result.daily)["transit_share_of_trips"]
     porto_alegre, _ = load_observed(ROOT / "models" / "observed" / "porto_alegre.yaml")
-    assert not porto_alegre.figures and len(porto_alegre.not_found) == 5
+    assert set(porto_alegre.figures) == {"commute_within_30min_share", "mean_commute_time_min"}
+    assert "share_of_trips" in " ".join(porto_alegre.not_found)  # its mode shares are still not found
+
+
+def test_commute_figures_count_commuters_as_the_census_does():
+    """Brazil's census times the trip to work of those who travel to work at
+    least 3 times a week: residents working fewer days are left out, and each
+    commuter counts once, with the mean one-way time of their trips."""
+    ledger = pd.DataFrame({
+        "trips_per_week_work": [0.0, 2.0, 3.0, 5.0, 5.0],
+        "travel_min_per_week_work": [0.0, 200.0, 150.0, 400.0, 200.0],  # round trips, both legs
+    })
+    ledger["essential_travel_min_per_week"] = ledger["travel_min_per_week_work"]
+    daily = pd.DataFrame({"walk_trips_today": [1.0]})
+    figures = model_figures(ledger, daily)
+    # one way: the 3-a-week commuter 25 min, the two 5-a-week ones 40 and 20 min
+    assert figures["commute_within_30min_share"] == pytest.approx(2 / 3)
+    assert figures["mean_commute_time_min"] == pytest.approx((25 + 40 + 20) / 3)
+    no_commuter = model_figures(ledger.assign(trips_per_week_work=1.0), daily)
+    assert np.isnan(no_commuter["commute_within_30min_share"]) and np.isnan(no_commuter["mean_commute_time_min"])

@@ -39,10 +39,19 @@ FIGURES = {
     "paratransit_share_of_trips": "share of trips made by paratransit",
     "trips_per_person_per_day": "trips made per resident per day (one way, as surveys count: a round trip is two)",
     "mean_trip_time_min": "minutes per trip made (one way)",
+    "commute_within_30min_share": "share of commuters (residents travelling to work at least 3 times a week, "
+                                  "as Brazil's census counts them) whose one-way trip to work takes 30 min or less",
+    "mean_commute_time_min": "minutes per one-way trip to work, averaged over commuters (as above)",
 }
 """Figures the model reports, and what each means. The model counts round
 trips from home; travel surveys count each leg, so every round trip is two
-trips here, each taking half its time."""
+trips here, each taking half its time. The commute figures compare with
+censuses and surveys of workers, which ask only about the trip to work."""
+
+COMMUTER_TRIPS_PER_WEEK = 3
+"""Trips to work a week that make a resident a commuter: Brazil's Censo 2022
+asked the commute time only of those who travelled to work at least three
+times a week (IBGE, via GZH 2025-10-16)."""
 
 FigureName = Literal[tuple(FIGURES)]  # type: ignore[valid-type]
 
@@ -107,6 +116,10 @@ def model_figures(ledger: pd.DataFrame, daily: pd.DataFrame) -> dict[str, float]
     # legs, as surveys count them: out and back
     legs_per_week = 2.0 * ledger.filter(regex=r"^trips_per_week_").to_numpy(np.float64).sum()
     minutes_per_week = ledger["essential_travel_min_per_week"].to_numpy(np.float64).sum()
+    work_trips = ledger["trips_per_week_work"].to_numpy(np.float64)
+    commuters = work_trips >= COMMUTER_TRIPS_PER_WEEK
+    commute_min = (ledger["travel_min_per_week_work"].to_numpy(np.float64)[commuters]
+                   / (2.0 * work_trips[commuters]))  # each commuter's mean one-way trip to work
     return {
         "car_share_of_trips": share(modes["car"]),
         "walk_share_of_trips": share(modes["walk"] + modes["wheelchair"]),
@@ -114,6 +127,8 @@ def model_figures(ledger: pd.DataFrame, daily: pd.DataFrame) -> dict[str, float]
         "paratransit_share_of_trips": share(modes["paratransit"]),
         "trips_per_person_per_day": 2.0 * trips / (len(ledger) * days) if days else float("nan"),
         "mean_trip_time_min": minutes_per_week / legs_per_week if legs_per_week > 0 else float("nan"),
+        "commute_within_30min_share": float(np.mean(commute_min <= 30.0)) if commuters.any() else float("nan"),
+        "mean_commute_time_min": float(commute_min.mean()) if commuters.any() else float("nan"),
     }
 
 
