@@ -213,6 +213,7 @@ def compare(
     typer.echo(who_benefits_text(tables))
     typer.echo(f"wrote {out_dir}/ (summary.html, benefits_by_group.parquet/.csv, who_benefits.csv, "
                f"equity.csv, costs.csv, benefit_by_area.gpkg/.parquet/.csv, charts/"
+               f"{', validation.csv' if tables.validation is not None else ''}"
                f"{', per_resident.parquet' if per_resident else ''}) "
                f"in {result.wall_time_s:.1f} s of simulation")
 

@@ -12,6 +12,8 @@ import pytest
 
 from twin.experiments.compare import compare
 from twin.experiments.report import Tables, who_benefits_text, write_report
+from twin.experiments.run import run_scenario
+from twin.experiments.validation import model_figures
 from twin.scenario import load_scenario
 
 HELSINKI = Path(__file__).resolve().parents[2] / "scenarios" / "helsinki"
@@ -69,6 +71,23 @@ def test_html_opens_offline_with_embedded_charts_and_readings(small, tmp_path):
     assert not re.search(r"\d\.?\d*e[+-]\d", readable)
 
 
+def test_the_baseline_is_shown_next_to_observed_travel(small, helsinki, tmp_path):
+    """models/observed/helsinki.yaml names the Helsinki baseline: the report
+    sets its travel figures, from the baseline's own runs, beside them."""
+    tables = write_report(small, tmp_path / "out")
+    for r in range(small.replications):  # each replication's figures: the baseline run with its seed
+        run = run_scenario(small.baseline.model_copy(update={"seed": small.seed + r, "residents": 500,
+                                                             "days": 7}), city=helsinki)
+        assert small.baseline_figures.iloc[r].to_dict() == pytest.approx(model_figures(run.ledger, run.daily))
+    table = pd.read_csv(tmp_path / "out" / "validation.csv").set_index("figure")
+    mean = small.baseline_figures.mean()
+    assert table["model"].to_dict() == pytest.approx(mean[table.index].to_dict())
+    assert (table["model_ci95_low"] < table["model"]).all() and table["observed"].notna().all()
+    html = html_text.unescape((tmp_path / "out" / "summary.html").read_text())
+    assert "The baseline next to observed travel" in html and "share of trips made by car" in html
+    assert "next to observed travel" in who_benefits_text(tables)
+
+
 def test_per_resident_rows_only_when_asked(small, tmp_path):
     write_report(small, tmp_path / "out", per_resident=True)
     rows = pd.read_parquet(tmp_path / "out" / "per_resident.parquet")
@@ -77,7 +96,10 @@ def test_per_resident_rows_only_when_asked(small, tmp_path):
             "essential_travel_min_per_week_before", "essential_travel_min_per_week_after"} <= set(rows.columns)
 
 
-def test_groups_under_k_appear_in_no_output(small, tmp_path):
+def test_groups_under_k_appear_in_no_output(small, tmp_path, monkeypatch):
+    # without the validation table, whose fixed labels and sources say "on
+    # foot or by wheelchair" of all residents (no group)
+    monkeypatch.setattr("twin.experiments.compare.observed_for", lambda path: None)
     wheelchair = (small.population["mobility"] == "wheelchair").groupby(small.population["replication"]).sum()
     assert wheelchair.max() > 0 and wheelchair.min() < 10  # the group exists and is small
 

@@ -27,6 +27,7 @@ from twin.city.arrays import City
 from twin.data_sources import TRUE_NEED
 from twin.errors import ConfigError
 from twin.experiments.limits import check_days, check_fits, check_replications
+from twin.experiments.validation import figures_table, model_figures, observed_for
 from twin.interventions import apply_interventions
 from twin.outcomes.benefits import (BENEFITS, group_benefits, mean_ci95, newly_served, paired_benefits,
                                     ratio_ci95)
@@ -111,6 +112,10 @@ class Comparison:
         or the extra fares it waives as buses run more often); only where
         the baseline or the scenario runs such an intervention. Added to
         ``yearly_cost``.
+    baseline_figures
+        The baseline's travel figures
+        (:func:`~twin.experiments.validation.model_figures`), one row per
+        replication; read against observed ones by :meth:`validation`.
     """
 
     baseline: Scenario
@@ -130,6 +135,23 @@ class Comparison:
     wall_time_s: float = 0.0
     observed: pd.DataFrame | None = None
     simulated_cost: dict[str, np.ndarray] = field(default_factory=dict)
+    baseline_figures: pd.DataFrame | None = None
+
+    def validation(self) -> pd.DataFrame | None:
+        """The baseline's travel figures next to those observed in its city
+        (:func:`~twin.experiments.validation.figures_table` with the model's
+        mean over replications, plus ``model_ci95_low`` and ``_high``), when
+        a ``models/observed/*.yaml`` names the baseline's file; else None."""
+        found = observed_for(self.baseline.path)
+        if found is None or self.baseline_figures is None:
+            return None
+        mean, low, high = mean_ci95(self.baseline_figures.to_numpy(np.float64))
+        table = figures_table(found[0], dict(zip(self.baseline_figures.columns, mean)))
+        bounds = pd.DataFrame({"model_ci95_low": low, "model_ci95_high": high},
+                              index=self.baseline_figures.columns)
+        table.insert(3, "model_ci95_low", table["figure"].map(bounds["model_ci95_low"]))
+        table.insert(4, "model_ci95_high", table["figure"].map(bounds["model_ci95_high"]))
+        return table
 
     def _by_replication(self, values) -> np.ndarray:
         return np.asarray(values).reshape(self.replications, self.residents)
@@ -470,11 +492,18 @@ def _positive(value: int, name: str) -> int:
 
 def _ledger(world: World, *, seed: int, days: int, access) -> pd.DataFrame:
     """A run's per-resident ledger frame; the model is freed on return."""
+    return _run(world, seed=seed, days=days, access=access)[0]
+
+
+def _run(world: World, *, seed: int, days: int, access) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A run's per-resident ledger frame and daily counts (the
+    DataCollector's table); the model is freed on return."""
     model = CityModel(world, seed=seed, agents="none", access=access)
     model.run(days)
     frame = model.ledger_frame()
+    daily = model.datacollector.get_model_vars_dataframe()
     _free(model)
-    return frame
+    return frame, daily
 
 
 def _free(model: CityModel) -> None:
@@ -546,6 +575,7 @@ def compare(
     transit = world_transit(baseline.transit, city, path=baseline.path)
     population, observed, benefits = [], [], {s.name: [] for s in scenarios}
     simulated_cost: dict[str, list[float]] = {}
+    baseline_figures: list[dict[str, float]] = []  # the model's travel figures, per replication
     simulated: dict[str, City] = {}  # each scenario's city, as its interventions left it
     with tqdm(total=replications * (1 + len(scenarios)), unit="run", desc="compare",
               file=sys.stderr, disable=None if progress is None else not progress) as bar:
@@ -555,8 +585,9 @@ def compare(
             world = World.baseline(city, people, travel, people_per_resident=expansion.weight, **transit)
             base_world = apply_interventions(baseline.interventions, world, seed=seed_r,
                                              path=f"scenario '{baseline.name}'")
-            before = _ledger(base_world, seed=seed_r, days=days,
-                             access=updated_access(access, city, base_world.city))
+            before, daily = _run(base_world, seed=seed_r, days=days,
+                                 access=updated_access(access, city, base_world.city))
+            baseline_figures.append(model_figures(before, daily))
             bar.update(1)
             simulated.setdefault(baseline.name, base_world.city)
             population.append(_population_rows(before, replication=r))
@@ -595,6 +626,7 @@ def compare(
         wall_time_s=time.perf_counter() - start,
         observed=pd.concat(observed, ignore_index=True) if observed else None,
         simulated_cost={name: np.array(costs) for name, costs in simulated_cost.items()},
+        baseline_figures=pd.DataFrame(baseline_figures),
     )
 
 

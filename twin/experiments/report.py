@@ -68,6 +68,9 @@ class Tables:
         What the city's data sees, and what siting from it costs
         (:class:`~twin.experiments.data_report.DataTables`; empty without
         data sources).
+    validation
+        :meth:`Comparison.validation`: the baseline's travel figures next to
+        those observed in its city (None without a ``models/observed`` file).
     """
 
     def __init__(self, comparison: Comparison, *, k: int = MIN_CELL_RESIDENTS) -> None:
@@ -80,6 +83,7 @@ class Tables:
         self.who_benefits = self._who_benefits()
         self.charts = self._chart_data()
         self.data = DataTables(comparison, k=k)
+        self.validation = comparison.validation()
 
     def _quintiles(self, scenario: str, metric: str) -> pd.DataFrame:
         g = self.groups
@@ -332,6 +336,34 @@ def format_costs(tables: Tables) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _figure(value: float, figure: str) -> str:
+    return "-" if np.isnan(value) else f"{value:.1%}" if "share" in figure else number(value)
+
+
+def format_validation(tables: Tables) -> pd.DataFrame:
+    """:attr:`Tables.validation` as text cells: the model's figure (mean over
+    replications, 95% CI), the observed one with its tolerance, whether it
+    is met, and the source (or where it was searched for)."""
+    rows = []
+    for row in tables.validation.itertuples():
+        found = row.within is not None
+        rows.append({
+            "figure": row.meaning,
+            "model": with_ci(row.model, row.model_ci95_low, row.model_ci95_high,
+                             lambda v, f=row.figure: _figure(v, f)),
+            "observed": (f"{_figure(row.observed, row.figure)} ± {_figure(row.tolerance, row.figure)}"
+                         if found else "not found"),
+            "within tolerance": ("yes" if row.within else "no") if found else "-",
+            "source": row.source,
+        })
+    return pd.DataFrame(rows)
+
+
+VALIDATION_NOTE = ("A figure outside its tolerance is a gap of the model (its destinations, modes or "
+                   "times), to be read beside every result above, not tuned away; \"not found\": searched "
+                   "for and not found, the model's value shown alone.")
+
+
 def format_equity(tables: Tables, metric: str = "minutes_saved_per_week") -> pd.DataFrame:
     """Equity of one benefit, and inequality of travel time, as text cells."""
     rows = []
@@ -382,6 +414,10 @@ def who_benefits_text(tables: Tables) -> str:
              "rank (< 0 pro-poor); no direction is claimed where the 95% CI contains zero."]
     if tables.data:
         lines += ["", tables.data.text()]
+    if tables.validation is not None:
+        shown = format_validation(tables).drop(columns="source")
+        lines += ["", "The baseline next to observed travel (sources in validation.csv):",
+                  shown.to_string(index=False), VALIDATION_NOTE]
     lines.append(f"k = {tables.k}: groups under {tables.k} residents, and the groups needed to protect "
                  f"them, are suppressed (-) in every table and chart "
                  f"({tables.groups.attrs['suppressed_cells']} cells per scenario).")
@@ -409,6 +445,11 @@ DATA_FILES = {
 }
 """Files written when the baseline names data sources (the siting files only
 when a scenario is sited from data and its true-need twin is compared too)."""
+
+
+VALIDATION_FILES = {"validation.csv": "the baseline's mode shares, trip rates and times next to those "
+                                      "observed in its city, with sources and tolerances"}
+"""Written when a ``models/observed/*.yaml`` names the baseline."""
 
 
 def write_report(
@@ -440,6 +481,8 @@ def write_report(
         tables.equity.to_csv(tmp / "equity.csv", index=False)
         tables.costs.to_csv(tmp / "costs.csv", index=False)
         tables.data.write(tmp)
+        if tables.validation is not None:
+            tables.validation.to_csv(tmp / "validation.csv", index=False)
         (tmp / "charts").mkdir()
         tables.charts.to_csv(tmp / "charts" / "chart_data.csv", index=False)
         images = {}
@@ -523,7 +566,8 @@ def _html(tables: Tables, images: dict[tuple[str, str], bytes]) -> str:
         "operating, for what a scenario adds to the baseline; what a fare subsidy pays is "
         "simulated (the fares waived on the eligible residents' trips, in people of the city, "
         "x 52 weeks, with its 95% CI) and added to the capital and administration its scenario "
-        "states; a cost per hour is given only when the hours saved are clearly above zero.</p>",
+        "states (over a baseline with a subsidy, any scenario's change in fares waived counts); a "
+        "cost per hour is given only when the hours saved are clearly above zero.</p>",
     ]
     if c.warnings:
         parts.append("<ul class='note'>" + "".join(f"<li>{esc(w)}</li>" for w in c.warnings) + "</ul>")
@@ -544,12 +588,17 @@ def _html(tables: Tables, images: dict[tuple[str, str], bytes]) -> str:
                              f"src='data:image/png;base64,{png}'>")
             parts.append(f"<p class='reading'>{esc(tables.reading(scenario, metric))}</p>")
     parts.append(tables.data.html())
+    if tables.validation is not None:
+        parts += ["<h2>The baseline next to observed travel</h2>", _table(format_validation(tables)),
+                  f"<p class='note'>Model: mean over the baseline's {c.replications} replication(s), "
+                  f"95% CI in brackets. {esc(VALIDATION_NOTE)}</p>"]
     parts += [f"<h2>Costs ({esc(_money_label(c))})</h2>", _table(format_costs(tables)),
               f"<p class='note'>Totals in {esc(c.expansion.unit)} of the city. Newly served: newly "
               "with basic water service or a clinic within 30 min, or with unmet trips avoided.</p>",
               "<h2>Equity of the time saving</h2>", _table(format_equity(tables)),
               "<h2>Files in this folder</h2><ul>"]
-    files = {**FILES, **(DATA_FILES if tables.data else {})}
+    files = {**FILES, **(DATA_FILES if tables.data else {}), **(VALIDATION_FILES if tables.validation is not None
+                                                                 else {})}
     parts += [f"<li><a href='{esc(name)}'>{esc(name)}</a>: {esc(text)}</li>" for name, text in files.items()]
     parts.append("</ul>")
     parts.append(f"<p class='note'>k = {tables.k}: {tables.groups.attrs['suppressed_cells']} group cells "

@@ -30,6 +30,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from twin._validation import config_error_from_validation, read_yaml_mapping
+from twin.residents.load import models_dirs
 
 FIGURES = {
     "car_share_of_trips": "share of trips made by car",
@@ -132,6 +133,21 @@ def model_figures(ledger: pd.DataFrame, daily: pd.DataFrame) -> dict[str, float]
     }
 
 
+def observed_for(scenario_path: str | Path | None) -> tuple[Observed, Path] | None:
+    """The observed-figures file of ``models/observed/`` (in
+    :func:`~twin.residents.load.models_dirs`) that names this scenario file,
+    loaded; None if none does (or the scenario has no file)."""
+    if scenario_path is None:
+        return None
+    target = Path(scenario_path).resolve()
+    for folder in models_dirs():
+        for path in sorted((folder / "observed").glob("*.yaml")):
+            observed, scenario = load_observed(path)
+            if scenario == target:
+                return observed, path
+    return None
+
+
 def validation_table(observed: Observed, ledger: pd.DataFrame, daily: pd.DataFrame) -> pd.DataFrame:
     """Each observed figure next to the model's, and whether it is within tolerance.
 
@@ -143,7 +159,12 @@ def validation_table(observed: Observed, ledger: pd.DataFrame, daily: pd.DataFra
         a figure not found has NaN observed and tolerance, ``within`` None
         and where it was looked for as its source.
     """
-    model = model_figures(ledger, daily)
+    return figures_table(observed, model_figures(ledger, daily))
+
+
+def figures_table(observed: Observed, model: dict[str, float]) -> pd.DataFrame:
+    """:func:`validation_table` of the model's figures ``model`` (e.g. means
+    over a comparison's replications of :func:`model_figures`)."""
     rows = []
     for name, figure in observed.figures.items():
         value = model[name]
