@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from twin.experiments.compare import Comparison
-from twin.experiments.numbers import number, whole
+from twin.experiments.numbers import number, unit_money, whole
 from twin.experiments.report import Tables, format_costs, format_ranking, format_who_benefits
 from twin.outcomes.benefits import BENEFITS
 from twin.outcomes.expansion import Expansion
@@ -98,7 +98,7 @@ def test_a_clear_gain_is_read_with_its_interval_and_shares():
     assert tables.verdict("effect") == "clear gain"
     ranking = format_ranking(tables).iloc[0]
     assert ranking["how sure"] == "clear gain"
-    assert re.fullmatch(r"EUR [\d,]+ \(EUR [\d,]+ to EUR [\d,]+\)", ranking["per hour saved"])
+    assert re.fullmatch(r"EUR [\d,.]+ \(EUR [\d,.]+ to EUR [\d,.]+\)", ranking["per hour saved"])
 
 
 def test_time_added_by_trips_now_made_is_read_as_such_not_as_a_plain_loss():
@@ -164,3 +164,7 @@ def test_numbers_are_formatted_for_people():
     assert whole(194.3) == "194" and whole(float("nan")) == "-"
     text = " ".join(format_costs(Tables(comparison(clear_gain))).to_numpy().ravel())
     assert not re.search(r"\de[+-]?\d", text)
+    assert unit_money(0.238, "BRL") == "BRL 0.24" and unit_money(1234.4, "EUR") == "EUR 1,234"
+    # a cheap effect costs cents per hour saved, not "EUR 0 (EUR 0 to EUR 0)"
+    cheap = format_ranking(Tables(comparison(clear_gain, yearly_cost=20_000.0))).iloc[0]
+    assert re.fullmatch(r"EUR 0\.\d\d \(EUR 0\.\d\d to EUR 0\.\d\d\)", cheap["per hour saved"])

@@ -41,6 +41,13 @@ def money(value: float, currency: str | None) -> str:
     return "-" if _missing(value) else f"{currency or ''} {whole(value)}".strip()
 
 
+def unit_money(value: float, currency: str | None) -> str:
+    """A cost per unit (per hour saved, per person served): ``EUR 12,300``,
+    and with cents below 100, where whole money would say ``BRL 0``:
+    ``BRL 0.24``, ``EUR 12.50``."""
+    return "-" if _missing(value) else f"{currency or ''} {number(value)}".strip()
+
+
 def percent(value: float) -> str:
     """``42%``."""
     return "-" if _missing(value) else f"{value:.0%}"

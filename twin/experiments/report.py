@@ -25,7 +25,7 @@ import twin
 from twin.city import City
 from twin.experiments.compare import Comparison, clear
 from twin.experiments.data_report import DataTables
-from twin.experiments.numbers import money, number, percent, whole, with_ci
+from twin.experiments.numbers import money, number, percent, unit_money, whole, with_ci
 from twin.experiments.store import atomic_folder
 from twin.outcomes.benefits import BENEFITS
 from twin.outcomes.groups import MIN_CELL_RESIDENTS
@@ -248,7 +248,7 @@ def _cost_cell(row, column: str, currency: str | None) -> str:
     value = row[column]
     if not np.isnan(value):
         return with_ci(value, row[f"{column}_ci95_low"], row[f"{column}_ci95_high"],
-                       lambda v: money(v, currency))
+                       lambda v: unit_money(v, currency))
     unit = column.removeprefix("cost_per_").replace("_", " ")
     for note in str(row.get("note", "")).split("; "):
         if note.startswith(f"cost per {unit}:"):
