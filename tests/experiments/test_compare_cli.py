@@ -33,7 +33,10 @@ def test_prints_who_benefits_and_writes_the_folder(two_runs):
     for column in ("Q1", "Q5", "gains to poorest 40%", "conc. index", "yearly cost (EUR 2024)",
                    "per hour saved", "how sure", "stand for 6,600 people"):
         assert column in stdout
-    assert "wheelchair" not in stdout  # about 5 of 500 residents: suppressed
+    groups, validation = stdout.split("The baseline next to observed travel")
+    assert "wheelchair" not in groups  # about 5 of 500 residents: suppressed
+    # of all residents, no group: the walk share's label says "on foot or by wheelchair"
+    assert "share of trips made by car" in validation and (out / "validation.csv").is_file()
     assert "k = 10:" in stdout
     assert (out / "summary.html").is_file() and (out / "benefits_by_group.parquet").is_file()
 
