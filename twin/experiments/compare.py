@@ -29,8 +29,7 @@ from twin.errors import ConfigError
 from twin.experiments.limits import check_days, check_fits, check_replications
 from twin.experiments.validation import figures_table, model_figures, observed_for
 from twin.interventions import apply_interventions
-from twin.outcomes.benefits import (BENEFITS, group_benefits, mean_ci95, newly_served, paired_benefits,
-                                    ratio_ci95)
+from twin.outcomes.benefits import BENEFITS, group_benefits, mean_ci95, newly_served, paired_benefits, ratio_ci95
 from twin.outcomes.coverage import coverage_table, observed_columns
 from twin.outcomes.equity import concentration_index, gini, palma
 from twin.outcomes.expansion import Expansion, expansion_for
