@@ -23,9 +23,8 @@ def kernel(func=None, **options):
     Use as ``@kernel`` or ``@kernel(_nrt=False, ...)`` with any other
     ``njit`` options.
     """
-    if func is None:
-        return lambda f: njit(**_ALWAYS, **options)(f)
-    return njit(**_ALWAYS, **options)(func)
+    decorate = njit(**{**_ALWAYS, **options})
+    return decorate if func is None else decorate(func)
 
 
 def kernel_helper(func=None, **options):
@@ -41,6 +40,4 @@ def kernel_helper(func=None, **options):
     for an array argument); one that allocates says ``_nrt=True`` (numba
     refuses to compile an allocation without it).
     """
-    if func is None:
-        return lambda f: kernel_helper(f, **options)
-    return njit(**{**_ALWAYS, "no_cpython_wrapper": True, "_nrt": False, **options})(func)
+    return kernel(func, **{"no_cpython_wrapper": True, "_nrt": False, **options})
