@@ -235,3 +235,17 @@ def test_output_folders_never_replace_other_runs(tmp_path, monkeypatch):
         assert twin("run", named, "--residents", "100", "--days", "1").exit_code == 0
     assert (tmp_path / "runs" / "named" / ".twin-results").is_file()
     assert (other / "ledger.parquet").read_text() == "someone's results"
+
+
+def test_warm_up_days_option(tmp_path):
+    from twin.scenario import WARM_UP_DAYS
+
+    for command in ("run", "compare"):
+        help_text = " ".join(twin(command, "--help").stdout.split())
+        assert "--warm-up-days" in help_text and f"auto: {WARM_UP_DAYS} days" in help_text
+    assert_user_error(twin("run", BASELINE, "--warm-up-days", "-1"), "--warm-up-days", "0 .. 366")
+    assert_user_error(twin("compare", BASELINE.parent, "--warm-up-days", "400", "--out", tmp_path / "out"),
+                      "--warm-up-days")
+    assert not (tmp_path / "out").exists()
+    bad = write(tmp_path / "bad.yaml", "name: x\nwarm_up_days: yes\n")
+    assert_user_error(twin("run", bad), "bad.yaml", "warm_up_days")

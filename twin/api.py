@@ -103,6 +103,7 @@ def run(
     residents: int | None = None,
     days: int | None = None,
     seed: int | None = None,
+    warm_up_days: int | str | None = None,
 ) -> Run:
     """Simulate one scenario.
 
@@ -113,6 +114,10 @@ def run(
         mapping (as in a file).
     residents, days, seed
         Override the scenario's values.
+    warm_up_days
+        Days simulated before the measured ones and discarded, where
+        residents learn a service, or ``"auto"``; default: the scenario's
+        (:func:`twin.scenario.warm_up_for`).
 
     Returns
     -------
@@ -134,8 +139,8 @@ def run(
     from twin.experiments.run import run_scenario
 
     spec = _scenario(scenario)
-    overrides = {k: v for k, v in {"residents": residents, "days": days, "seed": seed}.items()
-                 if v is not None}
+    overrides = {k: v for k, v in {"residents": residents, "days": days, "seed": seed,
+                                   "warm_up_days": warm_up_days}.items() if v is not None}
     if overrides:  # checked as in a file (e.g. residents > 0)
         spec = _scenario(spec.model_dump(mode="json") | overrides)
     city = _load_city(spec)
@@ -271,6 +276,7 @@ def compare(
     residents: int | None = None,
     days: int | None = None,
     seed: int | None = None,
+    warm_up_days: int | str | None = None,
     k: int = MIN_CELL_RESIDENTS,
     allow_small_k: bool = False,
     progress: bool | None = False,
@@ -287,6 +293,10 @@ def compare(
         Replication ``r`` uses seed ``seed + r`` for every run.
     residents, days, seed
         Default: the baseline's.
+    warm_up_days
+        Days simulated before the measured ones and discarded, in every
+        run where residents learn a service, or ``"auto"``
+        (:func:`twin.scenario.warm_up_for`); default: the baseline's.
     k
         Suppress group cells under ``k`` residents (under 10 only with
         ``allow_small_k=True``).
@@ -311,7 +321,8 @@ def compare(
     base, scenarios, _ = scenario_set(paths, baseline)
     city = _load_city(base)
     comparison = run_comparison(base, scenarios, replications=replications, residents=residents,
-                                days=days, seed=seed, city=city, progress=progress)
+                                days=days, seed=seed, warm_up_days=warm_up_days, city=city,
+                                progress=progress)
     return ComparisonResult(comparison, city, k=k)
 
 

@@ -62,6 +62,13 @@ app = typer.Typer(
 )
 
 
+WARM_UP_HELP = (
+    "Days simulated before the measured ones, then discarded, so that these start from what residents "
+    "have learnt (paratransit riders: the share of bookings served, the time a ride takes); 0: none. "
+    "Default: the {whose} warm_up_days; auto: 28 days where residents learn a service, else 0."
+)
+
+
 @app.callback()
 def main() -> None:
     """twin: who benefits from an urban intervention, simulated on real OpenStreetMap streets."""
@@ -78,6 +85,13 @@ def _positive(value: int | None, option: str) -> None:
                           fix=f"pass e.g. {option} 1000")
 
 
+def _warm_up(value: int | None) -> None:
+    from twin.scenario import warm_up_for
+
+    if value is not None:
+        warm_up_for(value, [], field="--warm-up-days")
+
+
 def _named(option: str, value, scenario_file: Path) -> dict:
     """Where a limit error points: the CLI option if it gave the value, else
     the scenario file's field."""
@@ -92,6 +106,7 @@ def run(
     residents: Annotated[int | None, typer.Option("--residents", "-n", help="Number of residents (default: the scenario's).")] = None,
     days: Annotated[int | None, typer.Option("--days", "-d", help="Days to simulate (default: the scenario's).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", "-s", help="Random seed, >= 0 (default: the scenario's).")] = None,
+    warm_up_days: Annotated[int | None, typer.Option("--warm-up-days", help=WARM_UP_HELP.format(whose="scenario's"))] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: runs/<scenario name>).")] = None,
 ) -> None:
     """Simulate a scenario and print weekly essential travel and unmet trips by group.
@@ -111,9 +126,10 @@ def run(
         _positive(days, "--days")
         if seed is not None and seed < 0:
             raise ConfigError(f"must be >= 0, got {seed}", field="--seed", fix="pass e.g. --seed 1")
+        _warm_up(warm_up_days)
         spec = load_scenario(scenario_file)
-        overrides = {k: v for k, v in {"residents": residents, "days": days, "seed": seed}.items()
-                     if v is not None}
+        overrides = {k: v for k, v in {"residents": residents, "days": days, "seed": seed,
+                                       "warm_up_days": warm_up_days}.items() if v is not None}
         spec = spec.model_copy(update=overrides)
         check_days(spec.days, **_named("--days", days, scenario_file))
         check_fits(spec.residents, **_named("--residents", residents, scenario_file))
@@ -123,6 +139,7 @@ def run(
             spec,
             on_stage=lambda name: bar.set_description(name),
             on_day=lambda day: bar.update(1),
+            on_warm_up=lambda warm_up: bar.reset(total=warm_up + spec.days),
         )
         bar.close()
         write_run(result, out_dir)
@@ -160,6 +177,7 @@ def compare(
     residents: Annotated[int | None, typer.Option("--residents", "-n", help="Number of residents (default: the baseline's).")] = None,
     days: Annotated[int | None, typer.Option("--days", "-d", help="Days to simulate (default: the baseline's).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", "-s", help="First seed, >= 0 (default: the baseline's).")] = None,
+    warm_up_days: Annotated[int | None, typer.Option("--warm-up-days", help=WARM_UP_HELP.format(whose="baseline's"))] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder (default: comparisons/<folder of the baseline>).")] = None,
     k: Annotated[int | None, typer.Option("--k", help="Suppress group cells with fewer residents than this (default: 10; smaller needs --allow-small-k).")] = None,
     allow_small_k: Annotated[bool, typer.Option("--allow-small-k", help="Allow --k under 10, for readers who may see groups that small.")] = False,
@@ -189,6 +207,7 @@ def compare(
                               field="--replications", fix="pass e.g. --replications 5")
         _positive(residents, "--residents")
         _positive(days, "--days")
+        _warm_up(warm_up_days)
         k = check_k(MIN_CELL_RESIDENTS if k is None else k, allow_small=allow_small_k)
         if seed is not None and seed < 0:
             raise ConfigError(f"must be >= 0, got {seed}", field="--seed", fix="pass e.g. --seed 1")
@@ -204,7 +223,7 @@ def compare(
             city = load_city(base.city, facility_files=base.facility_files,
                              population_grid=base.population_grid)
         result = run_comparison(base, scenarios, replications=replications, residents=residents,
-                                days=days, seed=seed, city=city)
+                                days=days, seed=seed, warm_up_days=warm_up_days, city=city)
         tables = write_report(result, out_dir, k=k, per_resident=per_resident, city=city)
     except TwinError as error:
         _fail(error)
@@ -307,7 +326,9 @@ def _print_summary(result, out_dir: Path) -> None:
     typer.echo(
         f"{result.scenario.name}: {s['city']['name']} (walk {nodes['walk']:,} nodes, "
         f"drive {nodes['drive']:,}), {result.scenario.residents:,} residents "
-        f"({s['resident_model']}), {result.scenario.days} days, seed {result.scenario.seed}"
+        f"({s['resident_model']}), {result.scenario.days} days"
+        + (f" after a {s['warm_up_days']}-day warm-up (discarded)" if s["warm_up_days"] else "")
+        + f", seed {result.scenario.seed}"
     )
     for warning in s["warnings"]:
         typer.echo(f"warning: {warning}")

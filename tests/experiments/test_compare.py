@@ -219,3 +219,24 @@ def test_without_a_population_totals_are_per_1000_residents(helsinki, parking_ap
     assert result.expansion.unit == "per 1,000 residents" and result.expansion.weight == 2.0
     costs = result.costs().iloc[0]
     assert np.isnan(costs["cost_per_hour_saved"]) and "no population stated" in costs["note"]
+
+
+def test_a_comparison_with_paratransit_warms_up_its_riders_and_says_so(helsinki, baseline):
+    """``auto`` warms up where riders learn (28 days), keeps the baseline
+    (where nothing learns) as it was, states the warm-up, and changes the
+    paratransit scenario's measured week; ``warm_up_days=0`` is a cold start."""
+    from twin.experiments.report import Tables, who_benefits_text
+    from twin.scenario import WARM_UP_DAYS
+
+    single = load_scenario(HELSINKI / "paratransit_single_stop.yaml")
+    run = dict(replications=1, residents=3000, days=7, city=helsinki, progress=False)
+    warm, cold = compare(baseline, [single], **run), compare(baseline, [single], warm_up_days=0, **run)
+    assert (warm.warm_up_days, cold.warm_up_days) == (WARM_UP_DAYS, 0)
+    pd.testing.assert_frame_equal(warm.population, cold.population)
+    assert not warm.benefits[single.name].equals(cold.benefits[single.name])
+    assert f"after a {WARM_UP_DAYS}-day warm-up" in who_benefits_text(Tables(warm, k=10))
+    assert "no warm-up" in who_benefits_text(Tables(cold, k=10))
+    parking = compare(baseline, [load_scenario(HELSINKI / "parking_app.yaml")], **run)
+    assert parking.warm_up_days == 0  # nothing learns: auto is none
+    with pytest.raises(ConfigError, match="warm_up_days"):
+        compare(baseline, [single], warm_up_days=-1, **run)

@@ -10,6 +10,10 @@ one kernel call, never a Python loop per agent.
 With paratransit (``world.paratransit``) a step is three calls: the day
 kernel, where riders book trips; dispatch; accounting of the booked trips
 (:mod:`twin.abm.vehicle`). The fleet's vehicles are :class:`Vehicle` agents.
+
+Where residents learn a service from their days (paratransit riders),
+:meth:`CityModel.warm_up` simulates days before the measured ones and
+discards their ledger, keeping what the riders learnt.
 """
 
 from __future__ import annotations
@@ -34,6 +38,15 @@ from twin.transit.fields import TransitFields, transit_fields
 from twin.world import World
 
 WATER = PURPOSES.index("water")
+
+WARM_UP_STREAMS_END = 7 * 105
+"""Warm-up day ``j`` of ``W`` (``j = 0 .. W-1``) draws from the random
+streams of day ``WARM_UP_STREAMS_END - W + j``, never those of a measured
+day (``0 .. 365``, for warm-ups up to 366 days): the measured days draw the
+same numbers whatever the warm-up, so runs stay paired whether or not each
+warms up, and a run without warm-up is what it was. A multiple of 7, so the
+warm-up's last day is the measured first day's eve in the weekly cycle of
+trips."""
 
 AUTO_AGENTS_MAX = 50_000
 """Largest population for which ``agents="auto"`` makes a Mesa agent per resident."""
@@ -154,9 +167,14 @@ class CityModel(mesa.Model):
         if agents == "all" or (agents == "auto" and n <= AUTO_AGENTS_MAX):
             made = Resident.create_agents(self, n, np.arange(n))
             self._resident_agents = {agent.index: agent for agent in made}
-        self.datacollector = mesa.DataCollector(
+        self.day = 0  # the day of the random streams the next step draws from
+        self.datacollector = self._collector()
+
+    @staticmethod
+    def _collector() -> mesa.DataCollector:
+        return mesa.DataCollector(
             model_reporters={
-                "day": "steps",
+                "day": lambda m: m.ledger.days,
                 "essential_travel_h": lambda m: m.ledger.travel_time_s.sum() / 3600.0,
                 "trips_made": lambda m: int(m.ledger.trips_made.sum()),
                 "unmet_trips": lambda m: int(m.ledger.unmet_trips.sum()),
@@ -174,7 +192,7 @@ class CityModel(mesa.Model):
 
     def step(self) -> None:
         """One day for every resident: one kernel call, or three with paratransit."""
-        day = self.steps - 1  # Mesa counts steps from 1 as step() is entered
+        day = self.day
         inputs_today = (self.day_residents, self.day_city, self.day_params)
         ledger = inputs.ledger_arrays(self.ledger)
         wanted_before = self.ledger.trips_made[:, WATER] + self.ledger.unmet_trips[:, WATER]
@@ -198,14 +216,64 @@ class CityModel(mesa.Model):
         wanted = self.ledger.trips_made[:, WATER] + self.ledger.unmet_trips[:, WATER] - wanted_before
         self.water_load_today = self.water.after_day(wanted)
         self.ledger.days += 1
+        self.day += 1
         self.datacollector.collect(self)
 
+    @property
+    def learns(self) -> bool:
+        """Whether residents learn a service slowly from their own days:
+        paratransit riders who learn (the share of their bookings served,
+        the time a ride takes). What households expect of water points'
+        queues settles within a day and starts alike in every run, so it
+        needs no warm-up."""
+        svc = self.paratransit
+        return svc is not None and svc.learning > 0
+
+    def warm_up(self, days: int, *, progress=None) -> int:
+        """Simulate ``days`` days before the measured ones where residents
+        learn a service (:attr:`learns`), then discard their ledger and daily
+        figures, keeping what the riders learnt.
+
+        Warm-up days draw from streams of their own
+        (:data:`WARM_UP_STREAMS_END`), and the water points' expected queues
+        start the measured days where a run without warm-up starts them,
+        so a run's measured days differ from those of a run without
+        warm-up only by what riders learnt. Where nothing learns a warm-up
+        would change nothing, so none is simulated. ``progress(day)`` is
+        called after each warm-up day.
+
+        Returns
+        -------
+        int
+            The days simulated: ``days``, or 0 where nothing learns.
+        """
+        if not 0 <= days <= WARM_UP_STREAMS_END // 2:
+            raise ValueError(f"warm-up days must be in 0 .. {WARM_UP_STREAMS_END // 2}, got {days}")
+        if self.ledger.days:
+            raise RuntimeError(f"warm up before the measured days ({self.ledger.days} simulated)")
+        if days == 0 or not self.learns:
+            return 0
+        self._simulate_warm_up(days, progress)
+        return days
+
+    def _simulate_warm_up(self, days: int, progress=None) -> None:
+        self.day = WARM_UP_STREAMS_END - days
+        for done in range(1, days + 1):
+            self.step()
+            if progress is not None:
+                progress(done)
+        self.day = 0
+        self.ledger = Ledger.empty(len(self.residents))
+        self.datacollector = self._collector()
+        self.water.restart()
+
     def run(self, days: int, *, progress=None) -> None:
-        """Simulate ``days`` days; ``progress(day)`` is called after each."""
+        """Simulate ``days`` days; ``progress(day)`` is called after each
+        (the days measured so far)."""
         for _ in range(days):
             self.step()
             if progress is not None:
-                progress(self.steps)
+                progress(self.ledger.days)
 
     def one_way_time_s(self) -> np.ndarray:
         """Best one-way time (s) to each purpose's nearest facility by the

@@ -115,7 +115,7 @@ def execute(run: RunSpec) -> pd.DataFrame:
     from twin.outcomes.expansion import expansion_for
     from twin.residents import synthesize_for_city
     from twin.residents.model import ResidentModel
-    from twin.scenario import scenario_from_mapping
+    from twin.scenario import scenario_from_mapping, warm_up_for
     from twin.transit.service import world_transit
     from twin.world import TravelParams, World
 
@@ -130,10 +130,12 @@ def execute(run: RunSpec) -> pd.DataFrame:
     world = World.baseline(city, people, TravelParams.from_model(model), people_per_resident=expansion.weight,
                            **world_transit(base.transit, city))
 
+    warm_up = warm_up_for(base.warm_up_days, [base, *scenarios])
+
     def ledger(scenario):
         changed = apply_interventions(scenario.interventions, world, seed=run.seed,
                                       path=f"scenario '{scenario.name}'")
-        return _ledger(changed, seed=run.seed, days=base.days,
+        return _ledger(changed, seed=run.seed, days=base.days, warm_up_days=warm_up,
                        access=updated_access(access, city, changed.city))
 
     before = ledger(base)
@@ -150,7 +152,8 @@ def execute(run: RunSpec) -> pd.DataFrame:
         del after
         comparison = Comparison(
             baseline=base, scenarios=[scenario], replications=1, residents=base.residents,
-            days=base.days, seed=run.seed, expansion=expansion, currency=currency, price_year=price_year,
+            days=base.days, seed=run.seed, warm_up_days=warm_up, expansion=expansion, currency=currency,
+            price_year=price_year,
             population=population, benefits={scenario.name: paired},
             yearly_cost={scenario.name: stated_yearly_cost(base, scenario)},
             warnings=tuple(city.warnings), wall_time_s=time.perf_counter() - start,

@@ -5,6 +5,8 @@ random numbers: replication ``r`` synthesizes the same residents for all of
 them (seed ``seed + r``) and draws their days from the same streams, so a
 resident's benefit is a paired difference and the replication-to-replication
 spread measures the uncertainty of the comparison, not of the population.
+Every run where residents learn starts with the same warm-up (days on
+streams of their own, discarded), so the measured days stay paired.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from twin.outcomes.expansion import Expansion, expansion_for
 from twin.outcomes.groups import MIN_CELL_RESIDENTS, group_columns
 from twin.residents import load_resident_model, synthesize_for_city
 from twin.residents.load import resolve_model_path
-from twin.scenario import Scenario
+from twin.scenario import Scenario, warm_up_for
 from twin.transit.service import world_transit
 from twin.world import TravelParams, World
 
@@ -77,6 +79,10 @@ class Comparison:
         As compared (each simulated for ``days`` days with ``residents`` residents).
     replications, residents, days, seed
         Replication ``r`` used seed ``seed + r``.
+    warm_up_days
+        Days simulated before the measured ``days`` (and discarded) in
+        every run where residents learn (:meth:`CityModel.warm_up
+        <twin.abm.CityModel.warm_up>`).
     expansion
         The people the residents stand for (:mod:`twin.outcomes.expansion`):
         every total is in people of the city (or per 1,000 residents).
@@ -135,6 +141,7 @@ class Comparison:
     observed: pd.DataFrame | None = None
     simulated_cost: dict[str, np.ndarray] = field(default_factory=dict)
     baseline_figures: pd.DataFrame | None = None
+    warm_up_days: int = 0
 
     def validation(self) -> pd.DataFrame | None:
         """The baseline's travel figures next to those observed in its city
@@ -489,15 +496,18 @@ def _positive(value: int, name: str) -> int:
     return int(value)
 
 
-def _ledger(world: World, *, seed: int, days: int, access) -> pd.DataFrame:
+def _ledger(world: World, *, seed: int, days: int, access, warm_up_days: int = 0) -> pd.DataFrame:
     """A run's per-resident ledger frame; the model is freed on return."""
-    return _run(world, seed=seed, days=days, access=access)[0]
+    return _run(world, seed=seed, days=days, access=access, warm_up_days=warm_up_days)[0]
 
 
-def _run(world: World, *, seed: int, days: int, access) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _run(world: World, *, seed: int, days: int, access,
+         warm_up_days: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A run's per-resident ledger frame and daily counts (the
-    DataCollector's table); the model is freed on return."""
+    DataCollector's table) of ``days`` after ``warm_up_days`` where
+    residents learn; the model is freed on return."""
     model = CityModel(world, seed=seed, agents="none", access=access)
+    model.warm_up(warm_up_days)
     model.run(days)
     frame = model.ledger_frame()
     daily = model.datacollector.get_model_vars_dataframe()
@@ -523,6 +533,7 @@ def compare(
     residents: int | None = None,
     days: int | None = None,
     seed: int | None = None,
+    warm_up_days: int | str | None = None,
     city: City | None = None,
     progress: bool | None = None,
 ) -> Comparison:
@@ -540,6 +551,9 @@ def compare(
     residents, days, seed
         Default: the baseline's (the scenarios' own values are not used, so
         every run has the same residents and days).
+    warm_up_days
+        Days, or ``"auto"`` (:func:`twin.scenario.warm_up_for` over the
+        baseline and the scenarios); default: the baseline's setting.
     city
         The baseline's compiled city if the caller has it; loaded once otherwise.
     progress
@@ -555,6 +569,8 @@ def compare(
     residents = _positive(residents if residents is not None else baseline.residents, "residents")
     days = _positive(days if days is not None else baseline.days, "days")
     check_days(days)
+    warm_up = warm_up_for(baseline.warm_up_days if warm_up_days is None else warm_up_days,
+                              [baseline, *scenarios])
     check_replications(replications)
     check_fits(residents, replications=replications, scenarios=len(scenarios))
     seed = baseline.seed if seed is None else int(seed)
@@ -584,7 +600,7 @@ def compare(
             world = World.baseline(city, people, travel, people_per_resident=expansion.weight, **transit)
             base_world = apply_interventions(baseline.interventions, world, seed=seed_r,
                                              path=f"scenario '{baseline.name}'")
-            before, daily = _run(base_world, seed=seed_r, days=days,
+            before, daily = _run(base_world, seed=seed_r, days=days, warm_up_days=warm_up,
                                  access=updated_access(access, city, base_world.city))
             baseline_figures.append(model_figures(before, daily))
             bar.update(1)
@@ -595,7 +611,7 @@ def compare(
             for scenario in scenarios:
                 scenario_world = apply_interventions(scenario.interventions, world, seed=seed_r,
                                                      path=f"scenario '{scenario.name}'")
-                after = _ledger(scenario_world, seed=seed_r, days=days,
+                after = _ledger(scenario_world, seed=seed_r, days=days, warm_up_days=warm_up,
                                 access=updated_access(access, city, scenario_world.city))
                 paired = paired_benefits(before, after)
                 paired["essential_travel_min_per_week"] = (
@@ -614,6 +630,7 @@ def compare(
         residents=residents,
         days=days,
         seed=seed,
+        warm_up_days=warm_up,
         expansion=expansion,
         currency=currency,
         price_year=price_year,

@@ -393,8 +393,10 @@ def _header(tables: Tables) -> list[str]:
     c = tables.comparison
     ci = (f"Means over {c.replications} replications with 95% confidence intervals"
           if c.replications > 1 else "One replication: no confidence intervals (use 2 or more)")
+    warm_up = (f" after a {c.warm_up_days}-day warm-up (simulated, then discarded) in the runs where "
+               "residents learn a service" if c.warm_up_days else ", no warm-up")
     return [
-        f"Baseline {c.baseline.name}: {c.days} simulated days, seeds {c.seed} to "
+        f"Baseline {c.baseline.name}: {c.days} simulated days{warm_up}, seeds {c.seed} to "
         f"{c.seed + c.replications - 1}. {ci}; benefits are paired (same residents, same days).",
         c.expansion.describe(),
         f"Groups under {tables.k} residents are suppressed everywhere"
@@ -512,6 +514,7 @@ def _facts(tables: Tables) -> dict:
         "weight": c.expansion.weight,
         "totals_in": c.expansion.unit,
         "days": c.days,
+        "warm_up_days": c.warm_up_days,
         "seed": c.seed,
         "seeds": [c.seed + r for r in range(c.replications)],
         "k": tables.k,

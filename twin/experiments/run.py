@@ -23,7 +23,7 @@ from twin.interventions import apply_interventions
 from twin.outcomes.expansion import expansion_for
 from twin.outcomes.groups import group_table
 from twin.residents import load_resident_model, synthesize_for_city
-from twin.scenario import Scenario
+from twin.scenario import Scenario, warm_up_for
 from twin.transit.service import world_transit
 from twin.world import TravelParams, World
 
@@ -60,8 +60,10 @@ def run_scenario(
     city: City | None = None,
     on_stage: Callable[[str], None] | None = None,
     on_day: Callable[[int], None] | None = None,
+    on_warm_up: Callable[[int], None] | None = None,
 ) -> RunResult:
-    """Simulate ``scenario.days`` days for ``scenario.residents`` residents.
+    """Simulate ``scenario.days`` days for ``scenario.residents`` residents,
+    after a warm-up where they learn (:func:`twin.scenario.warm_up_for`).
 
     Parameters
     ----------
@@ -69,8 +71,9 @@ def run_scenario(
         What to run (already validated).
     city
         The compiled city, if the caller has it; loaded (cached) otherwise.
-    on_stage, on_day
-        Progress callbacks: a stage name; the day just simulated.
+    on_stage, on_day, on_warm_up
+        Progress callbacks: a stage name; the day just simulated (warm-up
+        days included); the warm-up days about to be simulated (0: none).
 
     Raises
     ------
@@ -111,6 +114,12 @@ def run_scenario(
         seed=scenario.seed, path=scenario.path,
     )
     model = timed("accessibility", lambda: CityModel(world, seed=scenario.seed))
+    warm_up = warm_up_for(scenario.warm_up_days, [scenario]) if model.learns else 0
+    if on_warm_up is not None:
+        on_warm_up(warm_up)
+    if warm_up:
+        stage("warm up")
+        timed("warm up", lambda: model.warm_up(warm_up, progress=on_day))
     stage("simulate days")
     start = time.perf_counter()
     model.run(scenario.days, progress=on_day)
@@ -121,6 +130,7 @@ def run_scenario(
     summary = {
         "scenario": scenario.model_dump(),
         "scenario_hash": scenario.content_hash(),
+        "warm_up_days": warm_up,  # simulated before the measured days, and discarded
         "resident_model": model_spec.name,
         "city": {
             "name": city.name,

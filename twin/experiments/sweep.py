@@ -7,6 +7,7 @@ compared with it, the swept parameters and a design::
     scenarios: [parking_app.yaml, paratransit_single_stop.yaml]
     residents: 1000            # every run (default: the baseline's)
     days: 2
+    warm_up_days: auto         # every run (default: the baseline's)
     seeds: 2                   # seeds S .. S+1 (S: the baseline's), or a list
     design: {method: sobol, samples: 8, seed: 0}
     parameters:
@@ -21,8 +22,8 @@ field such as ``residents``) by its dotted path; ``[i]`` indexes a list and
 ``[parking_app]`` the first intervention of that type. A scenario parameter
 applies to the scenarios listed in its ``scenarios:`` (default: every
 compared scenario that has the field); a resident-model parameter, and the
-top-level ``residents`` and ``days``, to every run including the baseline
-(the comparison pairs the same residents). Designs:
+top-level ``residents``, ``days`` and ``warm_up_days``, to every run
+including the baseline (the comparison pairs the same residents). Designs:
 
 ``grid``
     Every combination of each parameter's ``values``.
@@ -50,7 +51,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -58,7 +59,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from twin._validation import config_error_from_validation, read_yaml_mapping
 from twin.errors import ConfigError, TwinError
 
-SHARED_FIELDS = ("residents", "days")
+SHARED_FIELDS = ("residents", "days", "warm_up_days")
 """Top-level scenario fields a parameter sets for every run, baseline
 included (as does ``population.value``, the people the residents stand for)."""
 
@@ -112,6 +113,7 @@ class SweepFile(BaseModel):
     scenarios: list[str] = Field(min_length=1)
     residents: int | None = Field(None, gt=0)
     days: int | None = Field(None, gt=0)
+    warm_up_days: Annotated[int, Field(ge=0)] | Literal["auto"] | None = None
     seeds: int | list[int] = 1
     k: int = Field(10, ge=10)  # stored group cells under k are left out; never under 10
     fixed: dict[str, Any] = Field(default_factory=dict)
@@ -254,7 +256,8 @@ def load_sweep(path: str | Path) -> Sweep:
                 **{s.name: s.model_dump(mode="json") for s in scenarios}}
     model = read_yaml_mapping(model_path)
     for name in mappings:
-        for key, value in (("residents", spec.residents), ("days", spec.days)):
+        for key, value in (("residents", spec.residents), ("days", spec.days),
+                           ("warm_up_days", spec.warm_up_days)):
             if value is not None:
                 mappings[name][key] = value
     seeds = (list(range(base.seed, base.seed + spec.seeds)) if isinstance(spec.seeds, int)

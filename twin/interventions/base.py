@@ -66,6 +66,10 @@ class Intervention(BaseModel):
     residents use it (a fare subsidy: the fares waived), or None. A
     comparison adds it, expanded to the city and a year, to the stated
     ``cost``, which then states only the fixed costs."""
+    learns: ClassVar[bool] = False
+    """Whether residents learn the service it offers from their own days
+    (what they expect starts away from where it settles), so that runs with
+    it start after a warm-up by default (:data:`twin.scenario.WARM_UP_DAYS`)."""
     cost: Cost
 
     def apply(self, world: World, *, seed: int, instance: int = 0) -> World:  # pragma: no cover - abstract

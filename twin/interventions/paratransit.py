@@ -32,7 +32,7 @@ residents (all of them, or those a data source sees) or ``depot`` gives it.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -134,6 +134,7 @@ class Paratransit(FromData, Intervention):
         placed by residents at a workshop; exclusive with ``siting``.
     """
 
+    learns: ClassVar[bool] = True  # riders learn the served share and the time a ride takes
     type: Literal["paratransit"] = "paratransit"
     fleet_size: Annotated[int, Field(ge=0, strict=True)]
     vehicle_capacity: Annotated[int, Field(ge=1, strict=True)]

@@ -260,7 +260,8 @@ def merge(parts: list[Comparison]) -> Comparison:
     """Comparisons of single scenarios against the same baseline (same
     residents, days and seeds) as one comparison of them all: the baseline
     runs are identical (common random numbers), so this equals one
-    :func:`compare` call with every scenario."""
+    :func:`compare` call with every scenario (whose warm-up is the longest
+    of the parts': runs where nothing learns simulate none, whatever it is)."""
     first = parts[0]
     for part in parts[1:]:
         same = (part.replications, part.residents, part.days, part.seed) == (
@@ -274,6 +275,7 @@ def merge(parts: list[Comparison]) -> Comparison:
         yearly_cost={name: cost for part in parts for name, cost in part.yearly_cost.items()},
         simulated_cost={name: cost for part in parts for name, cost in part.simulated_cost.items()},
         wall_time_s=sum(part.wall_time_s for part in parts),
+        warm_up_days=max(part.warm_up_days for part in parts),
     )
 
 
