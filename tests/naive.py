@@ -8,6 +8,8 @@ from __future__ import annotations
 import heapq
 import math
 
+import numpy as np
+
 from twin.core.dispatch import DROPOFF, PICKUP, Fleet, Requests, ZoneTimes
 
 
@@ -239,3 +241,40 @@ def naive_transit_time(indptr, indices, length_m, *, speed_mps, stop_node, stop_
                     ready[x] = min(ready[x], arr + walk + transfer_slack_s)
         times.append(min(best - tau, walk_only))
     return statistics.median(times)
+
+
+def naive_weekly_columns(travel_time_s, trips_made, unmet_trips, per_week):
+    """numpy reference for :func:`twin.core.tally.weekly_columns`."""
+    purposes = travel_time_s.shape[1]
+    return np.stack(
+        [travel_time_s[:, p] / 60.0 * per_week for p in range(purposes)]
+        + [trips_made[:, p] * per_week for p in range(purposes)]
+        + [unmet_trips[:, p] * per_week for p in range(purposes)]
+        + [travel_time_s.sum(axis=1) / 60.0 * per_week, trips_made.sum(axis=1) * per_week,
+           unmet_trips.sum(axis=1) * per_week])
+
+
+def naive_minutes_saved(time_before, made_before, unmet_before, time_after, made_after, unmet_after):
+    """numpy reference for :func:`twin.core.tally.minutes_saved`, on
+    (n, purposes) arrays: the rule of :func:`twin.outcomes.benefits.minutes_saved`."""
+    def kept(made, left_out):
+        return np.where(made > 0, (made - left_out) / made, 1.0)
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        enabled = np.maximum(0.0, np.minimum(made_after - made_before, unmet_before - unmet_after))
+        disabled = np.maximum(0.0, np.minimum(made_before - made_after, unmet_after - unmet_before))
+        return (time_before * kept(made_before, disabled) - time_after * kept(made_after, enabled)).sum(axis=1)
+
+
+def naive_cell_sums(codes, n_groups, replication, n_replications, values):
+    """np.bincount reference for :func:`twin.core.tally.cell_sums`."""
+    cell = replication * n_groups + codes
+    shape = (n_replications, n_groups)
+
+    def per_cell(columns):
+        return np.stack([np.bincount(cell, weights=c, minlength=shape[0] * shape[1]).reshape(shape)
+                         for c in columns.T], axis=-1)
+
+    counts = np.bincount(cell, minlength=shape[0] * shape[1]).reshape(shape)
+    return counts, np.stack([per_cell(values), per_cell(np.maximum(values, 0.0)),
+                             per_cell(np.maximum(-values, 0.0)), per_cell((values > 0).astype(np.float64))])

@@ -21,12 +21,11 @@ replication (common random numbers), so positive is better:
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from twin.core import tally
 from twin.outcomes.suppression import MIN_CELL_RESIDENTS, cells_to_suppress
 from twin.residents.population import PURPOSES
 
@@ -40,16 +39,6 @@ BENEFITS = {
 
 AT_LEAST_BASIC_WATER = ("piped", "basic")
 """JMP levels that count as basic water service or better."""
-
-
-def _kept(made: np.ndarray, left_out: np.ndarray) -> np.ndarray:
-    """Fraction of the trips made that are kept; 1 where none were made.
-    Overwrites ``left_out``."""
-    kept = np.subtract(made, left_out, out=left_out)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        np.divide(kept, made, out=kept)
-    kept[~(made > 0)] = 1.0
-    return kept
 
 
 def minutes_saved(
@@ -82,19 +71,16 @@ def minutes_saved(
     numpy.ndarray
         float64, shape (n,): minutes saved per week (negative: time lost).
     """
-    # In place: five (n, purposes) arrays at a time instead of a dozen.
-    made_change, unmet_change = made_after - made_before, unmet_before - unmet_after
-    enabled = np.maximum(0.0, np.minimum(made_change, unmet_change))
-    np.subtract(made_before, made_after, out=made_change)
-    np.subtract(unmet_after, unmet_before, out=unmet_change)
-    disabled = np.maximum(0.0, np.minimum(made_change, unmet_change, out=made_change), out=made_change)
-    before = np.multiply(time_before, _kept(made_before, disabled), out=disabled)
-    after = np.multiply(time_after, _kept(made_after, enabled), out=enabled)
-    return np.subtract(before, after, out=before).sum(axis=1)
+    blocks = [tuple(np.asarray(block, dtype=np.float64).T) for block in (
+        time_before, made_before, unmet_before, time_after, made_after, unmet_after)]
+    return tally.minutes_saved(blocks[:3], blocks[3:])
 
 
-def _purpose_block(frame: pd.DataFrame, prefix: str) -> np.ndarray:
-    return frame[[f"{prefix}_{p}" for p in PURPOSES]].to_numpy(dtype=np.float64)
+def _trips(ledger: pd.DataFrame) -> list[tuple[np.ndarray, ...]]:
+    """A ledger frame's travel minutes, trips made and unmet trips, one
+    column per purpose each (float64 columns are not copied)."""
+    return [tuple(ledger[f"{prefix}_{p}"].to_numpy(dtype=np.float64) for p in PURPOSES)
+            for prefix in ("travel_min_per_week", "trips_per_week", "unmet_trips_per_week")]
 
 
 def paired_benefits(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
@@ -114,14 +100,7 @@ def paired_benefits(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     """
     if len(before) != len(after) or not np.array_equal(before["resident"], after["resident"]):
         raise ValueError("benefits are paired per resident: both ledgers need the same residents")
-    saved = minutes_saved(
-        _purpose_block(before, "travel_min_per_week"),
-        _purpose_block(before, "trips_per_week"),
-        _purpose_block(before, "unmet_trips_per_week"),
-        _purpose_block(after, "travel_min_per_week"),
-        _purpose_block(after, "trips_per_week"),
-        _purpose_block(after, "unmet_trips_per_week"),
-    )
+    saved = tally.minutes_saved(_trips(before), _trips(after))
     water_before = before["water_service"].isin(AT_LEAST_BASIC_WATER).to_numpy()
     water_after = after["water_service"].isin(AT_LEAST_BASIC_WATER).to_numpy()
     clinic_before = before["clinic_within_30min"].to_numpy()
@@ -205,16 +184,6 @@ def ratio_ci95(numerator: np.ndarray, denominator: np.ndarray) -> tuple[float, f
     return ratio, float((b - root) / a), float((b + root) / a)
 
 
-def _per_cell(cell: np.ndarray, shape: tuple[int, int], columns: np.ndarray | None = None) -> np.ndarray:
-    """Sums per (replication, group) cell: counts of ``cell``, or each of
-    ``columns`` summed (a last axis per column). A module-level function,
-    so nothing binds a loop's variables late."""
-    size = shape[0] * shape[1]
-    if columns is None:
-        return np.bincount(cell, minlength=size).reshape(shape)
-    return np.stack([np.bincount(cell, weights=c, minlength=size).reshape(shape) for c in columns.T], axis=-1)
-
-
 def group_benefits(
     groups: pd.DataFrame,
     benefits: pd.DataFrame,
@@ -265,23 +234,20 @@ def group_benefits(
     """
     replication = np.asarray(replication, dtype=np.intp)
     n_reps = int(replication.max()) + 1
-    # column-major: np.bincount reads each metric's column contiguously
-    values = np.asfortranarray(benefits[list(BENEFITS)].to_numpy(dtype=np.float64))
-    gains, losses = np.maximum(values, 0.0), np.maximum(-values, 0.0)
-    positive = (values > 0).astype(np.float64)
+    values = benefits[list(BENEFITS)].to_numpy(dtype=np.float64)
     n_metrics = len(BENEFITS)
     dimensions = {"all": pd.Categorical.from_codes(np.zeros(len(groups), dtype=np.int8), ["all"])}
     dimensions.update({name: pd.Categorical(groups[name]) for name in groups.columns})
     tables, suppressed = [], 0
     for dimension, labels in dimensions.items():
         n_groups = len(labels.categories)
-        per_cell = functools.partial(_per_cell, replication * n_groups + labels.codes, (n_reps, n_groups))
-        counts = per_cell()
+        counts, (sums, gains, losses, positive) = tally.cell_sums(
+            labels.codes.astype(np.int32), n_groups, replication, n_reps, values)
         with np.errstate(invalid="ignore", divide="ignore"):
-            means = per_cell(values) / counts[:, :, None]
+            means = sums / counts[:, :, None]
         mean, low, high = mean_ci95(means)
-        gain_share, gain_low, gain_high = mean_ci95(_shares(per_cell(gains)))
-        loss_share = mean_ci95(_shares(per_cell(losses)))[0]
+        gain_share, gain_low, gain_high = mean_ci95(_shares(gains))
+        loss_share = mean_ci95(_shares(losses))[0]
         present = counts.sum(axis=0) > 0
         hidden = cells_to_suppress(counts[:, present], k)
         keep = np.flatnonzero(present)[~hidden]
@@ -300,7 +266,7 @@ def group_benefits(
             "share_of_gains_ci95_low": np.clip(gain_low[keep].ravel(), 0.0, 1.0),
             "share_of_gains_ci95_high": np.clip(gain_high[keep].ravel(), 0.0, 1.0),
             "share_of_losses": loss_share[keep].ravel(),
-            "people_benefiting": per_cell(positive).mean(axis=0)[keep].ravel() * weight,
+            "people_benefiting": positive.mean(axis=0)[keep].ravel() * weight,
         }))
     table = pd.concat(tables, ignore_index=True)
     table.attrs["suppressed_cells"] = suppressed

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from twin.core.daily import DAYS_PER_WEEK
+from twin.core.tally import weekly_columns
 from twin.residents.population import PURPOSES, WATER_SUPPLIES, Residents
 
 JMP_BASIC_ROUND_TRIP_S = 30 * 60
@@ -141,15 +142,12 @@ def ledger_frame(
         "water_supply": pd.Categorical.from_codes(residents.water_supply, WATER_SUPPLIES),
         "home_node": residents.home_node,
     }
-    for p, purpose in enumerate(PURPOSES):
-        columns[f"travel_min_per_week_{purpose}"] = ledger.travel_time_s[:, p] / 60.0 * per_week
-    for p, purpose in enumerate(PURPOSES):
-        columns[f"trips_per_week_{purpose}"] = ledger.trips_made[:, p] * per_week
-    for p, purpose in enumerate(PURPOSES):
-        columns[f"unmet_trips_per_week_{purpose}"] = ledger.unmet_trips[:, p] * per_week
-    columns["essential_travel_min_per_week"] = ledger.travel_time_s.sum(axis=1) / 60.0 * per_week
-    columns["trips_per_week"] = ledger.trips_made.sum(axis=1) * per_week
-    columns["unmet_trips_per_week"] = ledger.unmet_trips.sum(axis=1) * per_week
+    weekly = iter(weekly_columns(ledger.travel_time_s, ledger.trips_made, ledger.unmet_trips, per_week))
+    for prefix in ("travel_min_per_week", "trips_per_week", "unmet_trips_per_week"):
+        for purpose in PURPOSES:
+            columns[f"{prefix}_{purpose}"] = next(weekly)
+    for name in ("essential_travel_min_per_week", "trips_per_week", "unmet_trips_per_week"):
+        columns[name] = next(weekly)
     columns["paratransit_trips_per_week"] = ledger.paratransit_trips * per_week
     columns["paratransit_refused_per_week"] = ledger.paratransit_refused * per_week
     columns["paratransit_fare_per_week"] = ledger.paratransit_fare * per_week

@@ -1,0 +1,74 @@
+"""twin.core.tally against its numpy formulas (tests/naive.py), to the bit:
+weekly ledger columns, minutes saved and sums per (replication, group)
+cell, on random inputs with zeros, signed zeros, NaN and inf."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from twin.core.tally import cell_sums, minutes_saved, weekly_columns
+
+from naive import naive_cell_sums, naive_minutes_saved, naive_weekly_columns
+
+SPECIAL = np.array([0.0, -0.0, np.nan, np.inf, -np.inf, 1e-300, 1e300])
+
+
+def _values(rng, shape, *, special=True):
+    """Floats over many magnitudes and both signs, with some special values."""
+    values = rng.normal(size=shape) * 10.0 ** rng.integers(-8, 8, size=shape)
+    if special:
+        spots = rng.random(shape) < 0.1
+        values[spots] = rng.choice(SPECIAL, size=spots.sum())
+    return values
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_weekly_columns_equal_numpy(seed):
+    rng = np.random.default_rng(seed)
+    n, purposes = 500, 6
+    time_s = np.abs(_values(rng, (n, purposes), special=False))
+    time_s[rng.random((n, purposes)) < 0.2] = 0.0
+    made = rng.integers(0, 40, (n, purposes)).astype(np.int32)
+    unmet = rng.integers(0, 3, (n, purposes)).astype(np.int32)
+    per_week = 7 / rng.integers(1, 15)
+    np.testing.assert_array_equal(weekly_columns(time_s, made, unmet, per_week),
+                                  naive_weekly_columns(time_s, made, unmet, per_week), strict=True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_minutes_saved_equal_numpy(seed):
+    rng = np.random.default_rng(seed)
+    n, purposes = 500, 6
+    arrays = []
+    for _ in range(2):  # before, after: times, then trips made and unmet in a few steps
+        arrays += [np.abs(_values(rng, (n, purposes))), rng.integers(0, 4, (n, purposes)) * (7 / 3),
+                   rng.integers(0, 3, (n, purposes)) * 1.0]
+    arrays[1][rng.random((n, purposes)) < 0.05] = np.nan
+    expected = naive_minutes_saved(*arrays)
+    columns = [tuple(a.T) for a in arrays]  # one array per purpose, as a ledger frame holds them
+    np.testing.assert_array_equal(minutes_saved(columns[:3], columns[3:]), expected, strict=True)
+    assert np.isfinite(expected).sum() > n // 4  # not all NaN: the cases are compared
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_cell_sums_equal_bincount(seed):
+    rng = np.random.default_rng(seed)
+    n, groups, replications = 2000, 7, 3
+    codes = rng.integers(0, groups - 1, n).astype(np.int32)  # the last group stays empty
+    replication = np.sort(rng.integers(0, replications, n)).astype(np.intp)
+    values = _values(rng, (n, 4))
+    values[:, 0] = np.abs(values[:, 0])  # a column with no NaN: finite shares to compare
+    values[~np.isfinite(values[:, 0]), 0] = 1.0
+    counts, sums = cell_sums(codes, groups, replication, replications, values)
+    expected_counts, expected_sums = naive_cell_sums(codes, groups, replication, replications, values)
+    np.testing.assert_array_equal(counts, expected_counts, strict=True)
+    np.testing.assert_array_equal(sums, expected_sums, strict=True)
+    assert (counts[:, -1] == 0).all() and np.isfinite(sums[:, :, :-1, 0]).all()
+
+
+def test_bad_input_is_one_clear_error():
+    with pytest.raises(ValueError, match="codes must be in 0 .. 2"):
+        cell_sums(np.array([0, 3], dtype=np.int32), 3, np.zeros(2, dtype=np.intp), 1, np.zeros((2, 1)))
+    with pytest.raises(ValueError, match="trips_made must have dtype int32"):
+        weekly_columns(np.zeros((2, 6)), np.zeros((2, 6)), np.zeros((2, 6), dtype=np.int32), 1.0)

@@ -1,0 +1,193 @@
+"""Per-resident outcomes in one pass over the residents: a run's weekly
+ledger columns, the minutes each resident saves in a scenario over the
+baseline, and sums per (replication, group) cell of every reporting
+dimension at once.
+
+With numpy these take a dozen (n, purposes) temporaries, or a hundred
+``np.bincount`` passes per scenario: about 0.4, 0.9 and 0.9 s for a million
+residents, per run. Here each resident's row is read once. Every sum is
+accumulated in the order numpy's is (a row left to right, a cell resident
+by resident), so the results are numpy's to the bit; ``tests/naive.py``
+holds the numpy formulas they are tested against.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin.core._checks import Problems
+from twin.core.jit import kernel, kernel_helper
+
+
+def weekly_columns(travel_time_s: np.ndarray, trips_made: np.ndarray, unmet_trips: np.ndarray,
+                   per_week: float) -> np.ndarray:
+    """A ledger's per-purpose totals as weekly columns.
+
+    Parameters
+    ----------
+    travel_time_s
+        float64, shape (n, purposes): seconds on trips made.
+    trips_made, unmet_trips
+        int32, shape (n, purposes).
+    per_week
+        7 / days simulated.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape (3 purposes + 3, n), one contiguous row per column:
+        travel minutes per purpose, trips made per purpose, unmet trips per
+        purpose, then each of the three summed over purposes; all per week.
+    """
+    problems = Problems("weekly_columns")
+    problems.array("travel_time_s", travel_time_s, np.float64, (None, None))
+    shape = travel_time_s.shape if travel_time_s.ndim == 2 else (None, None)
+    problems.array("trips_made", trips_made, np.int32, shape)
+    problems.array("unmet_trips", unmet_trips, np.int32, shape)
+    problems.raise_any()
+    n, purposes = travel_time_s.shape
+    out = np.empty((3 * purposes + 3, n), dtype=np.float64)
+    _weekly(travel_time_s, trips_made, unmet_trips, float(per_week), out)
+    return out
+
+
+@kernel
+def _weekly(travel_time_s, trips_made, unmet_trips, per_week, out):
+    purposes = travel_time_s.shape[1]
+    total = 3 * purposes
+    for i in range(travel_time_s.shape[0]):
+        time_s = travel_time_s[i, 0]
+        made = np.int64(trips_made[i, 0])
+        unmet = np.int64(unmet_trips[i, 0])
+        for p in range(purposes):
+            if p > 0:  # numpy's row sum: the first entry, then each next one added
+                time_s += travel_time_s[i, p]
+                made += trips_made[i, p]
+                unmet += unmet_trips[i, p]
+            out[p, i] = travel_time_s[i, p] / 60.0 * per_week
+            out[purposes + p, i] = np.float64(trips_made[i, p]) * per_week
+            out[2 * purposes + p, i] = np.float64(unmet_trips[i, p]) * per_week
+        out[total, i] = time_s / 60.0 * per_week
+        out[total + 1, i] = np.float64(made) * per_week
+        out[total + 2, i] = np.float64(unmet) * per_week
+
+
+def minutes_saved(before: tuple, after: tuple) -> np.ndarray:
+    """Minutes saved per resident on the trips made in both runs
+    (:func:`twin.outcomes.benefits.minutes_saved` has the rule).
+
+    Parameters
+    ----------
+    before, after
+        ``(travel minutes, trips made, unmet trips)`` per week, each a
+        sequence of one float64 array of shape (n,) per purpose.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape (n,).
+    """
+    problems = Problems("minutes_saved")
+    blocks = [tuple(np.ascontiguousarray(c, dtype=np.float64) for c in block) for block in (*before, *after)]
+    purposes = len(blocks[0])
+    n = len(blocks[0][0]) if purposes else 0
+    for name, block in zip(("time before", "made before", "unmet before", "time after", "made after",
+                            "unmet after"), blocks):
+        if len(block) != purposes or purposes == 0:
+            problems.add(f"{name} must have {purposes or 'at least one'} purpose column(s), got {len(block)}")
+        for column in block:
+            problems.array(name, column, np.float64, (n,))
+    problems.raise_any()
+    out = np.empty(n, dtype=np.float64)
+    _minutes_saved(*blocks, out)
+    return out
+
+
+@kernel
+def _minutes_saved(time_b, made_b, unmet_b, time_a, made_a, unmet_a, out):
+    for i in range(len(out)):
+        saved = 0.0
+        for p in range(len(time_b)):
+            mb, ma = made_b[p][i], made_a[p][i]
+            ub, ua = unmet_b[p][i], unmet_a[p][i]
+            enabled = _at_least_0(_smaller(ma - mb, ub - ua))
+            disabled = _at_least_0(_smaller(mb - ma, ua - ub))
+            value = time_b[p][i] * _kept(mb, disabled) - time_a[p][i] * _kept(ma, enabled)
+            saved = value if p == 0 else saved + value
+        out[i] = saved
+
+
+@kernel_helper
+def _smaller(a, b):
+    """``np.minimum``: NaN if either is."""
+    if a != a or b != b:
+        return a + b
+    return a if a <= b else b
+
+
+@kernel_helper
+def _at_least_0(a):
+    """``np.maximum(0.0, a)``: NaN stays."""
+    return a if a != a or a > 0.0 else 0.0
+
+
+@kernel_helper
+def _kept(made, left_out):
+    """Share of the trips made that are kept; 1 where none (or NaN) were made."""
+    return (made - left_out) / made if made > 0.0 else 1.0
+
+
+def cell_sums(codes: np.ndarray, n_groups: int, replication: np.ndarray, n_replications: int,
+              values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and sums per (replication, group) cell.
+
+    Parameters
+    ----------
+    codes
+        int32, shape (n,): each resident's group, ``0 .. n_groups - 1``.
+    replication
+        intp, shape (n,): each resident's replication, ``0 .. n_replications - 1``.
+    values
+        float64, shape (n, metrics).
+
+    Returns
+    -------
+    counts
+        int64, shape (replications, groups): residents per cell.
+    sums
+        float64, shape (4, replications, groups, metrics): per cell, the sum
+        of the values, of their positive parts (gains), of their negative
+        parts negated (losses), and the count of positive values. A NaN
+        value makes its cell's gains and losses NaN and is not positive
+        (as ``np.maximum`` and ``> 0`` treat it).
+    """
+    problems = Problems("cell_sums")
+    n = len(codes) if isinstance(codes, np.ndarray) else 0
+    if problems.array("codes", codes, np.int32, (n,)):
+        problems.indices("codes", codes, n_groups)
+    if problems.array("replication", replication, np.intp, (n,)):
+        problems.indices("replication", replication, n_replications)
+    problems.array("values", values, np.float64, (n, None))
+    problems.raise_any()
+    counts = np.zeros((n_replications, n_groups), dtype=np.int64)
+    sums = np.zeros((4, n_replications, n_groups, values.shape[1]), dtype=np.float64)
+    _cell_sums(codes, replication, values, counts, sums)
+    return counts, sums
+
+
+@kernel
+def _cell_sums(codes, replication, values, counts, sums):
+    for i in range(len(codes)):  # in numpy's order: np.bincount adds resident by resident
+        r, g = replication[i], codes[i]
+        counts[r, g] += 1
+        for m in range(values.shape[1]):
+            v = values[i, m]
+            sums[0, r, g, m] += v
+            if v > 0.0:
+                sums[1, r, g, m] += v
+                sums[3, r, g, m] += 1.0
+            elif v < 0.0:
+                sums[2, r, g, m] -= v
+            elif v != v:
+                sums[1, r, g, m] += v
+                sums[2, r, g, m] += v
