@@ -76,6 +76,9 @@ def test_two_worker_processes_give_the_in_process_results(sweep_path, reference,
     # One numba thread per single-threaded worker; the city loaded once per worker.
     assert set(client.run(numba_threads).values()) == {1}
     assert set(client.run(cities_loaded).values()) == {1}
+    # glibc's adaptive malloc, as in this process: Dask's MALLOC_TRIM_THRESHOLD_
+    # would have every million-resident array mapped and zeroed afresh.
+    assert set(client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values()) == {None}
     pd.testing.assert_frame_equal(stored(tmp_path / "dask"), stored(reference[0]))
 
 
