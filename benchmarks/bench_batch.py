@@ -1,12 +1,14 @@
 """Batch sweeps on Dask (``twin batch``): runs per minute on 1 and 2 local
 worker processes, the scheduling overhead per run against a plain loop
-calling the same function, and (size ``large``) the city-scale study: 1M
+calling the same function (size ``large``: also at 200,000 Porto residents,
+where arrays are large), and (size ``large``) the city-scale study: 1M
 residents on Porto, the baseline and the Helsinki scenario set x 10 seeds,
 against ``twin compare`` of the same runs, wall time and peak memory of the
 whole process tree."""
 
 from __future__ import annotations
 
+import functools
 import os
 import resource
 import subprocess
@@ -176,6 +178,72 @@ def _throughput(ctx: Context) -> list[Row]:
     return rows
 
 
+TRIM = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+"""Dask's setting that twin's local clusters drop (see LOCAL_CLUSTER_CONFIG)."""
+
+
+def _overhead_at_scale(ctx: Context) -> list[Row]:
+    """Dask's overhead per run where arrays are large: 200,000 Porto
+    residents, on twin's 1-worker cluster and on one with Dask's own
+    ``MALLOC_TRIM_THRESHOLD_``, against the plain loop, alternating."""
+    from unittest import mock
+
+    import numba
+
+    from twin.experiments import batch
+    from twin.experiments.sweep import load_sweep
+
+    scenarios = ["parking_app.yaml", "access_centres.yaml", "water_points.yaml"]
+    names = ("loop", "twin's cluster", "Dask's malloc")
+    wall: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
+    with tempfile.TemporaryDirectory(prefix="twin-bench-overhead-") as tmp:
+        runs = list(load_sweep(_sweep_file(Path(tmp), first_seed=1, seeds=2, residents=200_000,
+                                           scenarios=scenarios, city=str(ctx.porto_pbf))).runs)
+        clusters = {"twin's cluster": batch._client(1, None)}
+        with mock.patch.dict(batch.LOCAL_CLUSTER_CONFIG, {TRIM: 65536}):
+            clusters["Dask's malloc"] = batch._client(1, None)
+        calls = {"loop": lambda: [batch.execute(run) for run in runs],
+                 **{name: functools.partial(_drain, runs, client) for name, (client, _) in clusters.items()}}
+        threads = numba.get_num_threads()
+        numba.set_num_threads(1)  # as on a worker
+        try:
+            for call in calls.values():  # city, kernels and sitings warm everywhere
+                call()
+            for _ in range(ctx.repeat):
+                ctx.wait_for_quiet("an overhead repeat")
+                for name, call in calls.items():
+                    start, used = time.perf_counter(), _Elsewhere.cpu_s()[1]
+                    call()
+                    wall[name].append(time.perf_counter() - start)
+                    cpu[name].append(_Elsewhere.cpu_s()[1] - used)
+        finally:
+            numba.set_num_threads(threads)
+            for client, cluster in clusters.values():
+                client.close()
+                cluster.close()
+    t = {name: Timing(values) for name, values in wall.items()}
+    c = {name: float(np.median(values)) for name, values in cpu.items()}
+    overhead = t["twin's cluster"].median / t["loop"].median - 1
+    return [Row(SECTION, "scheduling overhead per run at 200,000 Porto residents (Dask, 1 worker) vs a plain loop",
+                f"{t[names[1]]}",
+                f"{t['loop']} (plain loop)", fmt_ratio(t["loop"].median, t[names[1]].median),
+                target=f"<= {TARGET_OVERHEAD:.0%}", met=overhead <= TARGET_OVERHEAD,
+                notes=f"overhead {overhead:+.1%}; 2 runs, each the baseline + 3 scenarios, 2 days, alternating; "
+                      f"CPU time of this process tree (load-independent): Dask {c[names[1]]:.1f} s, loop "
+                      f"{c['loop']:.1f} s ({c[names[1]] / c['loop'] - 1:+.1%}); on a worker with Dask's own "
+                      f"MALLOC_TRIM_THRESHOLD_ (65536, which twin's clusters drop): {t[names[2]]}, CPU "
+                      f"{c[names[2]]:.1f} s ({c[names[2]] / c['loop'] - 1:+.1%}); load average {load_average()} "
+                      "at the end")]
+
+
+def _drain(runs, client) -> None:
+    from twin.experiments.batch import _results
+
+    for _ in _results(runs, workers=None, scheduler=client):
+        pass
+
+
 def _peak_tree_rss(process: subprocess.Popen, peak: list[int]) -> None:
     """Sample the summed RSS of a process and its descendants until it exits."""
     import psutil
@@ -266,5 +334,6 @@ def _city_scale(ctx: Context) -> list[Row]:
 def run(ctx: Context) -> list[Row]:
     rows = _throughput(ctx)
     if "large" in ctx.sizes:
+        rows += _overhead_at_scale(ctx) if ctx.porto_pbf.is_file() else []
         rows += _city_scale(ctx)
     return rows
