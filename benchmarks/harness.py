@@ -387,7 +387,8 @@ def synthetic_city(n_nodes: int, *, seed: int = 0):
     def facilities(service):
         node = rng.choice(n, N_SOURCES, replace=False).astype(np.int32)
         return FacilitySet(service=service, lon=lon[node], lat=lat[node], x_m=x_m[node], y_m=y_m[node],
-                           node={mode: node for mode in MODES}, origin=np.full(len(node), "synthetic"))
+                           node={mode: node for mode in MODES}, origin=np.full(len(node), "synthetic"),
+                           count=np.ones(len(node)))
 
     return City(
         name=f"synthetic grid ({n} nodes)",

@@ -105,6 +105,24 @@ def test_malformed_facility_csv(tmp_path, city_cache, content, error, match):
     assert "facilities.csv" in str(info.value)
 
 
+def test_a_count_column_weighs_facilities(tmp_path, city_cache):
+    """A facility file's ``count`` (the jobs of a grid cell) is kept per
+    facility; OSM facilities count 1; a count that is not positive is a
+    one-line error naming the file, the column and the rows."""
+    path = tmp_path / "jobs.csv"
+    pd.DataFrame({"lon": [p[0] for p in HELSINKI_POINTS], "lat": [p[1] for p in HELSINKI_POINTS],
+                  "service": ["work", "work"], "count": [250, 3]}).to_csv(path, index=False)
+    city = load_city("helsinki", facility_files=[path], cache_dir=city_cache)
+    work = city.facilities["work"]
+    from_file = work.origin == str(path)
+    assert sorted(work.count[from_file]) == [3.0, 250.0]
+    assert (work.count[~from_file] == 1.0).all() and (~from_file).sum() > 100
+    path.write_text(f"lon,lat,service,count\n{HELSINKI_POINTS[0][0]},{HELSINKI_POINTS[0][1]},work,0\n")
+    with pytest.raises(ConfigError, match="jobs.csv.*count.*rows 1") as info:
+        load_city("helsinki", facility_files=[path], cache_dir=city_cache)
+    assert "\n" not in str(info.value)
+
+
 def test_missing_facility_file(tmp_path, city_cache):
     with pytest.raises(InputFileError, match="nowhere.csv"):
         load_city("helsinki", facility_files=[tmp_path / "nowhere.csv"], cache_dir=city_cache)

@@ -115,6 +115,11 @@ class FacilitySet:
         intervention that added it. Facilities of origin
         :data:`ASSISTED_ONLY_ORIGIN` serve only residents who need assistance
         (see :meth:`open_to_all`).
+    count
+        float64, shape (n,), > 0: how many places each stands for (jobs at
+        a workplace): 1 for an OSM feature, a facility file's ``count``
+        column where it has one. Weighs the workplace draw
+        (:mod:`twin.abm.workplaces`).
     """
 
     service: str
@@ -124,6 +129,7 @@ class FacilitySet:
     y_m: np.ndarray
     node: dict[str, np.ndarray]
     origin: np.ndarray
+    count: np.ndarray
 
     def __len__(self) -> int:
         return len(self.lon)

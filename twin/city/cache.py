@@ -32,14 +32,14 @@ from twin.city.sources import Source
 
 log = logging.getLogger("twin.city")
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 """Bumped when the file layout changes."""
 
 STALE_TMP_S = 24 * 3600.0
 """Temporary files older than this are left over from a killed run: removed."""
 
 _STREET_FIELDS = ("indptr", "indices", "weight", "x_m", "y_m", "lon", "lat", "osmid")
-_FACILITY_FIELDS = ("lon", "lat", "x_m", "y_m", "origin")
+_FACILITY_FIELDS = ("lon", "lat", "x_m", "y_m", "origin", "count")
 _CITY_FIELDS = ("home_node", "home_weight", "walk_to_drive")
 
 

@@ -11,8 +11,9 @@ amenities that employ staff on site. Nodes give points; ways and relations
 
 Facility files add facilities: a CSV with columns ``lon``, ``lat``
 (WGS84) and ``service``, or a GeoJSON / GeoPackage of points with a
-``service`` column (any CRS, reprojected). Each facility is snapped to the
-nearest node of every mode's street graph.
+``service`` column (any CRS, reprojected), and optionally ``count``: how
+many places a row stands for (the jobs of a grid cell; 1 without it). Each
+facility is snapped to the nearest node of every mode's street graph.
 """
 
 from __future__ import annotations
@@ -169,6 +170,7 @@ def facility_sets(facilities: pd.DataFrame, streets: dict[str, StreetArrays],
             y_m=y_m,
             node={mode: snap(streets[mode], x_m, y_m) for mode in MODES},
             origin=rows["origin"].to_numpy(dtype=str),
+            count=rows["count"].to_numpy(dtype=np.float64),
         )
     return sets
 
@@ -221,7 +223,7 @@ def _read_facility_file(path: Path) -> pd.DataFrame:
         raise InputFileError("the facility file has no rows", path=path, fix="add facilities or leave it out")
     lon, lat = _coordinates(table, path)
     services = _services(table, path)
-    frame = _frame(lon, lat, services, str(path))
+    frame = _frame(lon, lat, services, str(path), _counts(table, path))
     frame["row"] = np.arange(1, len(frame) + 1)
     return frame
 
@@ -263,12 +265,25 @@ def _services(table: pd.DataFrame, path: Path) -> np.ndarray:
     return services.to_numpy(dtype=str)
 
 
-def _frame(lon, lat, service, origin: str) -> pd.DataFrame:
+def _counts(table: pd.DataFrame, path: Path) -> np.ndarray | float:
+    """The optional ``count`` column: how many places (jobs) a row stands for."""
+    if "count" not in table.columns:
+        return 1.0
+    count = pd.to_numeric(table["count"], errors="coerce").to_numpy(float)
+    bad = ~(np.isfinite(count) & (count > 0))
+    if bad.any():
+        raise ConfigError(f"rows {_list(np.flatnonzero(bad) + 1)} have no positive count", path=path,
+                          field="count", fix="give each row a positive number of places (jobs), or drop the column")
+    return count
+
+
+def _frame(lon, lat, service, origin: str, count: np.ndarray | float = 1.0) -> pd.DataFrame:
     return pd.DataFrame({
         "lon": np.asarray(lon, dtype=float),
         "lat": np.asarray(lat, dtype=float),
         "service": np.asarray(service, dtype=object),
         "origin": origin,
+        "count": count,
     })
 
 

@@ -207,5 +207,6 @@ def with_facilities(city: City, service: str, x_m: np.ndarray, y_m: np.ndarray, 
         y_m=np.concatenate([old.y_m, y_m]),
         node={m: np.concatenate([old.node[m], snap(city.streets[m], x_m, y_m)]) for m in MODES},
         origin=np.concatenate([old.origin, np.full(len(x_m), origin)]),
+        count=np.concatenate([old.count, np.ones(len(x_m))]),
     )
     return dataclasses.replace(city, facilities={**city.facilities, service: new})
