@@ -13,7 +13,7 @@ from feedfiles import write_feed
 
 from twin.residents.population import PURPOSES
 from twin.transit import load_timetable, transit_fields
-from twin.transit.fields import MAX_WALK_S, TRANSFER_SLACK_S, WALK_SPEED_MPS, mode_times
+from twin.transit.fields import MAX_WALK_S, TRANSFER_SLACK_S, WALK_SPEED_MPS, facility_targets, mode_times
 
 from naive import naive_transit_time
 
@@ -119,10 +119,40 @@ def test_wheelchair_users_ride_only_accessible_trips(helsinki, helsinki_feed, tm
     departures = np.arange(8 * 3600, 8 * 3600 + 1200, 60)
     common = dict(mode="wheelchair", speed_mps=0.79, stop_ok=stop_ok, departures_s=departures,
                   max_walk_s=MAX_WALK_S, transfer_slack_s=TRANSFER_SLACK_S)
-    every_trip = mode_times(helsinki, table, trip_ok=np.ones(len(table.trip_id), bool), **common)
+    targets = facility_targets(helsinki, common["mode"])
+    every_trip = mode_times(helsinki, table, targets, trip_ok=np.ones(len(table.trip_id), bool), **common)
     fields = transit_fields(helsinki, table, use_cache=False)
-    accessible = mode_times(helsinki, table, trip_ok=table.trip_wheelchair == 1, **common)
+    accessible = mode_times(helsinki, table, targets, trip_ok=table.trip_wheelchair == 1, **common)
     np.testing.assert_array_equal(fields.wheelchair_time_s, accessible)
     # The north line is not accessible: somewhere it was the faster way.
     assert (accessible > every_trip + 1).any()
     assert (accessible >= every_trip).all()
+
+
+def test_fields_to_chosen_targets_from_chosen_origins(helsinki, helsinki_feed, tmp_path):
+    """Fields to arbitrary target nodes (a column each, as the work zones use
+    them) timed from a few origins only: those rows equal the fields timed
+    from every node, bit for bit, and match the forward scan; other rows are inf."""
+    folder, at = helsinki_feed
+    table = load_timetable([folder], helsinki, cache_dir=tmp_path, **window())
+    walk = helsinki.streets["walk"]
+    targets = {mode: [np.array([at["E"]], np.int32), np.array([at["W"], at["N"]], np.int32)]
+               for mode in ("walk", "wheelchair")}
+    near_north = np.argsort(np.hypot(walk.x_m - walk.x_m[at["N"]], walk.y_m - walk.y_m[at["N"]]))
+    origins = np.sort(near_north[[0, 40, 200, 400]])
+    every = transit_fields(helsinki, table, targets=targets, use_cache=False)
+    some = transit_fields(helsinki, table, targets=targets, origins=origins, use_cache=False)
+    assert some.walk_time_s.shape == (walk.n_nodes, 2)
+    np.testing.assert_array_equal(some.walk_time_s[origins], every.walk_time_s[origins])
+    np.testing.assert_array_equal(some.wheelchair_time_s[origins], every.wheelchair_time_s[origins])
+    others = np.setdiff1d(np.arange(walk.n_nodes), origins)
+    assert np.isinf(some.walk_time_s[others]).all()
+    connections = list(zip(table.conn_from, table.conn_to, table.conn_dep_s, table.conn_arr_s,
+                           table.conn_trip, table.conn_board, table.conn_alight))
+    for origin in origins[:2]:
+        want = naive_transit_time(
+            walk.indptr, walk.indices, walk.weight, speed_mps=WALK_SPEED_MPS,
+            stop_node=table.stop_node["walk"], stop_link_m=table.stop_link_m, connections=connections,
+            facility_nodes=targets["walk"][0], origin=int(origin), departures_s=some.departures_s,
+            max_walk_s=MAX_WALK_S, transfer_slack_s=TRANSFER_SLACK_S)
+        assert math.isclose(some.walk_time_s[origin, 0], want, abs_tol=TOLERANCE_S)

@@ -11,7 +11,7 @@ import pytest
 
 from twin.residents.population import PURPOSES
 from twin.transit import load_timetable
-from twin.transit.fields import MAX_WALK_S, TRANSFER_SLACK_S, WALK_SPEED_MPS, mode_times
+from twin.transit.fields import MAX_WALK_S, TRANSFER_SLACK_S, WALK_SPEED_MPS, facility_targets, mode_times
 
 from naive import naive_transit_time
 
@@ -40,7 +40,8 @@ def test_real_feeds_agree_with_the_forward_scan(porto_alegre, shared_data, tmp_p
                       walk.y_m[np.maximum(node, 0)] - walk.y_m[node[centre]])
     stop_ok = (node >= 0) & (dist_m < 2500)
     departures = np.arange(14 * 3600, 14 * 3600 + 600, 120)
-    got = mode_times(porto_alegre, table, mode="walk", speed_mps=WALK_SPEED_MPS, stop_ok=stop_ok,
+    got = mode_times(porto_alegre, table, facility_targets(porto_alegre, "walk"), mode="walk",
+                     speed_mps=WALK_SPEED_MPS, stop_ok=stop_ok,
                      trip_ok=np.ones(len(table.trip_id), bool), departures_s=departures,
                      max_walk_s=MAX_WALK_S, transfer_slack_s=TRANSFER_SLACK_S)
 

@@ -71,6 +71,8 @@ def transit_fields(
     unknown_stop_accessible: bool = True,
     unknown_trip_accessible: bool = False,
     rides_only: bool = False,
+    targets: dict[str, list[np.ndarray]] | None = None,
+    origins: np.ndarray | None = None,
     cache_dir: str | Path | None = None,
     use_cache: bool = True,
 ) -> TransitFields:
@@ -95,13 +97,22 @@ def transit_fields(
         Only journeys with at least one ride (walking alone is not a
         journey): the public-transport alternative of a mode choice, which
         weighs walking separately. Default: the faster of both.
+    targets
+        mode (``walk``, ``wheelchair``) -> one array of target nodes of that
+        mode's graph per column of the fields (e.g. the workplace zones of
+        :mod:`twin.abm.workplaces`). Default: the facilities of each purpose.
+    origins
+        Walk nodes to time (e.g. the homes); the others' rows are inf.
+        Default: every node (see :func:`twin.core.transit.transit_times`).
     """
+    if targets is None:
+        targets = {mode: facility_targets(city, mode) for mode in ("walk", "wheelchair")}
     options = dict(max_walk_s=float(max_walk_s), transfer_slack_s=float(transfer_slack_s),
                    step_s=int(step_s), unknown_stop_accessible=bool(unknown_stop_accessible),
                    unknown_trip_accessible=bool(unknown_trip_accessible), rides_only=bool(rides_only))
 
     def build() -> TransitFields:
-        return _build(city, timetable, **options)
+        return _build(city, timetable, targets, origins, **options)
 
     if not use_cache:
         return build()
@@ -112,13 +123,20 @@ def transit_fields(
                            else list(timetable.stop_node.values()))]
     streets = [getattr(city.streets[m], a) for m in ("walk", "wheelchair")
                for a in ("indptr", "indices", "weight")]
-    facilities = [city.facilities[p].node["walk"] for p in PURPOSES]
-    key = content_key("fields", tt_arrays, streets, facilities, PURPOSES, sorted(options.items()))
+    key = content_key("fields", tt_arrays, streets, [a for m in ("walk", "wheelchair") for a in targets[m]],
+                      "all nodes" if origins is None else np.asarray(origins), sorted(options.items()))
     return cached(transit_cache_dir(cache_dir) / "fields", key,
                   lambda arrays: TransitFields(**arrays), build, dataclasses.asdict)
 
 
-def _build(city, timetable, *, max_walk_s, transfer_slack_s, step_s, unknown_stop_accessible,
+def facility_targets(city: City, mode: str) -> list[np.ndarray]:
+    """The nodes of each purpose's facilities on ``mode``'s graph, in
+    ``PURPOSES`` order (facilities off its streets, node -1, left out: they
+    are unreachable by it)."""
+    return [n[n >= 0] for n in (city.facilities[p].node[mode] for p in PURPOSES)]
+
+
+def _build(city, timetable, targets, origins, *, max_walk_s, transfer_slack_s, step_s, unknown_stop_accessible,
            unknown_trip_accessible, rides_only) -> TransitFields:
     departures = np.arange(timetable.window_start_s, timetable.window_end_s, step_s, dtype=np.int64)
     times = {}
@@ -128,19 +146,21 @@ def _build(city, timetable, *, max_walk_s, transfer_slack_s, step_s, unknown_sto
         if mode == "wheelchair":
             stop_ok &= _accessible(timetable.stop_wheelchair, unknown_stop_accessible)
             trip_ok = _accessible(timetable.trip_wheelchair, unknown_trip_accessible)
-        times[mode] = mode_times(city, timetable, mode=mode, speed_mps=speed, stop_ok=stop_ok,
+        times[mode] = mode_times(city, timetable, targets[mode], mode=mode, speed_mps=speed, stop_ok=stop_ok,
                                  trip_ok=trip_ok, departures_s=departures, max_walk_s=max_walk_s,
-                                 transfer_slack_s=transfer_slack_s, rides_only=rides_only)
+                                 transfer_slack_s=transfer_slack_s, rides_only=rides_only, origins=origins)
     return TransitFields(walk_time_s=times["walk"], wheelchair_time_s=times["wheelchair"],
                          departures_s=departures)
 
 
-def mode_times(city: City, timetable: Timetable, *, mode: str, speed_mps: float,
+def mode_times(city: City, timetable: Timetable, targets: list[np.ndarray], *, mode: str, speed_mps: float,
                stop_ok: np.ndarray, trip_ok: np.ndarray, departures_s: np.ndarray,
-               max_walk_s: float, transfer_slack_s: float, rides_only: bool = False) -> np.ndarray:
-    """Median travel times (n_nodes, n_purposes) on one street graph, using
-    only the stops ``stop_ok`` and trips ``trip_ok`` (``rides_only``: only
-    journeys with a ride, see :func:`transit_fields`)."""
+               max_walk_s: float, transfer_slack_s: float, rides_only: bool = False,
+               origins: np.ndarray | None = None) -> np.ndarray:
+    """Median travel times (n_nodes, len(targets)) on one street graph to
+    the nearest node of each array of ``targets``, using only the stops
+    ``stop_ok`` and trips ``trip_ok`` (``rides_only``: only journeys with a
+    ride, see :func:`transit_fields`)."""
     streets = city.streets[mode]
     reverse = streets.reversed()  # lengths *to* stops and facilities on a directed graph
     stop_node = np.where(stop_ok, timetable.stop_node[mode], -1)
@@ -148,10 +168,7 @@ def mode_times(city: City, timetable: Timetable, *, mode: str, speed_mps: float,
     pairs = stop_walk_lengths(reverse.indptr, reverse.indices, reverse.weight, stop_node, link_m,
                               max_length_m=max_walk_s * speed_mps * (1 + 1e-9))
     links = walk_links(*pairs, stop_node, link_m, streets.n_nodes, speed_mps=speed_mps)
-    # Facilities off this mode's streets (node -1) are unreachable by it.
-    to_facility_m, _ = nearest_facility_many(
-        reverse.indptr, reverse.indices, reverse.weight,
-        [n[n >= 0] for n in (city.facilities[p].node[mode] for p in PURPOSES)])
+    to_facility_m, _ = nearest_facility_many(reverse.indptr, reverse.indices, reverse.weight, targets)
     egress_m = np.where(stop_node >= 0, link_m + to_facility_m[:, np.maximum(stop_node, 0)], np.inf)
     run = trip_ok[timetable.conn_trip]
     connections = Connections(
@@ -162,7 +179,7 @@ def mode_times(city: City, timetable: Timetable, *, mode: str, speed_mps: float,
     walk_only_s = np.full(to_facility_m.shape, np.inf) if rides_only else to_facility_m / speed_mps
     return transit_times(connections, len(timetable.trip_id), links, egress_m / speed_mps,
                          walk_only_s, departures_s, max_walk_s=max_walk_s,
-                         transfer_slack_s=transfer_slack_s)
+                         transfer_slack_s=transfer_slack_s, origins=origins)
 
 
 def _accessible(flag: np.ndarray, unknown: bool) -> np.ndarray:
