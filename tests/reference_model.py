@@ -5,11 +5,13 @@ It is the slow, obvious version of ``twin.core.daily`` and
 ``twin.core.bookings``: tests require both to give identical per-resident
 ledgers, and the benchmarks measure the kernel against it.
 
-It shares only the accessibility fields with ``CityModel`` (the routing and
-k-nearest kernels are tested against scipy and a plain Dijkstra in tests/core) and
-computes everything else itself, from the city and the residents: each
-resident's value of time and each trip's destination and mode (the nested
-logit of ``twin.core.choice``, written out per alternative), each
+It shares only the accessibility fields with ``CityModel``, to the nearest
+facilities and to the work zones (the routing and k-nearest kernels are
+tested against scipy and a plain Dijkstra in tests/core) and computes
+everything else itself, from the city and the residents: each resident's
+value of time, workplace (when the world has none drawn) and each trip's
+destination and mode (the nested logit of ``twin.core.choice``, written out
+per alternative), each
 household's choice of water point, each point's load and wait, day by day,
 the drive node of each destination, exact drive
 times between drive nodes (scipy's Dijkstra, all pairs: on graphs of at most
@@ -31,6 +33,8 @@ from scipy.sparse.csgraph import dijkstra
 
 from twin.abm.access import AccessFields, access_fields
 from twin.abm.agent import Agent
+from twin.abm.workplaces import work_fields
+from twin.core.choice import WorkZoneFields
 from twin.core.dispatch import MAX_ZONES, Fleet, Requests, ZoneTimes
 from twin.core.streams import (
     CHANNEL_BOOKING_TRY,
@@ -117,6 +121,8 @@ class ReferenceResident(Agent):
                       or ("assisted" in channels and bool(model.world.assisted_booking[index])))
             self.rider = self.by_app or (eligible and office)
             self.expected_extra_s = 0.5 * service.pickup_window_s
+        drawn = model.world.work_zone  # drawn before interventions; else drawn here, from this world
+        self.work_zone = int(drawn[index]) if drawn is not None else self.draw_workplace()
 
     def trips_today(self, day: int, purpose: int) -> int:
         m, i = self.model, self.index
@@ -197,6 +203,8 @@ class ReferenceResident(Agent):
         destination (exponential race); for work the workplace, then the mode
         given it. The transit alternative has one destination and a draw of
         its own. (inf, 0, "none") if none."""
+        if purpose == WORK:
+            return self.commute(day, purpose)
         m = self.model
         c = m.choice[PURPOSES[purpose]]
         options = self.alternatives(purpose)
@@ -215,60 +223,104 @@ class ReferenceResident(Agent):
                          + self.gumbel(day, CHANNEL_TRANSIT_MODE + purpose))
         theta = c["logsum_coefficient"]
         mode_channel = CHANNEL_MODE + purpose * MAX_CHOICE_MODES
-        if purpose == WORK:
-            chosen = self.workplace(purpose)
-            best, choice = -math.inf, None
-            for n, mode in enumerate(("foot", "car")):
-                here = [o for o in options if o[1] == chosen and (o[0] == "car") == (mode == "car")]
-                if not here:
-                    continue
-                score = (constant[mode] + (theta - 1.0) * logsum[mode] + here[0][4]
-                         + self.gumbel(day, mode_channel + n))
-                if score > best:
-                    best, choice = score, here[0]
-            if transit and u_transit > best:
-                choice = transit[0]
-            if choice is None:
-                return math.inf, 0.0, "none"
-        else:
-            # the mode with the largest utility (the first on a tie: foot, car, transit)
-            best, by_car = -math.inf, False
-            for mode in ("foot", "car"):
-                if logsum[mode] > -math.inf:
-                    u = constant[mode] + theta * logsum[mode] + self.gumbel(day, mode_channel + (mode == "car"))
-                    if u > best:
-                        best, by_car = u, mode == "car"
-            if transit and u_transit > best:
-                return transit[0][2], transit[0][3], "transit"
-            # the destination: an exponential race, the least E_j / exp(V_j)
-            best, choice = math.inf, None
-            for option in options:
-                weight = math.exp(option[4])
-                if (option[0] == "car") != by_car or weight == 0.0:
-                    continue
-                u = uniform_py(m.seed, day, self.index, CHANNEL_DESTINATION + purpose * MAX_CHOICE_SLOTS + option[1])
-                score = (-math.log(u) if u > 0.0 else math.inf) / weight
-                if score < best:
-                    best, choice = score, option
-            if choice is None:
-                return math.inf, 0.0, "none"
+        # the mode with the largest utility (the first on a tie: foot, car, transit)
+        best, by_car = -math.inf, False
+        for mode in ("foot", "car"):
+            if logsum[mode] > -math.inf:
+                u = constant[mode] + theta * logsum[mode] + self.gumbel(day, mode_channel + (mode == "car"))
+                if u > best:
+                    best, by_car = u, mode == "car"
+        if transit and u_transit > best:
+            return transit[0][2], transit[0][3], "transit"
+        # the destination: an exponential race, the least E_j / exp(V_j)
+        best, choice = math.inf, None
+        for option in options:
+            weight = math.exp(option[4])
+            if (option[0] == "car") != by_car or weight == 0.0:
+                continue
+            u = uniform_py(m.seed, day, self.index, CHANNEL_DESTINATION + purpose * MAX_CHOICE_SLOTS + option[1])
+            score = (-math.log(u) if u > 0.0 else math.inf) / weight
+            if score < best:
+                best, choice = score, option
+        if choice is None:
+            return math.inf, 0.0, "none"
         mode, _, time_s, money, _ = choice
         return time_s, money, "car" if mode == "car" else "transit" if mode == "transit" else "foot"
 
-    def workplace(self, purpose: int) -> int:
-        """The workplace slot, drawn once by the walking distance decay (-1: none)."""
-        m, c = self.model, self.model.choice[PURPOSES[purpose]]
-        foot_m = m.access.wheelchair_choice_m if self.wheelchair else m.access.walk_choice_m
-        weights = [(j, math.exp(c["walk_per_km"] * (2.0 * float(length_m) / 1000.0)))
-                   for j, length_m in enumerate(foot_m[self.home_node, purpose]) if length_m < math.inf]
-        target = uniform_py(m.seed, PHASE_DAY, self.index, CHANNEL_WORKPLACE + purpose) * _added(w for _, w in weights)
+    def commute_options(self, zone: int, purpose: int) -> list[tuple[str, float, float, float]]:
+        """Every (mode, one-way time, money, V) to work zone ``zone`` within the limit."""
+        m, t, c = self.model, self.model.travel, self.model.choice[PURPOSES[purpose]]
+        w, h = m.work, self.home_node
+        length_m = float((w.wheelchair_m if self.wheelchair else w.walk_m)[h, zone])
+        found = []
+        if length_m / self.speed_mps <= self.max_trip_time_s:
+            found.append(("foot", length_m / self.speed_mps, 0.0, c["walk_per_km"] * (2.0 * length_m / 1000.0)))
+        car_s = (float(w.drive_s[h, zone]) + float(m.parking_search_time_s[self.index])
+                 + t.parking_walk_m / self.speed_mps)
+        if self.has_car and car_s <= self.max_trip_time_s:
+            money = t.car_cost_per_km * (2.0 * length_m / 1000.0) + t.parking_cost_per_trip
+            v = c["car_time_per_min"] * (2.0 * car_s / 60.0 + money * (1.0 / self.value_of_time_per_min))
+            if v > -math.inf:  # a zone off the resident's own streets: no money figure, no car trip
+                found.append(("car", car_s, money, v))
+        transit_s = float((w.wheelchair_transit_s if self.wheelchair else w.walk_transit_s)[h, zone])
+        if self.transit_fare < math.inf and transit_s <= self.max_trip_time_s:
+            money = 2.0 * self.transit_fare
+            found.append(("transit", transit_s, money, c["transit_time_per_min"] * (
+                2.0 * transit_s / 60.0 + money * (1.0 / self.value_of_time_per_min))))
+        return found
+
+    def commute(self, day: int, purpose: int) -> tuple[float, float, str]:
+        """Today's trip to the workplace: the mode with the largest constant
+        + V + its Gumbel draw (the first on a tie: foot, car, transit)."""
+        if self.work_zone < 0:
+            return math.inf, 0.0, "none"
+        c = self.model.choice[PURPOSES[purpose]]
+        constant = {"foot": c["walk_constant"], "car": self.model.car_constant[PURPOSES[purpose]],
+                    "transit": c["transit_constant"]}
+        channel = {"foot": CHANNEL_MODE + purpose * MAX_CHOICE_MODES,
+                   "car": CHANNEL_MODE + purpose * MAX_CHOICE_MODES + 1, "transit": CHANNEL_TRANSIT_MODE + purpose}
+        best, choice = -math.inf, None
+        for mode, time_s, money, v in self.commute_options(self.work_zone, purpose):
+            score = constant[mode] + v + self.gumbel(day, channel[mode])
+            if score > best:
+                best, choice = score, (time_s, money, mode)
+        return choice if choice is not None else (math.inf, 0.0, "none")
+
+    def draw_workplace(self) -> int:
+        """The work zone, drawn once: P(z) in proportion to jobs_z x the sum
+        over the resident's modes of exp(constant + V) (-1: none reachable)."""
+        m = self.model
+        c = m.choice["work"]
+        constant = {"foot": c["walk_constant"], "car": m.car_constant["work"], "transit": c["transit_constant"]}
+        weights = []
+        for z, jobs in enumerate(m.work.jobs):
+            w = float(jobs) * _added(math.exp(constant[mode] + v)
+                                     for mode, _, _, v in self.commute_options(z, WORK))
+            if w > 0.0:
+                weights.append((z, w))
+        target = uniform_py(m.seed, PHASE_DAY, self.index, CHANNEL_WORKPLACE + WORK) * _added(w for _, w in weights)
         chosen, cumulative = -1, 0.0
-        for j, w in weights:
+        for z, w in weights:
             cumulative += w
-            chosen = j
+            chosen = z
             if cumulative > target:
                 break
         return chosen
+
+    def direct_drive_s(self, purpose: int) -> float:
+        """The direct drive a paratransit trip for ``purpose`` takes: to the
+        workplace for work, else to the nearest facility by drive."""
+        m = self.model
+        if purpose == WORK:
+            return float(m.work.drive_s[self.home_node, self.work_zone]) if self.work_zone >= 0 else math.inf
+        return float(m.access.drive_time_s[self.drive_node, purpose])
+
+    def destination_drive_node(self, purpose: int) -> int:
+        """Where paratransit drops the rider for ``purpose`` (as :meth:`direct_drive_s`)."""
+        m = self.model
+        if purpose == WORK:
+            return int(m.work.drive_node[self.work_zone])
+        return m.facility_drive_node(self.drive_node, purpose)
 
     def trip_time_s(self, day: int, purpose: int, j: int, k: int) -> float:
         service = self.model.world.paratransit
@@ -278,8 +330,7 @@ class ReferenceResident(Agent):
     def booked(self, day: int, purpose: int, k: int, t: float) -> int:
         """How many of today's ``k`` trips for ``purpose`` this rider books."""
         m, service = self.model, self.model.world.paratransit
-        drive_node = self.drive_node
-        paratransit_s = self.expected_extra_s + float(m.access.drive_time_s[drive_node, purpose])
+        paratransit_s = self.expected_extra_s + self.direct_drive_s(purpose)
         if not (paratransit_s <= self.max_trip_time_s and paratransit_s < t):
             return 0
         if uniform_py(m.seed, day, self.index, CHANNEL_BOOKING_TRY + purpose) >= self.expected_served:
@@ -351,7 +402,7 @@ class ReferenceResident(Agent):
         m, service = self.model, self.model.world.paratransit
         bookings = sorted(self.bookings, key=lambda booking: booking[0])  # stable: purpose order on ties
         home = self.drive_node
-        facility = [m.facility_drive_node(home, p) for _, p in bookings]
+        facility = [self.destination_drive_node(p) for _, p in bookings]
         dwell_s = float(service.dwell_time_s.value)
         window_s = service.pickup_window_s
         if service.multi_stop:
@@ -404,7 +455,7 @@ class ReferenceResident(Agent):
             total_s = 0.0
             for leg in legs:
                 total_s += float(dropoff_s[leg]) - float(ready_s[leg])
-            extra_s.append(total_s / len(legs) - float(m.access.drive_time_s[self.drive_node, p]))
+            extra_s.append(total_s / len(legs) - self.direct_drive_s(p))
             m.ledger.travel_time_s[i, p] = float(m.ledger.travel_time_s[i, p]) + total_s
             m.ledger.trips_made[i, p] += 1
             m.ledger.paratransit_trips[i] += 1
@@ -425,7 +476,7 @@ class ReferenceCityModel(mesa.Model):
     """Same inputs and ledger as :class:`twin.abm.CityModel`, one agent step at a time."""
 
     def __init__(self, world: World, *, seed: int, access: AccessFields | None = None,
-                 transit: TransitFields | None = None) -> None:
+                 transit: TransitFields | None = None, work: WorkZoneFields | None = None) -> None:
         super().__init__(seed=seed)
         self.transit = transit if world.transit is not None else None
         self.seed = int(seed)
@@ -443,6 +494,7 @@ class ReferenceCityModel(mesa.Model):
         car_density = sum(bool(c) for c in residents.has_car) / len(residents)
         self.car_constant = {purpose: c["car_user_constant"] + car_density * c["car_density_coefficient"]
                              for purpose, c in self.choice.items()}
+        self.work = work if work is not None else work_fields(world)  # shared, as the access fields
         self._prepare_water()
         self.dispatched = None
         if world.paratransit is not None:

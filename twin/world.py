@@ -154,6 +154,10 @@ class World:
     paratransit_depot_m
         Projected (x, y) the paratransit depot is sited at (it goes to the
         nearest drive node vehicles can use); None: a central depot.
+    work_zone
+        int32 per resident: the work zone drawn once for the resident
+        (:func:`twin.abm.workplaces.with_workplaces`, before interventions;
+        -1: none within reach); None until drawn.
     people_per_resident
         People of the city each simulated resident stands for
         (:attr:`twin.outcomes.expansion.Expansion.weight`): shared facilities
@@ -170,6 +174,7 @@ class World:
     people_per_resident: float = 1.0
     paratransit_depot_m: tuple[float, float] | None = None
     transit: Transit | None = None
+    work_zone: np.ndarray | None = None
 
     @classmethod
     def baseline(cls, city: City, residents: Residents, travel: TravelParams, *,

@@ -12,6 +12,7 @@ import pytest
 
 from twin.abm import CityModel
 from twin.abm.access import AccessFields
+from twin.core.choice import WorkZoneFields
 from twin.core.threads import chunk_bounds
 from twin.residents.population import CHOICE_PURPOSES, PURPOSES, Residents
 from twin.transit.fields import WALK_SPEED_MPS, WHEELCHAIR_SPEED_MPS, TransitFields
@@ -113,6 +114,27 @@ def random_access(rng, n_walk, n_drive):
     )
 
 
+def random_work(rng, access, *, transit=False, n_zones=6):
+    """Travel fields to a few work zones (float32, as the real ones), with
+    unreachable (inf) entries for every mode; walk + transit times only
+    with ``transit``."""
+    n_walk = len(access.walk_to_drive)
+
+    def field(scale):
+        values = rng.exponential(scale, (n_walk, n_zones))
+        values[rng.random(values.shape) < 0.1] = np.inf
+        return values.astype(np.float32)
+
+    walk_m, wheelchair_m, drive_s = field(1500.0), field(1800.0), field(400.0)
+    if transit:
+        walk_transit_s, wheelchair_transit_s = field(1200.0), field(1500.0)
+    else:
+        walk_transit_s = wheelchair_transit_s = np.full((n_walk, n_zones), np.inf, dtype=np.float32)
+    return WorkZoneFields(jobs=rng.uniform(1.0, 50.0, n_zones), walk_m=walk_m, wheelchair_m=wheelchair_m,
+                          drive_s=drive_s, walk_transit_s=walk_transit_s, wheelchair_transit_s=wheelchair_transit_s,
+                          drive_node=rng.integers(0, len(access.drive_time_s), n_zones).astype(np.int32))
+
+
 def random_world(rng, residents, travel):
     """The baseline world with parking search varying by resident, and an
     access centre for civic business within reach of some who cannot use apps."""
@@ -123,11 +145,15 @@ def random_world(rng, residents, travel):
     return world.replace(parking_search_time_s=search_s.astype(np.float32), assisted_civic_length_m=centre_m)
 
 
-def run_both(world, access, seed, days, transit=None):
+def run_both(world, access, seed, days, transit=None, work=None):
+    """Both models' ledgers after ``days``; each draws the workplaces itself
+    (random work fields unless ``work`` is given)."""
+    if work is None:
+        work = random_work(np.random.default_rng(seed), access, transit=transit is not None)
     fast = CityModel(world.replace(residents=world.residents.copy()), seed=seed, access=access,
-                     agents="none", transit=transit)
+                     agents="none", transit=transit, work=work)
     slow = ReferenceCityModel(world.replace(residents=world.residents.copy()), seed=seed,
-                              access=access, transit=transit)
+                              access=access, transit=transit, work=work)
     for _ in range(days):
         fast.step()
         slow.step()
@@ -205,10 +231,11 @@ def test_no_transit_service_changes_nothing():
     world = random_world(rng, residents, travel)
     nowhere = np.full(access.walk_length_m.shape, np.inf, dtype=np.float32)
     fields = TransitFields(nowhere, nowhere, np.zeros(0, dtype=np.int64))
+    work = random_work(rng, access)  # transit to the work zones: none either
     ledgers = []
     for transit in (None, Transit(None, 2.0, np.full(len(residents), 2.0))):
         model = CityModel(world.replace(residents=residents.copy(), transit=transit), seed=3,
-                          access=access, agents="none", transit=fields)
+                          access=access, agents="none", transit=fields, work=work)
         model.run(4)
         ledgers.append(model.ledger)
     for name in ("trips_made", "unmet_trips", "travel_time_s", "travel_money", "car_trips", "transit_trips"):
@@ -226,8 +253,9 @@ def test_one_way_times_and_water_queues_equal_reference():
     access = random_access(rng, n_walk=40, n_drive=15)
     travel = travel_params(300.0, 150.0, 1.0, 160.0, 28_800.0, 3, 0.5)
     world = random_world(rng, residents, travel).replace(people_per_resident=2.5)  # loaded points
-    fast = CityModel(world, seed=1, access=access, agents="none")
-    slow = ReferenceCityModel(world, seed=1, access=access)
+    work = random_work(rng, access)
+    fast = CityModel(world, seed=1, access=access, agents="none", work=work)
+    slow = ReferenceCityModel(world, seed=1, access=access, work=work)
     for _ in range(3):  # the choice of point and its time evolve from day to day
         np.testing.assert_array_equal(fast.water.time_at_point_s, np.array(slow.water_queue_time_s, np.float32))
         np.testing.assert_array_equal(fast.water.served_share, np.array(slow.water_served_share, np.float32))
@@ -270,7 +298,7 @@ def test_weekly_trip_counts_follow_weekly_needs():
     access = random_access(rng, n_walk=10, n_drive=5)
     travel = travel_params(0.0, 0.0, 0.0, 160.0, 28_800.0, 3, 0.5)
     model = CityModel(World.baseline(None, residents, travel), seed=3, access=access,
-                      agents="none")
+                      agents="none", work=random_work(rng, access))
     model.run(7)
     done = model.ledger.trips_made + model.ledger.unmet_trips
     needed = residents.trips_per_week

@@ -8,7 +8,7 @@ from twin.abm import CityModel, Resident
 from twin.residents.population import PURPOSES
 from twin.world import World
 
-from test_day_equals_reference import random_access, random_residents, travel_params
+from test_day_equals_reference import random_access, random_residents, random_work, travel_params
 
 TRAVEL = travel_params(parking_search_time_s=300.0, parking_walk_m=100.0,
                       water_trips_per_day=1.0, water_fill_s=160.0, water_open_s=28_800.0,
@@ -19,8 +19,9 @@ TRAVEL = travel_params(parking_search_time_s=300.0, parking_walk_m=100.0,
 def model():
     rng = np.random.default_rng(11)
     residents = random_residents(rng, 200, n_walk=30)
-    return CityModel(World.baseline(None, residents, TRAVEL), seed=4,
-                     access=random_access(rng, 30, 10))
+    access = random_access(rng, 30, 10)
+    return CityModel(World.baseline(None, residents, TRAVEL), seed=4, access=access,
+                     work=random_work(rng, access))
 
 
 def test_agents_are_views_that_read_and_write_the_arrays(model):
@@ -35,7 +36,7 @@ def test_agents_are_views_that_read_and_write_the_arrays(model):
 
 
 def test_large_populations_make_agents_on_demand(model):
-    lean = CityModel(model.world, seed=4, access=model.access, agents="none")
+    lean = CityModel(model.world, seed=4, access=model.access, agents="none", work=model.work)
     assert len(lean.agents) == 0
     agent = lean.resident(3)
     assert lean.resident(3) is agent and agent.home_node == model.residents.home_node[3]

@@ -20,7 +20,7 @@ from twin.core.daily import (
 from twin.core.dispatch import Dispatched, Fleet, Requests, ZoneTimes, dispatch
 from twin.core.streams import MAX_PURPOSES
 
-N, N_WALK, N_DRIVE, N_PURPOSES, K = 50, 12, 6, 4, 3
+N, N_WALK, N_DRIVE, N_PURPOSES, K, N_ZONES = 50, 12, 6, 4, 3, 5
 
 
 def choice(n_purposes):
@@ -48,6 +48,7 @@ def inputs(rng, n_purposes=N_PURPOSES):
         value_of_time_per_min=rng.uniform(0.05, 0.3, N),
         assisted_civic_m=np.where(rng.random(N) < 0.3, rng.uniform(50, 500, N), np.inf),
         transit_fare=np.where(rng.random(N) < 0.8, 2.0, np.inf),
+        work_zone=rng.integers(-1, N_ZONES, N).astype(np.int32),
     )
     shape = (N_WALK, n_purposes, K)
     walk_choice = np.sort(rng.uniform(100, 2000, shape), axis=2)
@@ -65,6 +66,10 @@ def inputs(rng, n_purposes=N_PURPOSES):
         wheelchair_choice_weight=np.exp(-0.001 * wheelchair_choice),
         walk_transit_s=rng.uniform(300, 1500, (N_WALK, n_purposes)),
         wheelchair_transit_s=rng.uniform(300, 1500, (N_WALK, n_purposes)),
+        **{name: rng.uniform(60, 3000, (N_WALK, N_ZONES)).astype(np.float32)
+           for name in ("work_walk_m", "work_wheelchair_m", "work_drive_s", "work_walk_transit_s",
+                        "work_wheelchair_transit_s")},
+        work_drive_node=rng.integers(0, N_DRIVE, N_ZONES).astype(np.int32),
     )
     params = DayParams(water_purpose=0, transit_purpose=1, parking_walk_m=100.0,
                        water_trips_per_day=1.0, choice=choice(n_purposes))

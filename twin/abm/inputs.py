@@ -12,7 +12,7 @@ import numpy as np
 
 from twin.abm.access import AccessFields
 from twin.abm.water import WaterChoice
-from twin.core.choice import NO_PURPOSE, ChoiceParams, foot_weights
+from twin.core.choice import NO_PURPOSE, ChoiceParams, WorkZoneFields, foot_weights
 from twin.core.daily import DayCity, DayParams, DayResidents, LedgerArrays, ServiceRules
 from twin.core.dispatch import Fleet
 from twin.outcomes.ledger import Ledger
@@ -26,7 +26,9 @@ DAYS_PER_YEAR = 365.0
 
 def day_residents(world: World, water: WaterChoice) -> DayResidents:
     """The residents' rows the day kernel reads (the arrays, not copies:
-    ``water``'s choice of points changes them in place from day to day)."""
+    ``water``'s choice of points changes them in place from day to day);
+    ``world``'s workplaces must be drawn
+    (:func:`twin.abm.workplaces.with_workplaces`)."""
     r = world.residents
     return DayResidents(
         home_node=r.home_node,
@@ -44,6 +46,7 @@ def day_residents(world: World, water: WaterChoice) -> DayResidents:
         value_of_time_per_min=value_of_time_per_min(world),
         assisted_civic_m=world.assisted_civic_length_m,
         transit_fare=transit_fare(world),
+        work_zone=world.work_zone,
     )
 
 
@@ -71,11 +74,12 @@ def value_of_time_per_min(world: World) -> np.ndarray:
     return t.value_of_time_per_hour / 60.0 * relative ** t.value_of_time_income_elasticity
 
 
-def day_city(access: AccessFields, choice: ChoiceParams, transit: TransitFields | None = None) -> DayCity:
+def day_city(access: AccessFields, choice: ChoiceParams, work: WorkZoneFields,
+             transit: TransitFields | None = None) -> DayCity:
     """The accessibility fields the day kernel reads, with the walking
-    weights of ``choice``'s destination choice and the ``transit`` fields
-    (journeys with a ride, :func:`twin.transit.transit_fields`; none: no
-    public transport)."""
+    weights of ``choice``'s destination choice, the travel to the ``work``
+    zones and the ``transit`` fields (journeys with a ride,
+    :func:`twin.transit.transit_fields`; none: no public transport)."""
     no_service = np.full(access.walk_length_m.shape, np.inf)
     return DayCity(
         walk_length_m=access.walk_length_m,
@@ -90,6 +94,12 @@ def day_city(access: AccessFields, choice: ChoiceParams, transit: TransitFields 
         wheelchair_choice_weight=foot_weights(access.wheelchair_choice_m, choice.walk_per_km),
         walk_transit_s=no_service if transit is None else transit.walk_time_s.astype(np.float64),
         wheelchair_transit_s=no_service if transit is None else transit.wheelchair_time_s.astype(np.float64),
+        work_walk_m=work.walk_m,
+        work_wheelchair_m=work.wheelchair_m,
+        work_drive_s=work.drive_s,
+        work_walk_transit_s=work.walk_transit_s,
+        work_wheelchair_transit_s=work.wheelchair_transit_s,
+        work_drive_node=work.drive_node,
     )
 
 

@@ -29,7 +29,8 @@ from twin.abm.access import AccessFields, access_fields
 from twin.abm.agent import Agent
 from twin.abm.vehicle import ParatransitService, Vehicle
 from twin.abm.water import WaterChoice
-from twin.core.choice import MODE_NAMES
+from twin.abm.workplaces import with_workplaces, work_fields
+from twin.core.choice import MODE_NAMES, WorkZoneFields
 from twin.core.daily import best_one_way_times, simulate_day
 from twin.core.dispatch import ZoneTimes
 from twin.outcomes.ledger import Ledger, ledger_frame
@@ -118,6 +119,11 @@ class CityModel(mesa.Model):
         with a ride (``rides_only``; to share them); read from the cache or
         computed when omitted. Not used
         without ``world.transit``.
+    work
+        Travel fields to the work zones of ``world`` (to share them,
+        :func:`twin.abm.workplaces.work_fields`); computed when omitted.
+        Residents' workplaces are drawn with them when ``world`` has none
+        (:func:`twin.abm.workplaces.with_workplaces`).
     """
 
     def __init__(
@@ -129,6 +135,7 @@ class CityModel(mesa.Model):
         access: AccessFields | None = None,
         zones: ZoneTimes | None = None,
         transit: TransitFields | None = None,
+        work: WorkZoneFields | None = None,
     ) -> None:
         if seed < 0:
             raise ValueError(f"seed must be >= 0, got {seed}")
@@ -145,6 +152,10 @@ class CityModel(mesa.Model):
         self.access = access
         n = len(self.residents)
         self.ledger = Ledger.empty(n)
+        self.work = work = work_fields(world) if work is None else work
+        if world.work_zone is None:  # a baseline world: its residents' jobs are drawn here
+            world = with_workplaces(world, self.seed, fields=work)
+            self.world = world
         self.water = WaterChoice(world, self.access)
         self.day_residents = inputs.day_residents(world, self.water)
         self.day_params = inputs.day_params(world)
@@ -153,7 +164,7 @@ class CityModel(mesa.Model):
         elif transit is None:
             transit = transit_fields(world.city, world.transit.timetable, rides_only=True)
         self.transit = transit
-        self.day_city = inputs.day_city(self.access, self.day_params.choice, transit)
+        self.day_city = inputs.day_city(self.access, self.day_params.choice, work, transit)
         self.water_load_today = np.zeros(self.access.n_water_points)
         self.mode_trips = dict.fromkeys(MODE_NAMES, 0)
         self.unmet_today = 0

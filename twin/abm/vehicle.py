@@ -25,6 +25,8 @@ from twin.core.dispatch import PICKUP, Dispatched, Requests, ZoneTimes, dispatch
 from twin.residents.population import PURPOSES
 from twin.world import World
 
+WORK = PURPOSES.index("work")
+
 CIRCUITY = 1.3
 """Network distance over straight-line distance, for ``Vehicle.km_today``
 (assumption: the drive graph stores times, not lengths; road circuity
@@ -81,7 +83,8 @@ class ParatransitService:
     def dispatch_day(self, day: int, seed: int, residents: DayResidents, city: DayCity) -> Dispatched:
         """(b): build today's requests from the riders' bookings and dispatch them."""
         self.requests, self.trips = paratransit_requests(
-            day, seed, residents, city, self.riders, self.rules, self.facility_node, self.zones)
+            day, seed, residents, city, self.riders, self.rules, self.facility_node, self.zones,
+            work_purpose=WORK)
         self.dispatched = dispatch(self.requests, self.fleet, self.zones)
         return self.dispatched
 
@@ -113,7 +116,10 @@ class ParatransitService:
         leg_trip = np.repeat(np.arange(n_trips), trips.n_legs)
         served = np.bincount(leg_trip, weights=d.refused[trips.leg_request], minlength=n_trips) == 0
         trip_s = np.bincount(leg_trip, weights=d.leg_dropoff_s - d.leg_ready_s, minlength=n_trips)
-        drive_s = city.drive_time_s[city.walk_to_drive[residents.home_node[trips.resident]], trips.purpose]
+        home = residents.home_node[trips.resident]
+        drive_s = city.drive_time_s[city.walk_to_drive[home], trips.purpose]
+        to_work = trips.purpose == WORK  # to the workplace (a rider books work only with one)
+        drive_s[to_work] = city.work_drive_s[home[to_work], residents.work_zone[trips.resident[to_work]]]
         extra_s = (trip_s / trips.n_legs - drive_s)[served]
         rider = riders.rider_of[trips.resident[served]]
         served_trips = np.bincount(rider, minlength=n_riders)

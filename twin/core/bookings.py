@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from twin.core._checks import Problems, length
+from twin.core.choice import NO_PURPOSE
 from twin.core.daily import (
     DayCity,
     DayParams,
@@ -69,11 +70,14 @@ def paratransit_requests(
     rules: ServiceRules,
     facility_drive_node: np.ndarray,
     zones: ZoneTimes,
+    *,
+    work_purpose: int = NO_PURPOSE,
 ) -> tuple[Requests, Trips]:
     """Riders' booked trips -> dispatch requests, legs and trips.
 
     Each rider's booked trips are taken in order of requested time (ties:
-    purpose order), each to the nearest facility by drive. Without
+    purpose order), each to the nearest facility by drive (work: to the
+    rider's workplace, ``city.work_drive_node`` of their zone). Without
     multi-stop, a trip is two requests of one leg each, booked together: out
     at its requested time, back when the activity should end if the pickup
     came at the expected time (``half window + drive + 2 dwells + activity``
@@ -104,6 +108,8 @@ def paratransit_requests(
         nearest facility by drive (-1 where none).
     zones
         Travel times of the drive graph.
+    work_purpose
+        The purpose whose trips go to the rider's workplace (default: none).
 
     Returns
     -------
@@ -120,6 +126,10 @@ def paratransit_requests(
         problems.indices("facility_drive_node (of booked purposes)",
                          facility_drive_node[:, booked_p], n_drive)
     problems.indices("city.walk_to_drive", city.walk_to_drive, n_drive)
+    if work_purpose != NO_PURPOSE and riders.booked.size and riders.booked[:, work_purpose].any():
+        zone = residents.work_zone[riders.resident[riders.booked[:, work_purpose] > 0]]
+        if (zone < 0).any() or (city.work_drive_node[zone] < 0).any():
+            problems.add("a rider booked work without a workplace on the drive streets")
     problems.raise_any()
     # Sized and allocated here; the kernel fills them (returning eleven
     # arrays from a kernel took about 0.2 s more to compile).
@@ -142,8 +152,8 @@ def paratransit_requests(
     most = int(rider_trips.max()) if len(rider_trips) else 0
     times, purposes, order = np.empty(most), np.empty(most, dtype=np.int32), np.empty(most, dtype=np.int64)
     _fill_paratransit_requests(np.int64(day), np.int64(seed), residents, city, riders,
-                               rules.normalized(), facility_drive_node, zones, requests, trips,
-                               times, purposes, order)
+                               rules.normalized(), facility_drive_node, np.int64(work_purpose), zones, requests,
+                               trips, times, purposes, order)
     return requests, trips
 
 
@@ -218,8 +228,14 @@ def account_paratransit(
     return BookedDay(*(int(c) for c in counts))
 
 
+@kernel_helper
+def _destination(facility_drive_node, home, p, work_purpose, workplace):
+    """The drive node a trip for ``p`` goes to: the workplace for work."""
+    return workplace if p == work_purpose else facility_drive_node[home, p]
+
+
 @kernel(_nrt=False)  # allocates nothing: as _account_paratransit
-def _fill_paratransit_requests(day, seed, residents, city, riders, rules, facility_drive_node,
+def _fill_paratransit_requests(day, seed, residents, city, riders, rules, facility_drive_node, work_purpose,
                                zones, requests, trips, times, purposes, order):
     """The work of :func:`paratransit_requests`, into its preallocated
     outputs; ``times``, ``purposes`` and ``order`` hold one rider's trips."""
@@ -250,11 +266,13 @@ def _fill_paratransit_requests(day, seed, residents, city, riders, rules, facili
                 m += 1
         _stable_order(times, np.int64(m), order)
         home = city.walk_to_drive[residents.home_node[i]]
+        workplace = city.work_drive_node[residents.work_zone[i]] if residents.work_zone[i] >= 0 else -1
         if rules.multi_stop:
             planned_s = 0.0
             here = home
             for n in range(m + 1):
-                there = home if n == m else facility_drive_node[home, purposes[order[n]]]
+                there = home if n == m else _destination(facility_drive_node, home, purposes[order[n]],
+                                                         work_purpose, workplace)
                 planned_s += zone_travel_s(here, there, zones) + 2.0 * dwell_s
                 here = there
             planned_s += m * activity_s
@@ -264,7 +282,8 @@ def _fill_paratransit_requests(day, seed, residents, city, riders, rules, facili
             req_release_s[q] = _release_s(first_s, by_app[r], rules)
             here = home
             for n in range(m + 1):
-                there = home if n == m else facility_drive_node[home, purposes[order[n]]]
+                there = home if n == m else _destination(facility_drive_node, home, purposes[order[n]],
+                                                         work_purpose, workplace)
                 leg_pickup[leg + n] = here
                 leg_dropoff[leg + n] = there
                 leg_ready_s[leg + n] = first_s if n == 0 else np.nan
@@ -282,7 +301,7 @@ def _fill_paratransit_requests(day, seed, residents, city, riders, rules, facili
             for n in range(m):
                 p = purposes[order[n]]
                 out_s = times[order[n]]
-                there = facility_drive_node[home, p]
+                there = _destination(facility_drive_node, home, p, work_purpose, workplace)
                 ahead_s = (0.5 * pickup_window_s
                            + zone_travel_s(home, there, zones)
                            + 2.0 * dwell_s + activity_s)

@@ -33,10 +33,17 @@ walking ``exp(V)`` per node is computed once, :func:`foot_weights`). Each
 alternative has its own counter-based draw, so a baseline and a scenario
 pair alternative by alternative: a change to one alternative (a cheaper car
 trip, a centre nearby) moves only the residents who switch to or from it,
-not everyone after it in a list. Work goes to a fixed workplace
-instead, drawn once per resident and seed from the choice set with the
-walking distance decay (independent of the modes, so no intervention moves
-anyone's job); only the mode is drawn each day, given the workplace.
+not everyone after it in a list.
+
+Work goes to a fixed workplace instead: a work zone (jobs gathered on a grid,
+:mod:`twin.abm.workplaces`) drawn once per resident and seed from every zone
+of the city, with ``P(z) proportional to jobs_z * sum_m exp(c_m + V_m,z)``
+over the resident's modes (:func:`draw_workplaces`): Helmet's home-work
+destination and mode choice as one multinomial logit (its logsum coefficient
+for work, 1.036, is 1 within the estimate's precision). The draw is made on
+the world before any intervention, so no intervention moves anyone's job;
+each day only the mode is drawn given the zone, by
+``U_m = c_m + V_m,z`` plus a Gumbel draw.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+import numba
 import numpy as np
 
 from twin.core.jit import kernel, kernel_helper
@@ -248,6 +256,12 @@ def choose_trip(day, seed, i, p, residents, city, params):
     car_time_per_min = choice.car_time_per_min[p]
     cost_per_km = choice.car_cost_per_km
     parking_cost = choice.parking_cost_per_trip
+    fare = residents.transit_fare[i]
+    mode_channel = CHANNEL_MODE + p * MAX_CHOICE_MODES
+    if p == choice.work_purpose:
+        return _commute(day, seed, i, p, residents.work_zone[i], h, residents.wheelchair[i], city,
+                        speed_mps, limit_s, has_car, search_s, walk_from_car_s, fare, minutes_per_money,
+                        choice, mode_channel)
     # each mode's sum of exp(V) over its available destinations
     foot_sum = 0.0
     car_sum = 0.0
@@ -257,7 +271,6 @@ def choose_trip(day, seed, i, p, residents, city, params):
                          car_time_per_min, cost_per_km, parking_cost, minutes_per_money)
         if v > -np.inf:
             car_sum += math.exp(v)
-    fare = residents.transit_fare[i]
     v_transit = -np.inf
     if fare < np.inf:  # no fare: no service, and no need to read the timetable fields (a cache miss per trip)
         v_transit = _transit_utility(transit_s[h, p], fare, limit_s, choice.transit_time_per_min[p],
@@ -265,60 +278,33 @@ def choose_trip(day, seed, i, p, residents, city, params):
     if foot_sum == 0.0 and car_sum == 0.0 and v_transit == -np.inf:
         return np.inf, -1, 0.0
     theta = choice.logsum_coefficient[p]
-    mode_channel = CHANNEL_MODE + p * MAX_CHOICE_MODES
-    if p == choice.work_purpose:
-        # the workplace, drawn once by the walking distance decay; the mode
-        # given it: P(mode | j) is proportional to exp(U_mode - logsum_mode + V_mode,j)
-        # (by transit: the nearest workplace by transit, the one the fields time)
-        chosen = _workplace(seed, i, h, p, foot_m, walk_per_km)
-        by_car = False
-        best = -np.inf
-        length_m = foot_m[h, p, chosen] if chosen >= 0 else np.inf
-        if foot_sum > 0.0 and length_m / speed_mps <= limit_s:
-            best = (choice.walk_constant[p] + (theta - 1.0) * math.log(foot_sum)
-                    + walk_per_km * (2.0 * length_m / 1000.0) + _gumbel(seed, day, i, mode_channel))
-        v = (_car_utility(drive_s, foot_m, h, p, chosen, has_car, search_s, walk_from_car_s, limit_s,
-                          car_time_per_min, cost_per_km, parking_cost, minutes_per_money)
-             if chosen >= 0 else -np.inf)
-        if v > -np.inf and car_sum > 0.0:
-            score = choice.car_constant[p] + (theta - 1.0) * math.log(car_sum) + v + _gumbel(seed, day, i,
-                                                                                          mode_channel + 1)
-            if score > best:
+    # the mode by its nested-logit utility (Gumbel draws), then the
+    # destination within it: an exponential race, the least E_j / exp(V_j)
+    by_car = car_sum > 0.0
+    if foot_sum > 0.0 and car_sum > 0.0:
+        u_foot = choice.walk_constant[p] + theta * math.log(foot_sum) + _gumbel(seed, day, i, mode_channel)
+        u_car = choice.car_constant[p] + theta * math.log(car_sum) + _gumbel(seed, day, i, mode_channel + 1)
+        by_car = u_car > u_foot
+    if v_transit > -np.inf and _transit_wins(day, seed, i, p, choice.transit_constant[p] + theta * v_transit,
+                                             foot_sum, car_sum, by_car, choice.walk_constant[p],
+                                             choice.car_constant[p], theta, mode_channel):
+        return transit_s[h, p], MODE_TRANSIT, 2.0 * fare
+    chosen = -1
+    best = np.inf
+    for j in range(slots):
+        if by_car:
+            v = _car_utility(drive_s, foot_m, h, p, j, has_car, search_s, walk_from_car_s, limit_s,
+                             car_time_per_min, cost_per_km, parking_cost, minutes_per_money)
+            w = math.exp(v) if v > -np.inf else 0.0
+        else:
+            w = _foot_weight(foot_m, foot_w, h, p, j, centre_m, walk_per_km, speed_mps, limit_s)
+        if w > 0.0:
+            score = _exponential(seed, day, i, CHANNEL_DESTINATION + p * MAX_CHOICE_SLOTS + j) / w
+            if score < best:
                 best = score
-                by_car = True
-        if v_transit > -np.inf and (choice.transit_constant[p] + theta * v_transit
-                                    + _gumbel(seed, day, i, CHANNEL_TRANSIT_MODE + p)) > best:
-            return transit_s[h, p], MODE_TRANSIT, 2.0 * fare
-        if best == -np.inf:
-            return np.inf, -1, 0.0  # the workplace is out of reach today
-    else:
-        # the mode by its nested-logit utility (Gumbel draws), then the
-        # destination within it: an exponential race, the least E_j / exp(V_j)
-        by_car = car_sum > 0.0
-        if foot_sum > 0.0 and car_sum > 0.0:
-            u_foot = choice.walk_constant[p] + theta * math.log(foot_sum) + _gumbel(seed, day, i, mode_channel)
-            u_car = choice.car_constant[p] + theta * math.log(car_sum) + _gumbel(seed, day, i, mode_channel + 1)
-            by_car = u_car > u_foot
-        if v_transit > -np.inf and _transit_wins(day, seed, i, p, choice.transit_constant[p] + theta * v_transit,
-                                                 foot_sum, car_sum, by_car, choice.walk_constant[p],
-                                                 choice.car_constant[p], theta, mode_channel):
-            return transit_s[h, p], MODE_TRANSIT, 2.0 * fare
-        chosen = -1
-        best = np.inf
-        for j in range(slots):
-            if by_car:
-                v = _car_utility(drive_s, foot_m, h, p, j, has_car, search_s, walk_from_car_s, limit_s,
-                                 car_time_per_min, cost_per_km, parking_cost, minutes_per_money)
-                w = math.exp(v) if v > -np.inf else 0.0
-            else:
-                w = _foot_weight(foot_m, foot_w, h, p, j, centre_m, walk_per_km, speed_mps, limit_s)
-            if w > 0.0:
-                score = _exponential(seed, day, i, CHANNEL_DESTINATION + p * MAX_CHOICE_SLOTS + j) / w
-                if score < best:
-                    best = score
-                    chosen = j
-        if chosen < 0:
-            return np.inf, -1, 0.0
+                chosen = j
+    if chosen < 0:
+        return np.inf, -1, 0.0
     if by_car:
         return (_car_one_way_s(drive_s, h, p, chosen, search_s, walk_from_car_s), MODE_CAR,
                 _car_money(foot_m[h, p, chosen], cost_per_km, parking_cost))
@@ -326,21 +312,190 @@ def choose_trip(day, seed, i, p, residents, city, params):
 
 
 @kernel_helper
-def _workplace(seed, i, h, p, foot_m, walk_per_km):
-    """The resident's workplace slot: drawn once per seed, with probability
-    in proportion to exp(walk_per_km * round-trip distance); -1 if none."""
-    k = foot_m.shape[2]
-    total = 0.0
-    for j in range(k):
-        if foot_m[h, p, j] < np.inf:
-            total += math.exp(walk_per_km * (2.0 * foot_m[h, p, j] / 1000.0))
-    target = uniform(seed, PHASE_DAY, i, CHANNEL_WORKPLACE + p) * total
-    chosen = -1
-    cumulative = 0.0
-    for j in range(k):
-        if foot_m[h, p, j] < np.inf:
-            cumulative += math.exp(walk_per_km * (2.0 * foot_m[h, p, j] / 1000.0))
-            chosen = j
-            if cumulative > target:
-                break
-    return chosen
+def _commute_utilities(length_m, drive_s, transit_s, speed_mps, limit_s, has_car, search_s, walk_from_car_s,
+                       fare, minutes_per_money, walk_per_km, car_time_per_min, transit_time_per_min,
+                       cost_per_km, parking_cost_per_trip):
+    """V of the round trip to a work zone on foot (``length_m`` away), by
+    car (``drive_s`` from the home's drive node) and by transit
+    (``transit_s``), without the mode constants; -inf where not available."""
+    v_foot = walk_per_km * (2.0 * length_m / 1000.0) if length_m / speed_mps <= limit_s else -np.inf
+    v_car = -np.inf
+    car_s = drive_s + search_s + walk_from_car_s
+    if has_car and car_s <= limit_s:
+        v_car = car_time_per_min * (2.0 * car_s / 60.0
+                                    + _car_money(length_m, cost_per_km, parking_cost_per_trip) * minutes_per_money)
+    v_transit = _transit_utility(transit_s, fare, limit_s, transit_time_per_min, minutes_per_money)
+    return v_foot, v_car, v_transit
+
+
+@kernel(inline="always")  # inlined: a call with the bundle would copy its fields
+def _commute(day, seed, i, p, zone, h, wheelchair, city, speed_mps, limit_s, has_car, search_s, walk_from_car_s,
+             fare, minutes_per_money, choice, mode_channel):
+    """Mode of today's trips to work zone ``zone`` (-1: none): the largest
+    ``c_m + V_m,zone`` plus a Gumbel draw; as :func:`choose_trip` returns."""
+    if zone < 0:
+        return np.inf, -1, 0.0
+    foot_mode = MODE_WHEELCHAIR if wheelchair else MODE_WALK
+    length_m = np.float64(city.work_wheelchair_m[h, zone] if wheelchair else city.work_walk_m[h, zone])
+    drive_s = np.float64(city.work_drive_s[h, zone])
+    transit_s = np.inf
+    if fare < np.inf:  # no fare: no service (the timetable fields are not read)
+        transit_s = np.float64(city.work_wheelchair_transit_s[h, zone] if wheelchair
+                               else city.work_walk_transit_s[h, zone])
+    v_foot, v_car, v_transit = _commute_utilities(
+        length_m, drive_s, transit_s, speed_mps, limit_s, has_car, search_s, walk_from_car_s, fare,
+        minutes_per_money, choice.walk_per_km[p], choice.car_time_per_min[p], choice.transit_time_per_min[p],
+        choice.car_cost_per_km, choice.parking_cost_per_trip)
+    best = -np.inf
+    result = (np.inf, -1, 0.0)
+    if v_foot > -np.inf:
+        best = choice.walk_constant[p] + v_foot + _gumbel(seed, day, i, mode_channel)
+        result = (length_m / speed_mps, foot_mode, 0.0)
+    if v_car > -np.inf:
+        score = choice.car_constant[p] + v_car + _gumbel(seed, day, i, mode_channel + 1)
+        if score > best:
+            best = score
+            result = (drive_s + search_s + walk_from_car_s, MODE_CAR,
+                      _car_money(length_m, choice.car_cost_per_km, choice.parking_cost_per_trip))
+    if v_transit > -np.inf:
+        score = choice.transit_constant[p] + v_transit + _gumbel(seed, day, i, CHANNEL_TRANSIT_MODE + p)
+        if score > best:
+            result = (transit_s, MODE_TRANSIT, 2.0 * fare)
+    return result
+
+
+class Commuters(NamedTuple):
+    """What the workplace draw reads per resident (``n`` rows; the fields
+    of :class:`twin.core.daily.DayResidents` of the same names)."""
+
+    home_node: np.ndarray
+    wheelchair: np.ndarray
+    has_car: np.ndarray
+    speed_mps: np.ndarray
+    max_trip_time_s: np.ndarray
+    parking_search_time_s: np.ndarray
+    value_of_time_per_min: np.ndarray
+    transit_fare: np.ndarray
+
+
+class WorkZoneFields(NamedTuple):
+    """Travel to each work zone from every walk node (``Z`` zones).
+
+    Attributes
+    ----------
+    jobs
+        float64, shape (Z,): jobs (places of work) in each zone, > 0.
+    walk_m, wheelchair_m
+        float32, shape (n_walk_nodes, Z): distance on foot (by wheelchair)
+        to the zone's workplace; inf where unreachable.
+    drive_s
+        float32, same shape: drive time from the node's drive node.
+    walk_transit_s, wheelchair_transit_s
+        float32, same shape: median walk (wheelchair) + transit time, journeys
+        with a ride; inf where none (or no public transport).
+    drive_node
+        int32, shape (Z,): the drive node of the zone's workplace, where
+        paratransit takes a rider (-1: off the drive streets).
+    """
+
+    jobs: np.ndarray
+    walk_m: np.ndarray
+    wheelchair_m: np.ndarray
+    drive_s: np.ndarray
+    walk_transit_s: np.ndarray
+    wheelchair_transit_s: np.ndarray
+    drive_node: np.ndarray
+
+
+def draw_workplaces(seed: int, commuters: Commuters, zones: WorkZoneFields, choice: ChoiceParams,
+                    parking_walk_m: float) -> np.ndarray:
+    """Each resident's work zone, drawn once per ``seed`` (see the module
+    docstring): int32, shape (n,); -1 where no zone is within the
+    resident's limit by any of their modes (their work trips are unmet), or
+    where ``choice`` has no work purpose.
+
+    Raises
+    ------
+    ValueError
+        Naming every problem with the inputs' dtypes, shapes and indices.
+    """
+    from twin.core._checks import Problems, length
+
+    problems = Problems("draw_workplaces")
+    n = length(commuters.home_node)
+    n_zones = length(zones.jobs)
+    n_walk = length(zones.walk_m)
+    problems.scalar("seed", seed, seed >= 0, ">= 0")
+    if problems.array("commuters.home_node", commuters.home_node, np.int32, (n,)):
+        problems.indices("commuters.home_node", commuters.home_node, n_walk)
+    for name, dtype in (("wheelchair", np.bool_), ("has_car", np.bool_), ("speed_mps", np.float32),
+                        ("max_trip_time_s", np.float32), ("parking_search_time_s", np.float32),
+                        ("value_of_time_per_min", np.float64), ("transit_fare", np.float64)):
+        problems.array(f"commuters.{name}", getattr(commuters, name), dtype, (n,))
+    if problems.array("zones.jobs", zones.jobs, np.float64, (n_zones,)):
+        if n_zones and not zones.jobs.min() > 0:
+            problems.add("zones.jobs must be > 0")
+    for name in ("walk_m", "wheelchair_m", "drive_s", "walk_transit_s", "wheelchair_transit_s"):
+        problems.array(f"zones.{name}", getattr(zones, name), np.float32, (n_walk, n_zones))
+    problems.raise_any()
+    out = np.full(n, -1, dtype=np.int32)
+    p = choice.work_purpose
+    if p != NO_PURPOSE and n_zones:
+        _draw_workplaces(np.int64(seed), commuters, zones, choice, np.int64(p), np.float64(parking_walk_m), out)
+    return out
+
+
+@kernel(parallel=True)
+def _draw_workplaces(seed, commuters, zones, choice, p, parking_walk_m, out):
+    walk_c, car_c, transit_c = choice.walk_constant[p], choice.car_constant[p], choice.transit_constant[p]
+    for i in numba.prange(len(out)):
+        h = commuters.home_node[i]
+        wheelchair = commuters.wheelchair[i]
+        foot_m = zones.wheelchair_m if wheelchair else zones.walk_m
+        transit_s = zones.wheelchair_transit_s if wheelchair else zones.walk_transit_s
+        speed_mps = np.float64(commuters.speed_mps[i])
+        limit_s = np.float64(commuters.max_trip_time_s[i])
+        search_s = np.float64(commuters.parking_search_time_s[i])
+        minutes_per_money = 1.0 / commuters.value_of_time_per_min[i]
+        has_car = commuters.has_car[i]
+        fare = commuters.transit_fare[i]
+        total = 0.0
+        for z in range(len(zones.jobs)):
+            total += zones.jobs[z] * _commute_weight(
+                np.float64(foot_m[h, z]), np.float64(zones.drive_s[h, z]), np.float64(transit_s[h, z]),
+                speed_mps, limit_s, has_car, search_s, parking_walk_m / speed_mps, fare, minutes_per_money,
+                choice.walk_per_km[p], choice.car_time_per_min[p], choice.transit_time_per_min[p],
+                choice.car_cost_per_km, choice.parking_cost_per_trip, walk_c, car_c, transit_c)
+        if total == 0.0:
+            continue
+        target = uniform(seed, PHASE_DAY, i, CHANNEL_WORKPLACE + p) * total
+        cumulative = 0.0
+        for z in range(len(zones.jobs)):
+            w = zones.jobs[z] * _commute_weight(
+                np.float64(foot_m[h, z]), np.float64(zones.drive_s[h, z]), np.float64(transit_s[h, z]),
+                speed_mps, limit_s, has_car, search_s, parking_walk_m / speed_mps, fare, minutes_per_money,
+                choice.walk_per_km[p], choice.car_time_per_min[p], choice.transit_time_per_min[p],
+                choice.car_cost_per_km, choice.parking_cost_per_trip, walk_c, car_c, transit_c)
+            if w > 0.0:
+                cumulative += w
+                out[i] = z
+                if cumulative > target:
+                    break
+
+
+@kernel_helper
+def _commute_weight(length_m, drive_s, transit_s, speed_mps, limit_s, has_car, search_s, walk_from_car_s, fare,
+                    minutes_per_money, walk_per_km, car_time_per_min, transit_time_per_min, cost_per_km,
+                    parking_cost_per_trip, walk_constant, car_constant, transit_constant):
+    """sum over the modes of exp(c_m + V_m) of going to one work zone."""
+    v_foot, v_car, v_transit = _commute_utilities(
+        length_m, drive_s, transit_s, speed_mps, limit_s, has_car, search_s, walk_from_car_s, fare,
+        minutes_per_money, walk_per_km, car_time_per_min, transit_time_per_min, cost_per_km, parking_cost_per_trip)
+    w = 0.0
+    if v_foot > -np.inf:
+        w += math.exp(walk_constant + v_foot)
+    if v_car > -np.inf:
+        w += math.exp(car_constant + v_car)
+    if v_transit > -np.inf:
+        w += math.exp(transit_constant + v_transit)
+    return w

@@ -101,6 +101,9 @@ class DayResidents(NamedTuple):
     transit_fare
         float64: what the resident pays a one-way trip by public transport;
         inf where they do not take it (no service, or beyond their budget).
+    work_zone
+        int32: the resident's work zone (:func:`twin.core.choice.draw_workplaces`);
+        -1 where none is within reach (their work trips are unmet).
     """
 
     home_node: np.ndarray
@@ -118,6 +121,7 @@ class DayResidents(NamedTuple):
     value_of_time_per_min: np.ndarray
     assisted_civic_m: np.ndarray
     transit_fare: np.ndarray
+    work_zone: np.ndarray
 
 
 class DayCity(NamedTuple):
@@ -146,6 +150,11 @@ class DayCity(NamedTuple):
         public transport to the nearest facility that way
         (:mod:`twin.transit.fields`); inf where there is no transit
         alternative (no service, or walking alone is as fast).
+    work_walk_m, work_wheelchair_m, work_drive_s, work_walk_transit_s, work_wheelchair_transit_s
+        float32, shape (n_walk_nodes, n_work_zones): travel to each work zone
+        (:class:`twin.core.choice.WorkZoneFields`).
+    work_drive_node
+        int32, shape (n_work_zones,): where paratransit takes a rider to work.
     """
 
     walk_length_m: np.ndarray
@@ -160,6 +169,12 @@ class DayCity(NamedTuple):
     wheelchair_choice_weight: np.ndarray
     walk_transit_s: np.ndarray
     wheelchair_transit_s: np.ndarray
+    work_walk_m: np.ndarray
+    work_wheelchair_m: np.ndarray
+    work_drive_s: np.ndarray
+    work_walk_transit_s: np.ndarray
+    work_wheelchair_transit_s: np.ndarray
+    work_drive_node: np.ndarray
 
 
 class DayParams(NamedTuple):
@@ -384,6 +399,14 @@ def _check_day_inputs(problems: Problems, residents: DayResidents, city: DayCity
                  "walk_choice_weight", "wheelchair_choice_weight"):
         problems.array(f"city.{name}", getattr(c, name), np.float64, (n_walk, n_purposes, k))
     _check_choice(problems, params.choice, n_purposes)
+    n_zones = length(c.work_walk_m, 1)
+    for name in ("work_walk_m", "work_wheelchair_m", "work_drive_s", "work_walk_transit_s",
+                 "work_wheelchair_transit_s"):
+        problems.array(f"city.{name}", getattr(c, name), np.float32, (n_walk, n_zones))
+    if problems.array("city.work_drive_node", c.work_drive_node, np.int32, (n_zones,)):
+        problems.indices("city.work_drive_node", c.work_drive_node, n_drive, missing=-1)
+    if problems.array("residents.work_zone", r.work_zone, np.int32, (n,)):
+        problems.indices("residents.work_zone", r.work_zone, n_zones, missing=-1)
     if problems.array("city.walk_to_drive", c.walk_to_drive, np.int32, (n_walk,)):
         problems.indices("city.walk_to_drive", c.walk_to_drive, n_drive)
     for name in ("water_purpose", "transit_purpose"):
@@ -553,6 +576,17 @@ def one_way_time_s(purpose, i, residents, city, params):
 
 
 @kernel(inline="always")  # inlined: called per resident and purpose
+def direct_drive_s(i, p, residents, city, work_purpose):
+    """The direct drive of a paratransit trip of resident ``i`` for ``p``:
+    to their workplace for work, else to the nearest facility by drive."""
+    h = residents.home_node[i]
+    if p == work_purpose:
+        z = residents.work_zone[i]
+        return np.float64(city.work_drive_s[h, z]) if z >= 0 else np.inf
+    return city.drive_time_s[city.walk_to_drive[h], p]
+
+
+@kernel(inline="always")  # inlined: called per resident and purpose
 def add_money_by_mode(ledger, i, p, k, mode, money, transit_purpose):
     """Add ``k`` round trips of resident ``i`` for ``p`` by ``mode``, with
     ``money`` each, to the ledger's car and transit totals."""
@@ -660,7 +694,7 @@ def _day_kernel(start, stop, day, seed, residents, city, params, riders, rules, 
                 if p == params.transit_purpose and mode >= 0:
                     mode = MODE_TRANSIT
             if r >= 0 and p != params.water_purpose:
-                drive_s = city.drive_time_s[city.walk_to_drive[residents.home_node[i]], p]
+                drive_s = direct_drive_s(i, p, residents, city, params.choice.work_purpose)
                 booked = _paratransit_booked(day, seed, i, p, k, t, drive_s, max_trip_time_s,
                                              riders.by_app[r], riders.expected_served[r],
                                              riders.expected_extra_s[r], rules)

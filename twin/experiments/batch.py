@@ -99,6 +99,7 @@ def execute(run: RunSpec) -> pd.DataFrame:
         per parameter.
     """
     from twin.abm.access import updated_access
+    from twin.abm.workplaces import with_workplaces
     from twin.experiments.compare import (
         POOREST_40PCT,
         Comparison,
@@ -127,8 +128,9 @@ def execute(run: RunSpec) -> pd.DataFrame:
     city, access = _prepared_city(base.city, tuple(base.facility_files), base.population_grid)
     people = synthesize_for_city(model, city, base.residents, seed=run.seed)
     expansion = expansion_for(base, city, base.residents)
-    world = World.baseline(city, people, TravelParams.from_model(model), people_per_resident=expansion.weight,
-                           **world_transit(base.transit, city))
+    world = with_workplaces(World.baseline(city, people, TravelParams.from_model(model),
+                                           people_per_resident=expansion.weight,
+                                           **world_transit(base.transit, city)), run.seed)
 
     warm_up = warm_up_for(base.warm_up_days, [base, *scenarios])
 

@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from twin.abm import CityModel
 from twin.abm.access import access_fields, updated_access
+from twin.abm.workplaces import with_workplaces
 from twin.city import load_city
 from twin.city.arrays import City
 from twin.data_sources import TRUE_NEED
@@ -597,7 +598,8 @@ def compare(
         for r in range(replications):
             seed_r = seed + r
             people = synthesize_for_city(spec, city, residents, seed=seed_r)
-            world = World.baseline(city, people, travel, people_per_resident=expansion.weight, **transit)
+            world = with_workplaces(World.baseline(city, people, travel, people_per_resident=expansion.weight,
+                                                   **transit), seed_r)
             base_world = apply_interventions(baseline.interventions, world, seed=seed_r,
                                              path=f"scenario '{baseline.name}'")
             before, daily = _run(base_world, seed=seed_r, days=days, warm_up_days=warm_up,

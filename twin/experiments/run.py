@@ -15,6 +15,7 @@ import pandas as pd
 
 import twin
 from twin.abm import CityModel
+from twin.abm.workplaces import with_workplaces
 from twin.city import load_city
 from twin.city.arrays import City
 from twin.experiments.limits import check_days, check_fits
@@ -106,13 +107,11 @@ def run_scenario(
         model_spec, city, scenario.residents, seed=scenario.seed,
     ))
     expansion = expansion_for(scenario, city, scenario.residents)
-    world = apply_interventions(
-        scenario.interventions,
-        World.baseline(city, residents, TravelParams.from_model(model_spec),
-                       people_per_resident=expansion.weight,
-                       **timed("transit", lambda: world_transit(scenario.transit, city, path=scenario.path))),
-        seed=scenario.seed, path=scenario.path,
-    )
+    baseline = World.baseline(city, residents, TravelParams.from_model(model_spec),
+                              people_per_resident=expansion.weight,
+                              **timed("transit", lambda: world_transit(scenario.transit, city, path=scenario.path)))
+    baseline = timed("workplaces", lambda: with_workplaces(baseline, scenario.seed))
+    world = apply_interventions(scenario.interventions, baseline, seed=scenario.seed, path=scenario.path)
     model = timed("accessibility", lambda: CityModel(world, seed=scenario.seed))
     warm_up = warm_up_for(scenario.warm_up_days, [scenario]) if model.learns else 0
     if on_warm_up is not None:
