@@ -59,7 +59,8 @@ def test_after_a_warm_up_riders_who_learnt_are_refused_less(helsinki, access):
     assert refused_cold > 0.3 * cold_daily["paratransit_requests_today"].sum()  # the van binds
     assert refused < 0.1 * refused_cold
     assert daily["paratransit_requests_today"].sum() < 0.7 * cold_daily["paratransit_requests_today"].sum()
-    assert warm.ledger.paratransit_refused.sum() == refused
+    # the ledger holds the measured week only: a refused trip is one or both of its two requests
+    assert refused / 2 <= warm.ledger.paratransit_refused.sum() <= refused
     riders = warm.paratransit.riders
     assert riders.expected_served.min() < 1.0
     assert (riders.expected_extra_s > 0.5 * warm.paratransit.rules.pickup_window_s).any()
