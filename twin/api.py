@@ -115,8 +115,8 @@ def run(
     residents, days, seed
         Override the scenario's values.
     warm_up_days
-        Days simulated before the measured ones and discarded, where
-        residents learn a service, or ``"auto"``; default: the scenario's
+        Days of the residents who learn a service simulated before the
+        measured ones, or ``"auto"``; default: the scenario's
         (:func:`twin.scenario.warm_up_for`).
 
     Returns
@@ -294,8 +294,8 @@ def compare(
     residents, days, seed
         Default: the baseline's.
     warm_up_days
-        Days simulated before the measured ones and discarded, in every
-        run where residents learn a service, or ``"auto"``
+        Days of the residents who learn a service simulated before the
+        measured ones, in every run where they learn, or ``"auto"``
         (:func:`twin.scenario.warm_up_for`); default: the baseline's.
     k
         Suppress group cells under ``k`` residents (under 10 only with

@@ -63,8 +63,8 @@ app = typer.Typer(
 
 
 WARM_UP_HELP = (
-    "Days simulated before the measured ones, then discarded, so that these start from what residents "
-    "have learnt (paratransit riders: the share of bookings served, the time a ride takes); 0: none. "
+    "Days of the residents who learn a service simulated before the measured days, so that these start "
+    "from what they learnt (paratransit riders: the share of bookings served, the time a ride takes); 0: none. "
     "Default: the {whose} warm_up_days; auto: 28 days where residents learn a service, else 0."
 )
 
@@ -327,7 +327,7 @@ def _print_summary(result, out_dir: Path) -> None:
         f"{result.scenario.name}: {s['city']['name']} (walk {nodes['walk']:,} nodes, "
         f"drive {nodes['drive']:,}), {result.scenario.residents:,} residents "
         f"({s['resident_model']}), {result.scenario.days} days"
-        + (f" after a {s['warm_up_days']}-day warm-up (discarded)" if s["warm_up_days"] else "")
+        + (f" after a {s['warm_up_days']}-day warm-up of its paratransit riders" if s["warm_up_days"] else "")
         + f", seed {result.scenario.seed}"
     )
     for warning in s["warnings"]:

@@ -42,7 +42,7 @@ week, and nothing in a run changes with the season, so more days only narrow
 the confidence intervals, which replications do in parallel."""
 
 WARM_UP_DAYS = 28
-"""Days simulated before the measured ones, and discarded, under
+"""Days of the learners simulated before the measured ones (not measured) under
 ``warm_up_days: auto`` where residents learn a service from their own days
 (:attr:`Intervention.learns <twin.interventions.base.Intervention.learns>`:
 paratransit). Measured with the bundled single-stop service, 20,000
@@ -162,8 +162,8 @@ class Scenario(BaseModel):
         Defaults for a run; the CLI options override them. Numbers are
         strict: ``days: yes`` or ``residents: "100"`` is an error, not 1 or 100.
     warm_up_days
-        Days simulated before the ``days`` that are measured, and discarded,
-        so that the measured days start from what residents have learnt
+        Days of the residents who learn a service simulated before the
+        ``days`` that are measured, so that these start from what they learnt
         (:func:`warm_up_for`); ``auto`` (default): :data:`WARM_UP_DAYS`
         with a service residents learn (paratransit), else 0. A comparison
         uses the baseline's.

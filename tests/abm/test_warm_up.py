@@ -1,6 +1,6 @@
-"""Warm-up: days simulated before the measured ones where riders learn the
-paratransit service, then discarded. The measured week after a warm-up
-differs from a cold start by what riders learnt, and by nothing else."""
+"""Warm-up: the riders' days simulated before the measured ones where they
+learn the paratransit service. The measured week after a warm-up differs
+from a cold start by what riders learnt, and by nothing else."""
 
 from pathlib import Path
 
@@ -10,6 +10,7 @@ import pytest
 from twin.abm import CityModel
 from twin.abm.access import access_fields, updated_access
 from twin.abm.model import WARM_UP_STREAMS_END
+from twin.outcomes.ledger import Ledger
 from twin.scenario import MAX_DAYS, WARM_UP_DAYS, load_scenario
 
 from test_paratransit_model import baseline_world, service
@@ -53,7 +54,7 @@ def test_after_a_warm_up_riders_who_learnt_are_refused_less(helsinki, access):
     cold, warm = week(world(0.5), access), week(world(0.5), access, warm_up=WARM_UP_DAYS)
     assert warm.warm_up_simulated == WARM_UP_DAYS and warm.ledger.days == 7
     daily = warm.datacollector.get_model_vars_dataframe()
-    assert daily["day"].tolist() == list(range(1, 8))  # the warm-up's days are discarded
+    assert daily["day"].tolist() == list(range(1, 8))  # the warm-up's days are not the run's
     cold_daily = cold.datacollector.get_model_vars_dataframe()
     refused, refused_cold = daily["paratransit_refused_today"].sum(), cold_daily["paratransit_refused_today"].sum()
     assert refused_cold > 0.3 * cold_daily["paratransit_requests_today"].sum()  # the van binds
@@ -70,12 +71,36 @@ def test_after_a_warm_up_riders_who_learnt_are_refused_less(helsinki, access):
     assert_same_ledger(fixed_cold, fixed_warm)
 
 
+def test_riders_alone_learn_what_they_learn_among_everyone(helsinki, access):
+    """A warm-up simulates the riders' days only (no one else's day touches
+    theirs): what they learn, and the measured week after, match a warm-up
+    of the whole population on the same streams (the plain reference)."""
+    def warmed(whole):
+        world = service().apply(baseline_world(helsinki, "helsinki", 20_000), seed=3)
+        model = CityModel(world, seed=3, agents="none", access=access)
+        if whole:
+            model.day = WARM_UP_STREAMS_END - WARM_UP_DAYS
+            model.run(WARM_UP_DAYS)
+            model.day, model.ledger = 0, Ledger.empty(len(model.residents))
+        else:
+            model.warm_up(WARM_UP_DAYS)
+        model.run(7)
+        return model
+
+    alone, everyone = warmed(False), warmed(True)
+    a, e = alone.paratransit.riders, everyone.paratransit.riders
+    assert abs(a.expected_served.mean() - e.expected_served.mean()) < 0.02
+    assert a.expected_extra_s.mean() == pytest.approx(e.expected_extra_s.mean(), rel=0.03)
+    requests = [m.ledger.paratransit_trips.sum() + m.ledger.paratransit_refused.sum() for m in (alone, everyone)]
+    assert requests[0] == pytest.approx(requests[1], rel=0.1)
+
+
 def test_where_nothing_learns_simulated_warm_up_days_change_nothing(helsinki, access):
-    """What a skipped warm-up rests on: with riders who do not learn and
+    """What a skipped warm-up rests on: with riders who do not learn, and
     households that learn water points' queues (lower-income residents, the
     shipped water points), simulating the warm-up days anyway leaves the
-    measured week bit-identical to a cold start: warm-up days draw from
-    streams of their own and the water points' expectations start afresh."""
+    measured week bit-identical to a cold start: warm-up days leak nothing
+    (today's bookings, dispatch, water expectations) into the measured ones."""
     (water_points,) = load_scenario(HELSINKI / "water_points.yaml").interventions
 
     def world():
@@ -87,13 +112,13 @@ def test_where_nothing_learns_simulated_warm_up_days_change_nothing(helsinki, ac
     forced = CityModel(world(), seed=3, agents="none", access=access)
     assert not forced.learns and forced.water.expected_load.any()
     first_load = forced.water.expected_load.copy()
-    learnt = []
-    forced._simulate_warm_up(14, lambda day: learnt.append(not np.array_equal(
-        forced.water.expected_load, first_load)))
-    assert all(learnt)  # the households learnt during the warm-up
+    booked = []
+    forced._simulate_warm_up(14, lambda day: booked.append(forced.paratransit.riders.booked.sum()))
+    assert min(booked) > 0  # riders booked on every warm-up day
+    np.testing.assert_array_equal(forced.water.expected_load, first_load)
+    assert forced.ledger.days == 0 and forced.paratransit.dispatched is None
     forced.run(7)
     assert_same_ledger(cold, forced)
-    np.testing.assert_array_equal(forced.water.chosen, cold.water.chosen)
 
 
 def test_warm_up_days_draw_from_days_no_run_measures(helsinki, access):

@@ -12,8 +12,8 @@ kernel, where riders book trips; dispatch; accounting of the booked trips
 (:mod:`twin.abm.vehicle`). The fleet's vehicles are :class:`Vehicle` agents.
 
 Where residents learn a service from their days (paratransit riders),
-:meth:`CityModel.warm_up` simulates days before the measured ones and
-discards their ledger, keeping what the riders learnt.
+:meth:`CityModel.warm_up` simulates the riders' days before the measured
+ones, keeping only what they learnt.
 """
 
 from __future__ import annotations
@@ -179,11 +179,7 @@ class CityModel(mesa.Model):
             made = Resident.create_agents(self, n, np.arange(n))
             self._resident_agents = {agent.index: agent for agent in made}
         self.day = 0  # the day of the random streams the next step draws from
-        self.datacollector = self._collector()
-
-    @staticmethod
-    def _collector() -> mesa.DataCollector:
-        return mesa.DataCollector(
+        self.datacollector = mesa.DataCollector(
             model_reporters={
                 "day": lambda m: m.ledger.days,
                 "essential_travel_h": lambda m: m.ledger.travel_time_s.sum() / 3600.0,
@@ -242,14 +238,14 @@ class CityModel(mesa.Model):
 
     def warm_up(self, days: int, *, progress=None) -> int:
         """Simulate ``days`` days before the measured ones where residents
-        learn a service (:attr:`learns`), then discard their ledger and daily
-        figures, keeping what the riders learnt.
+        learn a service (:attr:`learns`), keeping only what the riders
+        learnt: no ledger, daily figure or water point's expectation changes.
 
-        Warm-up days draw from streams of their own
-        (:data:`WARM_UP_STREAMS_END`), and the water points' expected queues
-        start the measured days where a run without warm-up starts them,
-        so a run's measured days differ from those of a run without
-        warm-up only by what riders learnt. Where nothing learns a warm-up
+        Warm-up days simulate the riders alone (whose days no one else's
+        touches), on streams of their own (:data:`WARM_UP_STREAMS_END`), so
+        a run's measured days differ from those of a run without warm-up
+        only by what riders learnt, and a warm-up day costs about the
+        riders' share of a measured day. Where nothing learns a warm-up
         would change nothing, so none is simulated. ``progress(day)`` is
         called after each warm-up day.
 
@@ -268,15 +264,33 @@ class CityModel(mesa.Model):
         return days
 
     def _simulate_warm_up(self, days: int, progress=None) -> None:
+        """Warm-up days of the riders alone: what they learn follows from
+        their own trips and bookings and the fleet's dispatch of them, which
+        no other resident's day touches (water trips are never booked), so
+        the others' days are not simulated: a warm-up day costs the riders'
+        share of a day. Riders draw from the streams of their place among
+        the riders, not in the population; the water points' expectations
+        and the ledger are left as they were."""
+        svc = self.paratransit
+        riders = svc.riders
+        residents = type(self.day_residents)(*(field[riders.resident] for field in self.day_residents))
+        own = np.arange(len(riders.resident), dtype=np.int32)
+        svc.riders = riders._replace(rider_of=own, resident=own)  # the same arrays: learnt in place
+        today = (residents, self.day_city, self.day_params)
+        ledger = inputs.ledger_arrays(Ledger.empty(len(own)))
         self.day = WARM_UP_STREAMS_END - days
-        for done in range(1, days + 1):
-            self.step()
-            if progress is not None:
-                progress(done)
-        self.day = 0
-        self.ledger = Ledger.empty(len(self.residents))
-        self.datacollector = self._collector()
-        self.water.restart()
+        try:
+            for done in range(1, days + 1):
+                simulate_day(self.day, self.seed, *today, ledger, riders=svc.riders, rules=svc.rules)
+                svc.dispatch_day(self.day, self.seed, residents, self.day_city)
+                svc.account(today, ledger)
+                self.day += 1
+                if progress is not None:
+                    progress(done)
+        finally:
+            svc.riders = riders
+            svc.requests = svc.trips = svc.dispatched = None  # no measured day dispatched yet
+            self.day = 0
 
     def run(self, days: int, *, progress=None) -> None:
         """Simulate ``days`` days; ``progress(day)`` is called after each

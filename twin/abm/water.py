@@ -116,13 +116,7 @@ class WaterChoice:
         expected_fetches = travel.water_trips_per_day * np.where(piped, outage_share, 1.0)
         nearest = np.where(r.wheelchair, access.water_wheelchair_point[r.home_node, 0],
                            access.water_walk_point[r.home_node, 0])
-        self._first_load = point_load(nearest, expected_fetches, self._weight, self._n_points)
-        self.expected_load = self._first_load.copy()
-        self._choose()
-
-    def restart(self) -> None:
-        """Forget what was learnt: the first day's expected loads and choices."""
-        self.expected_load = self._first_load.copy()
+        self.expected_load = point_load(nearest, expected_fetches, self._weight, self._n_points)
         self._choose()
 
     def _choose(self) -> None:

@@ -5,8 +5,8 @@ random numbers: replication ``r`` synthesizes the same residents for all of
 them (seed ``seed + r``) and draws their days from the same streams, so a
 resident's benefit is a paired difference and the replication-to-replication
 spread measures the uncertainty of the comparison, not of the population.
-Every run where residents learn starts with the same warm-up (days on
-streams of their own, discarded), so the measured days stay paired.
+Every run where residents learn starts with the same warm-up (their days
+on streams of their own, not measured), so the measured days stay paired.
 """
 
 from __future__ import annotations
@@ -81,8 +81,8 @@ class Comparison:
     replications, residents, days, seed
         Replication ``r`` used seed ``seed + r``.
     warm_up_days
-        Days simulated before the measured ``days`` (and discarded) in
-        every run where residents learn (:meth:`CityModel.warm_up
+        Days of the residents who learn a service simulated before the
+        measured ``days`` in every run where they learn (:meth:`CityModel.warm_up
         <twin.abm.CityModel.warm_up>`).
     expansion
         The people the residents stand for (:mod:`twin.outcomes.expansion`):

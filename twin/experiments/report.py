@@ -393,8 +393,8 @@ def _header(tables: Tables) -> list[str]:
     c = tables.comparison
     ci = (f"Means over {c.replications} replications with 95% confidence intervals"
           if c.replications > 1 else "One replication: no confidence intervals (use 2 or more)")
-    warm_up = (f" after a {c.warm_up_days}-day warm-up (simulated, then discarded) in the runs where "
-               "residents learn a service" if c.warm_up_days else ", no warm-up")
+    warm_up = (f" after a {c.warm_up_days}-day warm-up of the residents who learn a service (paratransit "
+               "riders; not measured)" if c.warm_up_days else ", no warm-up")
     return [
         f"Baseline {c.baseline.name}: {c.days} simulated days{warm_up}, seeds {c.seed} to "
         f"{c.seed + c.replications - 1}. {ci}; benefits are paired (same residents, same days).",

@@ -129,7 +129,7 @@ def run_scenario(
     summary = {
         "scenario": scenario.model_dump(),
         "scenario_hash": scenario.content_hash(),
-        "warm_up_days": warm_up,  # simulated before the measured days, and discarded
+        "warm_up_days": warm_up,  # of the riders, before the measured days
         "resident_model": model_spec.name,
         "city": {
             "name": city.name,
