@@ -84,3 +84,16 @@ def test_validate_checks_sweeps_and_compare_skips_them(tmp_path):
 
     _, scenarios, _ = scenario_set(HELSINKI)
     assert "sweep" not in {s.name for s in scenarios} and len(scenarios) == 7
+
+
+def test_warm_up_days_set_at_the_top_or_as_a_parameter_apply_to_every_run(tmp_path):
+    path = sweep_file(tmp_path, scenarios="parking_app.yaml, paratransit_single_stop.yaml")
+    path.write_text(path.read_text().replace("days: 1\n", "days: 1\nwarm_up_days: 0\n"))
+    for run in load_sweep(path).runs:
+        assert {m["warm_up_days"] for m in (run.baseline, *run.scenarios)} == {0}
+    swept = sweep_file(tmp_path, scenarios="paratransit_single_stop.yaml", name="swept",
+                       parameters="  - path: warm_up_days\n    values: [0, 14]\n")
+    runs = load_sweep(swept).runs
+    assert sorted({run.baseline["warm_up_days"] for run in runs}) == [0, 14]
+    for run in runs:
+        assert run.scenarios[0]["warm_up_days"] == run.baseline["warm_up_days"]
