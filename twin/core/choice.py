@@ -51,7 +51,6 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-import numba
 import numpy as np
 
 from twin.core.jit import kernel, kernel_helper
@@ -65,6 +64,7 @@ from twin.core.streams import (
     PHASE_DAY,
     uniform,
 )
+from twin.core.threads import split_range
 
 MODE_WALK = 0
 MODE_WHEELCHAIR = 1
@@ -320,12 +320,22 @@ def _commute_utilities(length_m, drive_s, transit_s, speed_mps, limit_s, has_car
     (``transit_s``), without the mode constants; -inf where not available."""
     v_foot = walk_per_km * (2.0 * length_m / 1000.0) if length_m / speed_mps <= limit_s else -np.inf
     v_car = -np.inf
-    car_s = drive_s + search_s + walk_from_car_s
-    if has_car and car_s <= limit_s:
-        v_car = car_time_per_min * (2.0 * car_s / 60.0
-                                    + _car_money(length_m, cost_per_km, parking_cost_per_trip) * minutes_per_money)
+    if has_car:
+        v_car = _car_commute_utility(length_m, drive_s, limit_s, search_s, walk_from_car_s, minutes_per_money,
+                                     car_time_per_min, cost_per_km, parking_cost_per_trip)
     v_transit = _transit_utility(transit_s, fare, limit_s, transit_time_per_min, minutes_per_money)
     return v_foot, v_car, v_transit
+
+
+@kernel_helper
+def _car_commute_utility(length_m, drive_s, limit_s, search_s, walk_from_car_s, minutes_per_money,
+                         car_time_per_min, cost_per_km, parking_cost_per_trip):
+    """V of the round trip by car to a work zone (-inf beyond the limit)."""
+    car_s = drive_s + search_s + walk_from_car_s
+    if not car_s <= limit_s:
+        return -np.inf
+    return car_time_per_min * (2.0 * car_s / 60.0
+                               + _car_money(length_m, cost_per_km, parking_cost_per_trip) * minutes_per_money)
 
 
 @kernel(inline="always")  # inlined: a call with the bundle would copy its fields
@@ -441,17 +451,40 @@ def draw_workplaces(seed: int, commuters: Commuters, zones: WorkZoneFields, choi
     out = np.full(n, -1, dtype=np.int32)
     p = choice.work_purpose
     if p != NO_PURPOSE and n_zones:
-        _draw_workplaces(np.int64(seed), commuters, zones, choice, np.int64(p), np.float64(parking_walk_m), out)
+        foot = {name: _zone_foot_weights(getattr(zones, name), choice.walk_constant[p], choice.walk_per_km[p])
+                for name in ("walk_m", "wheelchair_m")}
+        split_range(_draw_workplaces, n, np.int64(seed), commuters, zones, foot["walk_m"], foot["wheelchair_m"],
+                    choice, np.int64(p), np.float64(parking_walk_m), out)
     return out
 
 
-@kernel(parallel=True)
-def _draw_workplaces(seed, commuters, zones, choice, p, parking_walk_m, out):
-    walk_c, car_c, transit_c = choice.walk_constant[p], choice.car_constant[p], choice.transit_constant[p]
-    for i in numba.prange(len(out)):
+def _zone_foot_weights(length_m: np.ndarray, walk_constant: float, walk_per_km: float) -> np.ndarray:
+    """exp(c + V) of going on foot to each zone from each node (a resident
+    then only checks the walk is within their limit)."""
+    out = np.empty(length_m.shape, dtype=np.float64)
+    _fill_zone_foot_weights(length_m, np.float64(walk_constant), np.float64(walk_per_km), out)
+    return out
+
+
+@kernel
+def _fill_zone_foot_weights(length_m, walk_constant, walk_per_km, out):
+    for h in range(length_m.shape[0]):
+        for z in range(length_m.shape[1]):
+            out[h, z] = math.exp(walk_constant + walk_per_km * (2.0 * np.float64(length_m[h, z]) / 1000.0))
+
+
+@kernel
+def _draw_workplaces(start, stop, seed, commuters, zones, walk_w, wheelchair_w, choice, p, parking_walk_m, out):
+    """:func:`draw_workplaces` for residents ``start`` to ``stop``: each
+    zone's weight once, then the draw over the cumulative weights."""
+    n_zones = len(zones.jobs)
+    weight = np.empty(n_zones)
+    car_c, transit_c = choice.car_constant[p], choice.transit_constant[p]
+    for i in range(start, stop):
         h = commuters.home_node[i]
         wheelchair = commuters.wheelchair[i]
         foot_m = zones.wheelchair_m if wheelchair else zones.walk_m
+        foot_w = wheelchair_w if wheelchair else walk_w
         transit_s = zones.wheelchair_transit_s if wheelchair else zones.walk_transit_s
         speed_mps = np.float64(commuters.speed_mps[i])
         limit_s = np.float64(commuters.max_trip_time_s[i])
@@ -460,42 +493,30 @@ def _draw_workplaces(seed, commuters, zones, choice, p, parking_walk_m, out):
         has_car = commuters.has_car[i]
         fare = commuters.transit_fare[i]
         total = 0.0
-        for z in range(len(zones.jobs)):
-            total += zones.jobs[z] * _commute_weight(
-                np.float64(foot_m[h, z]), np.float64(zones.drive_s[h, z]), np.float64(transit_s[h, z]),
-                speed_mps, limit_s, has_car, search_s, parking_walk_m / speed_mps, fare, minutes_per_money,
-                choice.walk_per_km[p], choice.car_time_per_min[p], choice.transit_time_per_min[p],
-                choice.car_cost_per_km, choice.parking_cost_per_trip, walk_c, car_c, transit_c)
+        for z in range(n_zones):
+            length_m = np.float64(foot_m[h, z])
+            w = foot_w[h, z] if length_m / speed_mps <= limit_s else 0.0
+            if has_car:
+                v_car = _car_commute_utility(length_m, np.float64(zones.drive_s[h, z]), limit_s, search_s,
+                                             parking_walk_m / speed_mps, minutes_per_money,
+                                             choice.car_time_per_min[p], choice.car_cost_per_km,
+                                             choice.parking_cost_per_trip)
+                if v_car > -np.inf:
+                    w += math.exp(car_c + v_car)
+            if fare < np.inf:
+                v_transit = _transit_utility(np.float64(transit_s[h, z]), fare, limit_s,
+                                             choice.transit_time_per_min[p], minutes_per_money)
+                if v_transit > -np.inf:
+                    w += math.exp(transit_c + v_transit)
+            weight[z] = zones.jobs[z] * w
+            total += weight[z]
         if total == 0.0:
             continue
         target = uniform(seed, PHASE_DAY, i, CHANNEL_WORKPLACE + p) * total
         cumulative = 0.0
-        for z in range(len(zones.jobs)):
-            w = zones.jobs[z] * _commute_weight(
-                np.float64(foot_m[h, z]), np.float64(zones.drive_s[h, z]), np.float64(transit_s[h, z]),
-                speed_mps, limit_s, has_car, search_s, parking_walk_m / speed_mps, fare, minutes_per_money,
-                choice.walk_per_km[p], choice.car_time_per_min[p], choice.transit_time_per_min[p],
-                choice.car_cost_per_km, choice.parking_cost_per_trip, walk_c, car_c, transit_c)
-            if w > 0.0:
-                cumulative += w
+        for z in range(n_zones):
+            if weight[z] > 0.0:
+                cumulative += weight[z]
                 out[i] = z
                 if cumulative > target:
                     break
-
-
-@kernel_helper
-def _commute_weight(length_m, drive_s, transit_s, speed_mps, limit_s, has_car, search_s, walk_from_car_s, fare,
-                    minutes_per_money, walk_per_km, car_time_per_min, transit_time_per_min, cost_per_km,
-                    parking_cost_per_trip, walk_constant, car_constant, transit_constant):
-    """sum over the modes of exp(c_m + V_m) of going to one work zone."""
-    v_foot, v_car, v_transit = _commute_utilities(
-        length_m, drive_s, transit_s, speed_mps, limit_s, has_car, search_s, walk_from_car_s, fare,
-        minutes_per_money, walk_per_km, car_time_per_min, transit_time_per_min, cost_per_km, parking_cost_per_trip)
-    w = 0.0
-    if v_foot > -np.inf:
-        w += math.exp(walk_constant + v_foot)
-    if v_car > -np.inf:
-        w += math.exp(car_constant + v_car)
-    if v_transit > -np.inf:
-        w += math.exp(transit_constant + v_transit)
-    return w
