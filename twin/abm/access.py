@@ -31,6 +31,10 @@ from twin.residents.population import CHOICE_PURPOSES, PURPOSES
 
 log = logging.getLogger("twin.abm")
 
+NEAREST_CHOICE_PURPOSES = tuple(p for p in CHOICE_PURPOSES if p != "work")
+"""Purposes whose destination is chosen among the nearest facilities (work
+goes to a workplace drawn from every zone, :mod:`twin.abm.workplaces`)."""
+
 
 @dataclass(frozen=True)
 class AccessFields:
@@ -61,8 +65,8 @@ class AccessFields:
     walk_choice_m, wheelchair_choice_m
         float64, shape (n_walk_nodes, n_purposes, k): distance to each of the
         k nearest facilities on foot (by wheelchair) of each purpose in
-        ``CHOICE_PURPOSES``, nearest first; inf where fewer, and for the other
-        purposes.
+        :data:`NEAREST_CHOICE_PURPOSES`, nearest first; inf where fewer, and for
+        the other purposes.
     walk_choice_drive_s, wheelchair_choice_drive_s
         float64, same shapes: drive time from the home's drive node to the
         same facilities.
@@ -147,7 +151,7 @@ def _searched(city: City, purposes, base: AccessFields | None, *, water_points_c
     """The fields of ``city``: ``purposes`` searched, the others' taken from
     ``base`` (None: ``purposes`` are all of them)."""
     columns = [PURPOSES.index(p) for p in purposes]
-    choice = [p for p in purposes if p in CHOICE_PURPOSES]
+    choice = [p for p in purposes if p in NEAREST_CHOICE_PURPOSES]
     out = {}
     for mode, (cost_name, facility_name) in _NEAREST.items():
         # Search the transpose so costs are *to* the facility where edges are
@@ -192,7 +196,7 @@ def _with_columns(base: AccessFields | None, name: str, rows: np.ndarray, column
     return field
 
 
-def _choice_sets(city: City, mode: str, k: int, *, purposes=CHOICE_PURPOSES,
+def _choice_sets(city: City, mode: str, k: int, *, purposes=NEAREST_CHOICE_PURPOSES,
                  base: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` nearest facilities of each of ``purposes`` (purposes with a
     choice) by ``mode`` (walk or wheelchair) from every walk node: their
