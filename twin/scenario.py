@@ -46,15 +46,15 @@ WARM_UP_DAYS = 28
 ``warm_up_days: auto`` where residents learn a service from their own days
 (:attr:`Intervention.learns <twin.interventions.base.Intervention.learns>`:
 paratransit). Measured with the bundled single-stop service, 20,000
-Helsinki residents, seeds 3-5: refused bookings a day fall from 68 in the
-first week to 14, 5.4, 1.2 and 0.7 in weeks 2-5 (1% of the requests), and
-the added travel per rider-week against no fleet from 3.9 to 0.26 minutes
-in week 5; the multi-stop service's refusals fall from 44 a day to 6.0 in
+Helsinki residents, seeds 3-5: refused bookings a day fall from 143 in the
+first week to 31, 7.7, 2.6 and 0.9 in weeks 2-5 (1.4% of the requests), and
+the added travel per rider-week against no fleet from 3.6 to 0.35 minutes
+in week 5; the multi-stop service's refusals fall from 78 a day to 8.0 in
 week 5. Water points need none: households' expected queues settle within
 a day (day 1's unmet fetches within 15% of the days after, with no trend
 over 21 days, the lower-income Helsinki and Porto Alegre water points).
 Riders who stop booking never try again, so requests keep falling slowly
-(single-stop: 68, 62, 56 a day in weeks 5, 6, 8; 41 in week 16)."""
+(single-stop: 64-66 a day in weeks 5-6, 56 in week 8)."""
 
 WarmUp = Annotated[int, Field(ge=0, le=MAX_DAYS)] | Literal["auto"]
 """Days of warm-up, or ``auto``: :data:`WARM_UP_DAYS` where something
