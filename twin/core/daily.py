@@ -547,26 +547,21 @@ def best_one_way_times(residents: DayResidents, city: DayCity, params: DayParams
 # --- kernels ---------------------------------------------------------------------
 
 
-@kernel(inline="always")  # inlined: called per resident and purpose
-def one_way_time_s(purpose, i, residents, city, params):
-    """Fastest one-way time (s) of resident ``i`` to the nearest facility of
-    ``purpose`` (water: the household's point) and the mode that gives it;
-    ``(inf, -1)`` when no available mode reaches one."""
-    h = residents.home_node[i]
-    speed_mps = np.float64(residents.speed_mps[i])
-    if purpose == params.water_purpose:  # the point the household chose
-        best = residents.water_length_m[i] / speed_mps
-    elif residents.wheelchair[i]:
-        best = city.wheelchair_length_m[h, purpose] / speed_mps
-    else:
-        best = city.walk_length_m[h, purpose] / speed_mps
-    mode = MODE_WHEELCHAIR if residents.wheelchair[i] else MODE_WALK
-    if residents.has_car[i] and purpose != params.transit_purpose:
-        car = (
-            city.drive_time_s[city.walk_to_drive[h], purpose]
-            + np.float64(residents.parking_search_time_s[i])
-            + params.parking_walk_m / speed_mps
-        )
+# The helpers take scalars, not the day's bundles (as twin.core.choice's):
+# numba compiles each once, cheaply, and LLVM inlines them; the kernels read
+# the bundles.
+
+
+@kernel_helper
+def one_way_time_s(foot_m, speed_mps, foot_mode, car_drive_s, parking_search_s, parking_walk_m):
+    """Fastest one-way time (s) and the mode that gives it: on foot (or by
+    wheelchair: ``foot_mode``) over ``foot_m`` at ``speed_mps``, or by car,
+    ``car_drive_s`` (inf: no car) plus the parking search and the walk from
+    the parking place; ``(inf, -1)`` when neither reaches."""
+    best = foot_m / speed_mps
+    mode = foot_mode
+    if car_drive_s < np.inf:
+        car = car_drive_s + parking_search_s + parking_walk_m / speed_mps
         if car < best:
             best = car
             mode = MODE_CAR
@@ -611,20 +606,24 @@ def count_by_mode(mode, k, walk, wheelchair, car, transit):
     return walk, wheelchair, car, transit + k
 
 
-@kernel(inline="always")  # inlined: called per resident and purpose
-def trips_today(day, seed, i, purpose, residents, params):
-    """Number of trips resident ``i`` makes for ``purpose`` on ``day``."""
-    if purpose == params.water_purpose:
-        if residents.water_supply[i] == WATER_PIPED:
-            outage_per_day = np.float64(residents.outage_days_per_week[i]) / DAYS_PER_WEEK
-            if uniform(seed, day, i, CHANNEL_OUTAGE) >= outage_per_day:
-                return 0
-        whole = math.floor(params.water_trips_per_day)
-        extra = uniform(seed, day, i, CHANNEL_WATER_TRIPS) < params.water_trips_per_day - whole
-        return int(whole) + int(extra)
-    per_day = np.float64(residents.trips_per_week[i, purpose]) / DAYS_PER_WEEK
+@kernel_helper
+def trips_today(day, seed, i, purpose, trips_per_week):
+    """Number of trips resident ``i`` makes on ``day`` for ``purpose``,
+    needed ``trips_per_week`` times a week (not water fetching)."""
+    per_day = trips_per_week / DAYS_PER_WEEK
     phase = uniform(seed, PHASE_DAY, i, CHANNEL_TRIP_PHASE + purpose)
     return int(math.floor((day + 1) * per_day + phase) - math.floor(day * per_day + phase))
+
+
+@kernel_helper
+def water_trips_today(day, seed, i, piped, outage_days_per_week, water_trips_per_day):
+    """Number of water fetches of resident ``i``'s household on ``day``:
+    piped households fetch only on outage days."""
+    if piped and uniform(seed, day, i, CHANNEL_OUTAGE) >= outage_days_per_week / DAYS_PER_WEEK:
+        return 0
+    whole = math.floor(water_trips_per_day)
+    extra = uniform(seed, day, i, CHANNEL_WATER_TRIPS) < water_trips_per_day - whole
+    return int(whole) + int(extra)
 
 
 @kernel_helper
@@ -658,13 +657,31 @@ def _paratransit_booked(day, seed, i, p, k, own_s, paratransit_drive_s, max_trip
     return booked
 
 
+@kernel(inline="always")
+def _nearest_one_way_s(i, p, residents, city, params):
+    """:func:`one_way_time_s` of resident ``i`` to the nearest facility of
+    ``p`` (water: the household's point; no car to transit stops)."""
+    h = residents.home_node[i]
+    wheelchair = residents.wheelchair[i]
+    if p == params.water_purpose:
+        foot_m = residents.water_length_m[i]
+    elif wheelchair:
+        foot_m = city.wheelchair_length_m[h, p]
+    else:
+        foot_m = city.walk_length_m[h, p]
+    car_s = np.inf
+    if residents.has_car[i] and p != params.transit_purpose:
+        car_s = city.drive_time_s[city.walk_to_drive[h], p]
+    return one_way_time_s(foot_m, np.float64(residents.speed_mps[i]), MODE_WHEELCHAIR if wheelchair else MODE_WALK,
+                          car_s, np.float64(residents.parking_search_time_s[i]), params.parking_walk_m)
+
+
 @kernel(_nrt=False)  # _nrt=False: as _day_kernel's
 def _best_one_way_times(residents, city, params, out_time_s):
     n_residents, n_purposes = out_time_s.shape
     for i in range(n_residents):
         for p in range(n_purposes):
-            t, _ = one_way_time_s(p, i, residents, city, params)
-            out_time_s[i, p] = t
+            out_time_s[i, p] = _nearest_one_way_s(i, p, residents, city, params)[0]
 
 
 # Split over threads by twin.core.threads. _nrt=False: no reference
@@ -683,13 +700,17 @@ def _day_kernel(start, stop, day, seed, residents, city, params, riders, rules, 
         r = riders.rider_of[i]
         max_trip_time_s = np.float64(residents.max_trip_time_s[i])
         for p in range(n_purposes):
-            k = trips_today(day, seed, i, p, residents, params)
+            if p == params.water_purpose:
+                k = water_trips_today(day, seed, i, residents.water_supply[i] == WATER_PIPED,
+                                      np.float64(residents.outage_days_per_week[i]), params.water_trips_per_day)
+            else:
+                k = trips_today(day, seed, i, p, np.float64(residents.trips_per_week[i, p]))
             if k == 0:
                 continue
             if params.choice.chooses[p]:
                 t, mode, money = choose_trip(day, seed, i, p, residents, city, params)
             else:
-                t, mode = one_way_time_s(p, i, residents, city, params)
+                t, mode = _nearest_one_way_s(i, p, residents, city, params)
                 money = 0.0
                 if p == params.transit_purpose and mode >= 0:
                     mode = MODE_TRANSIT
