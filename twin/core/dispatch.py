@@ -297,7 +297,9 @@ def dispatch(requests: Requests, fleet: Fleet, zones: ZoneTimes) -> Dispatched:
     request_vehicle = np.full(r.n_requests, -1, dtype=np.int32)
     ready = r.ready_s.copy()
     n_stops = np.zeros(fleet.n_vehicles, dtype=np.int64)
-    fl, it = _dispatch(r.order(), r, fleet, zones, request_vehicle, ready, n_stops)
+    fl, it = _schedules(r, fleet, zones, request_vehicle, ready, n_stops)
+    for q in np.flatnonzero((request_vehicle < 0) & (r.n_legs > 1)):  # a refused chain's later legs
+        ready[r.first_leg[q] + 1 : r.first_leg[q] + r.n_legs[q]] = np.nan
     # The stop tables, vehicle by vehicle in time order (in numpy: compiling
     # this in the kernel added to its compile time).
     n_vehicles = len(n_stops)
@@ -556,45 +558,52 @@ def _copy_stops(src_fl, src_it, dst_fl, dst_it, n):
             dst_it[s, c] = src_it[s, c]
 
 
-@kernel_helper
-def _copy_schedules(fl, it, new_fl, new_it):
-    """Copy every vehicle's stop tables into bigger ones."""
-    # Explicit loops: numba compiles 3-D slice copies slowly (about 3 s).
-    for v in range(fl.shape[0]):
-        for s in range(fl.shape[1]):
-            for c in range(_N_FLOAT):
-                new_fl[v, s, c] = fl[v, s, c]
-            for c in range(_N_INT):
-                new_it[v, s, c] = it[v, s, c]
+def _schedules(requests, fleet, zones, request_vehicle, ready, n_stops):
+    """Run :func:`_dispatch` over the requests in order, giving the schedules
+    more room whenever it stops for lack of it; the stop tables.
+
+    The tables are allocated here, not in the kernel (each numpy allocation
+    in a kernel compiles code of its own).
+    """
+    order = requests.order()
+    size = _INITIAL_STOPS
+    fl = np.empty((fleet.n_vehicles, size, _N_FLOAT), dtype=np.float64)
+    it = np.empty((fleet.n_vehicles, size, _N_INT), dtype=np.int32)
+    done = 0
+    while True:
+        scratch_fl, scratch_it = np.empty((size, _N_FLOAT)), np.empty((size, _N_INT), dtype=np.int32)
+        done = _dispatch(order, np.int64(done), requests, fleet, zones, request_vehicle, ready, n_stops,
+                         fl, it, scratch_fl, scratch_it)
+        if done == len(order):
+            return fl, it
+        old = size
+        size = max(2 * size, int(n_stops.max(initial=0)) + 2 * int(requests.n_legs[order[done]]))
+        fl = np.concatenate([fl, np.empty((fleet.n_vehicles, size - old, _N_FLOAT))], axis=1)
+        it = np.concatenate([it, np.empty((fleet.n_vehicles, size - old, _N_INT), dtype=np.int32)], axis=1)
 
 
-@kernel
-def _dispatch(order, requests, fleet, zones, request_vehicle, ready, n_stops):
-    """The work of :func:`dispatch`: fills ``request_vehicle`` (-1 at first),
-    ``ready`` (the legs' ready times at first) and ``n_stops`` (zeros);
-    returns the stop tables."""
+@kernel(_nrt=False)  # allocates nothing: the schedules come from _schedules
+def _dispatch(order, start, requests, fleet, zones, request_vehicle, ready, n_stops, fl, it,
+              scratch_fl, scratch_it):
+    """The work of :func:`dispatch` for requests ``order[start:]``, until
+    one no longer fits the stop tables (``fl``, ``it``; the scratch: one
+    vehicle's); fills ``request_vehicle`` (-1 at first), ``ready`` (the
+    legs' ready times at first) and ``n_stops`` (zeros at first); returns
+    how far in ``order`` it got."""
     n_vehicles = fleet.n_vehicles
     req_first_leg, req_n_legs, req_release_s = requests.first_leg, requests.n_legs, requests.release_s
     leg_pickup, leg_dropoff = requests.pickup_node, requests.dropoff_node
-    n_requests = len(req_first_leg)
-    size = _INITIAL_STOPS
-    fl = np.empty((n_vehicles, size, _N_FLOAT), dtype=np.float64)
-    it = np.empty((n_vehicles, size, _N_INT), dtype=np.int32)
-    scratch_fl = np.empty((size, _N_FLOAT), dtype=np.float64)
-    scratch_it = np.empty((size, _N_INT), dtype=np.int32)
+    size = fl.shape[1]
     most_stops = 0
-    for q in order:
+    for v in range(n_vehicles):
+        most_stops = max(most_stops, n_stops[v])
+    for n in range(start, len(order)):
+        q = order[n]
         first = req_first_leg[q]
         m = req_n_legs[q]
         release = req_release_s[q]
         if most_stops + 2 * m > size:
-            size = max(2 * size, most_stops + 2 * m)
-            grown_fl = np.empty((n_vehicles, size, _N_FLOAT), dtype=np.float64)
-            grown_it = np.empty((n_vehicles, size, _N_INT), dtype=np.int32)
-            _copy_schedules(fl, it, grown_fl, grown_it)
-            fl, it = grown_fl, grown_it
-            scratch_fl = np.empty((size, _N_FLOAT), dtype=np.float64)
-            scratch_it = np.empty((size, _N_INT), dtype=np.int32)
+            return n
         early = ready[first]
         late = early + fleet.pickup_window_s
         for v in range(n_vehicles):
@@ -634,9 +643,4 @@ def _dispatch(order, requests, fleet, zones, request_vehicle, ready, n_stops):
                 break
         if request_vehicle[q] >= 0:
             most_stops = max(most_stops, n_stops[request_vehicle[q]])
-
-    for q in range(n_requests):
-        if request_vehicle[q] < 0:
-            for leg in range(req_first_leg[q] + 1, req_first_leg[q] + req_n_legs[q]):
-                ready[leg] = np.nan
-    return fl, it
+    return len(order)

@@ -67,7 +67,13 @@ def k_nearest_facilities(
         raise ValueError(f"k must be a whole number >= 1, got {k!r}")
     cost = np.full((n_nodes, int(k)), UNREACHABLE, dtype=np.float64)
     facility = np.full((n_nodes, int(k)), NO_FACILITY, dtype=np.int32)
-    _k_nearest(indptr, indices, weight, sources, max_cost, cost, facility)
+    # the heap and the count found per node, allocated here (each numpy
+    # allocation in a kernel compiles code of its own)
+    capacity = len(sources) + len(indices) * int(k) + 1
+    heap = (np.empty(capacity, dtype=np.float64), np.empty(capacity, dtype=np.int32),
+            np.empty(capacity, dtype=np.int32))
+    _k_nearest(indptr, indices, weight, sources, max_cost, cost, facility, *heap,
+               np.zeros(n_nodes, dtype=np.int32))
     return cost, facility
 
 
@@ -76,15 +82,11 @@ def _less(cost_a, fac_a, cost_b, fac_b):
     return cost_a < cost_b or (cost_a == cost_b and fac_a < fac_b)
 
 
-@kernel
-def _k_nearest(indptr, indices, weight, sources, max_cost, cost, facility):
-    """Label-setting search with a binary heap of (cost, facility, node)."""
+@kernel(_nrt=False)  # allocates nothing
+def _k_nearest(indptr, indices, weight, sources, max_cost, cost, facility, heap_cost, heap_fac, heap_node, found):
+    """Label-setting search with a binary heap of (cost, facility, node)
+    (room for every push); ``found``, zeros, counts each node's facilities."""
     k = cost.shape[1]
-    capacity = len(sources) + len(indices) * k + 1
-    heap_cost = np.empty(capacity, dtype=np.float64)
-    heap_fac = np.empty(capacity, dtype=np.int32)
-    heap_node = np.empty(capacity, dtype=np.int32)
-    found = np.zeros(len(indptr) - 1, dtype=np.int32)
     size = np.int64(0)  # typed: a literal 0 would compile _push and _pop once more
     for f in range(len(sources)):  # push each source's own node at cost 0
         size = _push(heap_cost, heap_fac, heap_node, size, 0.0, np.int32(f), sources[f])
@@ -196,22 +198,24 @@ def costs_to_listed(
     order = keep[np.argsort(flat[keep], kind="stable")]
     starts = np.searchsorted(flat[order], np.arange(len(sources) + 1)).astype(np.int64)
     cost = np.full(listed.shape, UNREACHABLE, dtype=np.float64)
+    # the search's state, allocated here (each numpy allocation in a kernel compiles code of its own)
+    state = (np.full(n_nodes, np.inf), np.zeros(n_nodes, dtype=np.bool_), np.zeros(n_nodes, dtype=np.int32),
+             np.empty(n_nodes, dtype=np.int32))
+    heap = (np.empty(len(indices) + 1, dtype=np.float64),
+            np.zeros(len(indices) + 1, dtype=np.int32),  # unused tie key of the shared heap
+            np.empty(len(indices) + 1, dtype=np.int32))
     _costs_to_listed(indptr, indices, weight, sources, starts, order.astype(np.int64),
-                     origin, listed.shape[1], cost.ravel())
+                     origin, listed.shape[1], cost.ravel(), *state, *heap)
     return cost
 
 
-@kernel
-def _costs_to_listed(indptr, indices, weight, sources, starts, entries, origin, k, out):
-    """One Dijkstra per facility with listings, stopped when all its origins are settled."""
-    n_nodes = len(indptr) - 1
-    dist = np.full(n_nodes, np.inf)
-    done = np.zeros(n_nodes, dtype=np.bool_)
-    wanted = np.zeros(n_nodes, dtype=np.int32)
-    touched = np.empty(n_nodes, dtype=np.int32)
-    heap_cost = np.empty(len(indices) + 1, dtype=np.float64)
-    heap_node = np.empty(len(indices) + 1, dtype=np.int32)
-    heap_fac = np.zeros(len(indices) + 1, dtype=np.int32)  # unused tie key of the shared heap
+@kernel(_nrt=False)  # allocates nothing
+def _costs_to_listed(indptr, indices, weight, sources, starts, entries, origin, k, out,
+                     dist, done, wanted, touched, heap_cost, heap_fac, heap_node):
+    """One Dijkstra per facility with listings, stopped when all its origins
+    are settled. Per node: ``dist`` (inf), ``done`` (False) and ``wanted``
+    (0), which each search restores for the next, and ``touched``; the heap
+    has room for every edge."""
     NO_TIE = np.int32(0)  # typed, as _k_nearest's keys: one compiled _push for both searches
     for f in range(len(sources)):
         if starts[f] == starts[f + 1] or sources[f] < 0:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin.core.jit import kernel, kernel_helper
+from twin.core.jit import kernel
 from twin.core.threads import each
 
 UNREACHABLE = np.inf
@@ -288,62 +288,29 @@ def _bucket_ring(weight):
     return width, n_buckets
 
 
-@kernel  # searches run on threads (twin.core.threads)
-def _search(
-    indptr,
-    indices,
-    weight,
-    sources,
-    max_cost,
-    bucket_width,
-    n_buckets,
-    capacity,
-    cost,
-    facility,
-):
+def _search(indptr, indices, weight, sources, max_cost, bucket_width, n_buckets, capacity, cost, facility):
     """Fill ``cost`` and ``facility``; restart with a bigger pool if it runs out.
 
     The pool holds queued entries. ``n_edges + n_sources + 1`` slots suffice
     unless many labels improve several times while queued, which we have not
-    seen on street graphs.
+    seen on street graphs. Its arrays and the bucket ring's are allocated
+    here, not in the kernel (each numpy allocation in a kernel compiles code
+    of its own).
     """
+    first, last = np.empty(n_buckets, dtype=np.int32), np.empty(n_buckets, dtype=np.int32)
     while True:
         key = np.empty(capacity, dtype=np.float64)
         node = np.empty(capacity, dtype=np.int32)
         after = np.empty(capacity, dtype=np.int32)
-        if _search_in_pool(
-            indptr,
-            indices,
-            weight,
-            sources,
-            max_cost,
-            bucket_width,
-            n_buckets,
-            cost,
-            facility,
-            key,
-            node,
-            after,
-        ):
+        if _search_in_pool(indptr, indices, weight, sources, max_cost, bucket_width, cost, facility,
+                           key, node, after, first, last):
             return
         capacity *= 2
 
 
-@kernel_helper(_nrt=True)  # allocates
-def _search_in_pool(
-    indptr,
-    indices,
-    weight,
-    sources,
-    max_cost,
-    bucket_width,
-    n_buckets,
-    cost,
-    facility,
-    key,
-    node,
-    after,
-):
+@kernel(_nrt=False)  # searches run on threads (twin.core.threads); allocates nothing
+def _search_in_pool(indptr, indices, weight, sources, max_cost, bucket_width, cost, facility,
+                    key, node, after, first, last):
     """Label-correcting search; False if the pool of queue entries overflows.
 
     A label is (cost, facility), compared lexicographically: a node is
@@ -351,7 +318,8 @@ def _search_in_pool(
     cheap one from a lower facility index. Entries are slots of the pool
     (``key``: the cost when queued, ``node``, ``after``: the next slot in the
     same bucket or in the free list); an entry whose key is no longer its
-    node's cost is stale and skipped. Bucket ``b`` of the ring holds costs in
+    node's cost is stale and skipped. Bucket ``b`` of the ring (``first``
+    and ``last`` entry of each, a power of two of them) holds costs in
     ``[g, g + 1) * bucket_width`` for the one ``g`` with ``g % n_buckets == b``
     in the window that starts at the bucket being emptied (see
     :func:`_bucket_ring`). Were that broken, every entry would still be
@@ -360,10 +328,11 @@ def _search_in_pool(
     for v in range(len(cost)):  # loops: slice fills compile more slowly
         cost[v] = np.inf
         facility[v] = -1
+    for b in range(len(first)):
+        first[b] = -1
+        last[b] = -1
     inv_width = 1.0 / bucket_width
-    mask = n_buckets - 1
-    first = np.full(n_buckets, -1, dtype=np.int32)
-    last = np.full(n_buckets, -1, dtype=np.int32)
+    mask = len(first) - 1
     capacity = len(key)
     n_used = 0  # slots ever used; those freed since are chained from `free`
     free = -1
