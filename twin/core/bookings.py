@@ -222,7 +222,7 @@ def account_paratransit(
     problems.indices("trips.leg_request", trips.leg_request, len(dispatched.request_vehicle))
     problems.raise_any()
     own_trips = np.zeros(riders.booked.shape, dtype=np.int32)  # refused trips per rider and purpose
-    counts = _account_paratransit(residents, riders, trips, dispatched.request_vehicle,
+    counts = _account_paratransit(residents.max_trip_time_s, riders, trips, dispatched.request_vehicle,
                                   dispatched.leg_ready_s, dispatched.leg_dropoff_s,
                                   float(rules.fare), params.transit_purpose, ledger, own_trips)
     return BookedDay(*(int(c) for c in counts))
@@ -352,9 +352,10 @@ def _release_s(first_pickup_s, by_app, rules):
 # needs no reference counts, which numba otherwise lowers for every array of
 # the bundles it reads (a third of the compile time)
 @kernel(_nrt=False)
-def _account_paratransit(residents, riders, trips, request_vehicle, leg_ready_s,
+def _account_paratransit(max_trip_time_s, riders, trips, request_vehicle, leg_ready_s,
                          leg_dropoff_s, fare, transit_purpose, ledger, own_trips):
-    """The work of :func:`account_paratransit`."""
+    """The work of :func:`account_paratransit` (``max_trip_time_s``: the
+    residents' limits, all it needs of their bundle)."""
     n_riders, n_purposes = riders.booked.shape
     made = 0
     refused = 0
@@ -393,7 +394,7 @@ def _account_paratransit(residents, riders, trips, request_vehicle, leg_ready_s,
             # as in twin.core.daily._day_kernel (never water: it is not booked)
             t = riders.own_time_s[r, p]
             mode = np.int64(riders.own_mode[r, p])  # int64 as the day kernel's: one count_by_mode
-            if t > np.float64(residents.max_trip_time_s[i]):
+            if t > np.float64(max_trip_time_s[i]):
                 ledger.unmet_trips[i, p] += k
                 unmet_total += k
                 continue
