@@ -612,7 +612,7 @@ def trips_today(day, seed, i, purpose, trips_per_week):
     needed ``trips_per_week`` times a week (not water fetching)."""
     per_day = trips_per_week / DAYS_PER_WEEK
     phase = uniform(seed, PHASE_DAY, i, CHANNEL_TRIP_PHASE + purpose)
-    return int(math.floor((day + 1) * per_day + phase) - math.floor(day * per_day + phase))
+    return math.floor((day + 1) * per_day + phase) - math.floor(day * per_day + phase)
 
 
 @kernel_helper
@@ -621,9 +621,9 @@ def water_trips_today(day, seed, i, piped, outage_days_per_week, water_trips_per
     piped households fetch only on outage days."""
     if piped and uniform(seed, day, i, CHANNEL_OUTAGE) >= outage_days_per_week / DAYS_PER_WEEK:
         return 0
-    whole = math.floor(water_trips_per_day)
+    whole = math.floor(water_trips_per_day)  # an int, as math.floor's below: no int() to compile
     extra = uniform(seed, day, i, CHANNEL_WATER_TRIPS) < water_trips_per_day - whole
-    return int(whole) + int(extra)
+    return whole + 1 if extra else whole
 
 
 @kernel_helper
@@ -730,8 +730,8 @@ def _day_kernel(start, stop, day, seed, residents, city, params, riders, rules, 
             if p == params.water_purpose:
                 round_trip_s += np.float64(residents.water_queue_time_s[i])
                 # an overloaded point serves a share of the fetches; the rest get no water
-                served = min(k, int(math.floor(k * np.float64(residents.water_served_share[i])
-                                               + uniform(seed, day, i, CHANNEL_WATER_SERVED))))
+                served = min(k, math.floor(k * np.float64(residents.water_served_share[i])
+                                           + uniform(seed, day, i, CHANNEL_WATER_SERVED)))
                 ledger.unmet_trips[i, p] += k - served
                 unmet_total += k - served
                 k = served
