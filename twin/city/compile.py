@@ -9,7 +9,6 @@ Coordinates are projected to the UTM zone of the city.
 
 from __future__ import annotations
 
-import geopandas as gpd
 import networkx as nx
 import numpy as np
 from pyproj import Transformer
@@ -78,6 +77,8 @@ def nearest_node(streets: StreetArrays, x_m: np.ndarray, y_m: np.ndarray, *,
 
 def _hilbert_order(G: nx.MultiDiGraph, crs: str) -> np.ndarray:
     """Node ids sorted by Hilbert index of projected x/y (ties by id)."""
+    import geopandas as gpd  # here: only building a city needs it (about 1 s to import)
+
     osmid = np.fromiter(G.nodes, dtype=np.int64, count=len(G))
     x_m, y_m = project(*_node_lonlat(G, osmid), crs)
     distance = gpd.GeoSeries(gpd.points_from_xy(x_m, y_m)).hilbert_distance(level=HILBERT_LEVEL)
