@@ -4,7 +4,7 @@
 Both processes get the same temporary ``NUMBA_CACHE_DIR`` (so the user's
 cache is neither used nor touched) and do the same work: import the kernels,
 call the routing functions, and run every scenario in ``scenarios/`` for one
-day on 2,000 Helsinki residents (the city from twin's cache), which reaches
+day, with no warm-up, on 2,000 Helsinki residents (the city from twin's cache), which reaches
 every kernel the workflows use. Each process also reports, for every numba
 function defined in ``twin.core``, whether it was compiled, loaded from the
 cache, or not reached at all. A third process, with ``NUMBA_CACHE_DIR`` unset and ``XDG_CACHE_HOME`` a
