@@ -266,7 +266,9 @@ def _fill_paratransit_requests(day, seed, residents, city, riders, rules, facili
                 m += 1
         _stable_order(times, np.int64(m), order)
         home = city.walk_to_drive[residents.home_node[i]]
-        workplace = city.work_drive_node[residents.work_zone[i]] if residents.work_zone[i] >= 0 else -1
+        # int32 -1, as the nodes: a literal -1 made every destination int64 and
+        # compiled zone_travel_s twice more, for (int64, int64) and (int32, int64)
+        workplace = city.work_drive_node[residents.work_zone[i]] if residents.work_zone[i] >= 0 else np.int32(-1)
         if rules.multi_stop:
             planned_s = 0.0
             here = home
