@@ -134,7 +134,7 @@ def zones_row(ctx: Context, city, table) -> Row:
 
     zones = work_zones(city)
     homes = np.unique(city.home_node)
-    targets = {mode: zone_targets(city, zones, mode) for mode in ("walk", "wheelchair")}
+    targets = {mode: zone_targets(city, zones.facility, mode) for mode in ("walk", "wheelchair")}
     few = {mode: t[:N_REFERENCE_ZONES] for mode, t in targets.items()}
     cold = time_calls(lambda: transit_fields(city, table, rides_only=True, origins=homes, targets=targets,
                                              use_cache=False), 1)

@@ -94,10 +94,11 @@ def work_zones(city: City) -> WorkZones:
     return zones
 
 
-def zone_targets(city: City, zones: WorkZones, mode: str) -> list[np.ndarray]:
-    """The representative workplace's node on ``mode``'s graph, one array per
-    zone (empty where it is off that mode's streets)."""
-    node = city.facilities["work"].node[mode][zones.facility]
+def zone_targets(city: City, facility: np.ndarray, mode: str) -> list[np.ndarray]:
+    """The node on ``mode``'s graph of each zone's workplace (``facility``,
+    as :attr:`WorkZones.facility`), one array per zone (empty where it is off
+    that mode's streets)."""
+    node = city.facilities["work"].node[mode][facility]
     return [np.array([n], dtype=np.int32) if n >= 0 else np.empty(0, dtype=np.int32) for n in node]
 
 
@@ -108,7 +109,7 @@ def transit_to_zones(city: City, zones: WorkZones, timetable):
     from twin.transit.fields import transit_fields
 
     return transit_fields(city, timetable, rides_only=True, origins=np.unique(city.home_node),
-                          targets={mode: zone_targets(city, zones, mode) for mode in ("walk", "wheelchair")})
+                          targets={mode: zone_targets(city, zones.facility, mode) for mode in ("walk", "wheelchair")})
 
 
 def work_fields(world: World) -> WorkZoneFields:
@@ -154,19 +155,16 @@ def _build(city: City) -> WorkZones:
     reachable = np.flatnonzero(work.node["walk"] >= 0)
     facility, jobs, cell_m = _zone_grid(work.x_m[reachable], work.y_m[reachable], work.count[reachable])
     facility = reachable[facility]
-    drive_node = work.node["drive"][facility].astype(np.int32)
-    zones = WorkZones(facility=facility, jobs=jobs, cell_m=cell_m, drive_node=drive_node,
-                      walk_m=np.empty((n_walk, 0), np.float32),
-                      wheelchair_m=np.empty((n_walk, 0), np.float32), drive_s=np.empty((n_walk, 0), np.float32))
     fields = {}
     for mode in ("walk", "wheelchair", "drive"):
         reverse = city.streets[mode].reversed()  # costs *to* the zones on a directed graph
         cost, _ = nearest_facility_many(reverse.indptr, reverse.indices, reverse.weight,
-                                        zone_targets(city, zones, mode))
+                                        zone_targets(city, facility, mode))
         if mode == "drive":  # from the drive node a resident's car starts at
             cost = cost[:, city.walk_to_drive]
         fields[mode] = np.ascontiguousarray(cost.T, dtype=np.float32).reshape(n_walk, len(facility))
-    return WorkZones(facility=facility, jobs=jobs, cell_m=cell_m, drive_node=drive_node, walk_m=fields["walk"],
+    return WorkZones(facility=facility, jobs=jobs, cell_m=cell_m,
+                     drive_node=work.node["drive"][facility].astype(np.int32), walk_m=fields["walk"],
                      wheelchair_m=fields["wheelchair"], drive_s=fields["drive"])
 
 

@@ -191,12 +191,8 @@ def _car_utility(drive_s, foot_m, h, p, j, has_car, search_s, walk_from_car_s, l
     """V of the round trip by car to slot ``j``; -inf where not available."""
     if not has_car or j >= foot_m.shape[2]:  # no car to the access centre
         return -np.inf
-    car_s = _car_one_way_s(drive_s, h, p, j, search_s, walk_from_car_s)
-    if car_s > limit_s:
-        return -np.inf
-    cost_min = (2.0 * car_s / 60.0
-                + _car_money(foot_m[h, p, j], cost_per_km, parking_cost_per_trip) * minutes_per_money)
-    return car_time_per_min * cost_min
+    return _car_round_trip_utility(foot_m[h, p, j], drive_s[h, p, j], limit_s, search_s, walk_from_car_s,
+                                   minutes_per_money, car_time_per_min, cost_per_km, parking_cost_per_trip)
 
 
 @kernel_helper
@@ -321,16 +317,18 @@ def _commute_utilities(length_m, drive_s, transit_s, speed_mps, limit_s, has_car
     v_foot = walk_per_km * (2.0 * length_m / 1000.0) if length_m / speed_mps <= limit_s else -np.inf
     v_car = -np.inf
     if has_car:
-        v_car = _car_commute_utility(length_m, drive_s, limit_s, search_s, walk_from_car_s, minutes_per_money,
+        v_car = _car_round_trip_utility(length_m, drive_s, limit_s, search_s, walk_from_car_s, minutes_per_money,
                                      car_time_per_min, cost_per_km, parking_cost_per_trip)
     v_transit = _transit_utility(transit_s, fare, limit_s, transit_time_per_min, minutes_per_money)
     return v_foot, v_car, v_transit
 
 
 @kernel_helper
-def _car_commute_utility(length_m, drive_s, limit_s, search_s, walk_from_car_s, minutes_per_money,
+def _car_round_trip_utility(length_m, drive_s, limit_s, search_s, walk_from_car_s, minutes_per_money,
                          car_time_per_min, cost_per_km, parking_cost_per_trip):
-    """V of the round trip by car to a work zone (-inf beyond the limit)."""
+    """V of the round trip by car to a place ``length_m`` away on foot and
+    ``drive_s`` by car (plus search and the walk from the car): time plus
+    money valued at the resident's value of time; -inf beyond the limit."""
     car_s = drive_s + search_s + walk_from_car_s
     if not car_s <= limit_s:
         return -np.inf
@@ -497,7 +495,7 @@ def _draw_workplaces(start, stop, seed, commuters, zones, walk_w, wheelchair_w, 
             length_m = np.float64(foot_m[h, z])
             w = foot_w[h, z] if length_m / speed_mps <= limit_s else 0.0
             if has_car:
-                v_car = _car_commute_utility(length_m, np.float64(zones.drive_s[h, z]), limit_s, search_s,
+                v_car = _car_round_trip_utility(length_m, np.float64(zones.drive_s[h, z]), limit_s, search_s,
                                              parking_walk_m / speed_mps, minutes_per_money,
                                              choice.car_time_per_min[p], choice.car_cost_per_km,
                                              choice.parking_cost_per_trip)
