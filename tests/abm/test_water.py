@@ -67,3 +67,32 @@ def test_households_weigh_walk_against_time_at_the_point():
     # A point that turns half its fetches away costs twice the time per fetch that brings water.
     np.testing.assert_array_equal(chosen([0.0, 0.0], [0.4, 1.0]), [1, 0])
     np.testing.assert_allclose(updated(np.array([10.0]), np.array([30.0]), 0.5), [20.0])
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.float64])
+def test_point_load_is_the_plain_count_to_the_bit(dtype):
+    # point_load adds only the residents fetching; the plain count adds everyone's
+    rng = np.random.default_rng(5)
+    point = rng.integers(-1, 7, 20_000).astype(np.int32)
+    fetches = np.where(rng.random(20_000) < 0.05, rng.uniform(0.0, 3.0, 20_000), 0.0).astype(dtype)
+    at = point >= 0
+    plain = np.bincount(point[at], weights=fetches[at].astype(np.float64), minlength=9) * 0.7
+    np.testing.assert_array_equal(point_load(point, fetches, 0.7, 9), plain)
+    assert point_load(point, np.zeros_like(fetches), 0.7, 9).tolist() == [0.0] * 9
+
+
+def test_choose_points_writes_into_given_arrays():
+    rng = np.random.default_rng(6)
+    lengths = rng.uniform(10.0, 900.0, (50, 3))
+    points = rng.integers(-1, 4, (50, 3)).astype(np.int32)
+    home = rng.integers(0, 50, 400).astype(np.int32)
+    rolls, speed = rng.random(400) < 0.1, rng.uniform(0.5, 1.5, 400).astype(np.float32)
+    at_point_s, share = rng.uniform(60.0, 900.0, 4), np.array([1.0, 0.5, 1.0, 0.9])
+    args = (home, rolls, speed, (lengths, points), (2.0 * lengths, points), 3, at_point_s, share)
+    out = (np.empty(400, np.int32), np.empty(400), np.empty(400, np.float32), np.empty(400, np.float32))
+    returned = choose_points(*args, out=out)
+    assert all(got is given for got, given in zip(returned, out))
+    for got, new in zip(out, choose_points(*args)):
+        np.testing.assert_array_equal(got, new)
+    with pytest.raises(ValueError, match="out length_m must have dtype float64"):
+        choose_points(*args, out=(out[0], out[1].astype(np.float32), out[2], out[3]))

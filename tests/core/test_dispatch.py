@@ -208,3 +208,17 @@ def test_zone_times_are_real_paths_never_below_exact(n_zones):
         np.testing.assert_allclose(approx[off], via[off], rtol=1e-12)
     # the triangle inequality holds (up to rounding)
     assert np.all(approx[:, None, :] <= approx[:, :, None] + approx[None, :, :] + 1e-9)
+
+
+def test_later_legs_of_refused_chains_equal_the_loop():
+    from twin.core.dispatch import _later_legs
+
+    rng = np.random.default_rng(4)
+    n_legs = rng.integers(1, 5, 300).astype(np.int32)
+    first_leg = np.cumsum(n_legs) - n_legs
+    shuffled = rng.permutation(300)  # requests need not list their legs in order
+    first_leg, n_legs = first_leg[shuffled].astype(np.int32), n_legs[shuffled]
+    refused = rng.random(300) < 0.6
+    looped = [g for q in np.flatnonzero(refused) for g in range(first_leg[q] + 1, first_leg[q] + n_legs[q])]
+    np.testing.assert_array_equal(_later_legs(first_leg, n_legs, refused), looped)
+    assert len(_later_legs(first_leg, n_legs, np.zeros(300, bool))) == 0

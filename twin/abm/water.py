@@ -63,6 +63,10 @@ def served_share(load: np.ndarray, *, fill_s: float, open_s: float) -> np.ndarra
 def point_load(point: np.ndarray, fetches: np.ndarray, weight: float, n_points: int) -> np.ndarray:
     """Fetches per point, in people of the city: ``weight`` times the fetches
     of the residents at each point (residents with no point, -1, load none)."""
+    # only the residents fetching: few on a day where most are piped. bincount
+    # adds each point's weights in order, and adding 0 changes no sum: same bits
+    fetching = np.flatnonzero(fetches)
+    point, fetches = point[fetching], fetches[fetching]
     at = point >= 0
     return np.bincount(point[at], weights=fetches[at].astype(np.float64), minlength=n_points) * weight
 
@@ -99,6 +103,8 @@ class WaterChoice:
         float64, shape (n_points,): fetches a day, in people.
     chosen
         int32, shape (n,): the chosen point (-1 where none).
+
+    Each array is updated in place, day by day.
     """
 
     def __init__(self, world, access) -> None:
@@ -108,6 +114,7 @@ class WaterChoice:
         self._fill_s, self._open_s = travel.water_fill_s, travel.water_open_s
         self._learning, self._weight = travel.water_learning, world.people_per_resident
         self._n_points = access.n_water_points
+        self.chosen = np.empty(len(r), dtype=np.int32)
         self.length_m = np.empty(len(r), dtype=np.float64)
         self.time_at_point_s = np.empty(len(r), dtype=np.float32)
         self.served_share = np.empty(len(r), dtype=np.float32)
@@ -125,9 +132,9 @@ class WaterChoice:
         share = served_share(load, fill_s=self._fill_s, open_s=self._open_s)
         r, a = self._residents, self._access
         # in place: the kernel's bundle holds these arrays
-        self.chosen, self.length_m[:], self.time_at_point_s[:], self.served_share[:] = choose_points(
-            r.home_node, r.wheelchair, r.speed_mps, (a.water_walk_m, a.water_walk_point),
-            (a.water_wheelchair_m, a.water_wheelchair_point), self._k, at_point_s, share)
+        choose_points(r.home_node, r.wheelchair, r.speed_mps, (a.water_walk_m, a.water_walk_point),
+                      (a.water_wheelchair_m, a.water_wheelchair_point), self._k, at_point_s, share,
+                      out=(self.chosen, self.length_m, self.time_at_point_s, self.served_share))
 
     def after_day(self, fetches_wanted: np.ndarray) -> np.ndarray:
         """Learn from the fetches each resident wanted today (made or not);

@@ -298,8 +298,7 @@ def dispatch(requests: Requests, fleet: Fleet, zones: ZoneTimes) -> Dispatched:
     ready = r.ready_s.copy()
     n_stops = np.zeros(fleet.n_vehicles, dtype=np.int64)
     fl, it = _schedules(r, fleet, zones, request_vehicle, ready, n_stops)
-    for q in np.flatnonzero((request_vehicle < 0) & (r.n_legs > 1)):  # a refused chain's later legs
-        ready[r.first_leg[q] + 1 : r.first_leg[q] + r.n_legs[q]] = np.nan
+    ready[_later_legs(r.first_leg, r.n_legs, request_vehicle < 0)] = np.nan  # a refused chain's later legs
     # The stop tables, vehicle by vehicle in time order (in numpy: compiling
     # this in the kernel added to its compile time).
     n_vehicles = len(n_stops)
@@ -320,6 +319,15 @@ def dispatch(requests: Requests, fleet: Fleet, zones: ZoneTimes) -> Dispatched:
     dropoff_s[stop_leg[~is_pickup]] = stop_time_s[~is_pickup]
     return Dispatched(request_vehicle, ready, pickup_s, dropoff_s, stop_indptr, stop_node,
                       stop_leg, stop_load, stop_kind, stop_time_s)
+
+
+def _later_legs(first_leg: np.ndarray, n_legs: np.ndarray, of: np.ndarray) -> np.ndarray:
+    """Indices of the legs after the first of the requests ``of`` selects
+    (bool per request), request by request: a day may refuse tens of
+    thousands of chains, too many for a Python loop."""
+    later = n_legs[of].astype(np.int64) - 1
+    start = first_leg[of].astype(np.int64) + 1
+    return np.repeat(start - np.cumsum(later) + later, later) + np.arange(later.sum())
 
 
 def _checked_zones(zones: ZoneTimes, problems: Problems) -> int:

@@ -18,7 +18,7 @@ from twin.core.jit import kernel
 
 def choose_points(home_node: np.ndarray, wheelchair: np.ndarray, speed_mps: np.ndarray,
                   walk: tuple[np.ndarray, np.ndarray], roll: tuple[np.ndarray, np.ndarray], k: int,
-                  at_point_s: np.ndarray, share: np.ndarray):
+                  at_point_s: np.ndarray, share: np.ndarray, *, out: tuple | None = None):
     """Each resident's chosen point, its distance, time at it and served share.
 
     Parameters
@@ -32,6 +32,10 @@ def choose_points(home_node: np.ndarray, wheelchair: np.ndarray, speed_mps: np.n
         Points weighed.
     at_point_s, share
         float64, shape (n_points,): each point's wait plus fill, and served share.
+    out
+        Arrays to write the four results into (dtypes and shapes as
+        returned), in place of new ones: a model choosing every day reuses
+        its own (a million residents' new arrays cost as much as the choice).
 
     Returns
     -------
@@ -51,11 +55,15 @@ def choose_points(home_node: np.ndarray, wheelchair: np.ndarray, speed_mps: np.n
             problems.add(f"{name} has {length.shape[1]} points per node, fewer than k = {k}")
     if n and (home_node.min() < 0 or home_node.max() >= n_nodes):
         problems.add(f"home_node must be in 0 .. {n_nodes - 1}")
+    if out is not None:
+        for name, array, dtype in zip(("chosen", "length_m", "time_at_point_s", "served_share"), out,
+                                      (np.int32, np.float64, np.float32, np.float32)):
+            problems.array(f"out {name}", array, dtype, (n,))
     problems.raise_any()
-    chosen = np.empty(n, dtype=np.int32)
-    length_m = np.empty(n, dtype=np.float64)
-    time_s = np.empty(n, dtype=np.float32)
-    served = np.empty(n, dtype=np.float32)
+    if out is None:
+        out = (np.empty(n, dtype=np.int32), np.empty(n, dtype=np.float64), np.empty(n, dtype=np.float32),
+               np.empty(n, dtype=np.float32))
+    chosen, length_m, time_s, served = out
     _choose(home_node, wheelchair, speed_mps, walk[0], walk[1], roll[0], roll[1], k,
             np.asarray(at_point_s, dtype=np.float64), np.asarray(share, dtype=np.float64),
             chosen, length_m, time_s, served)
