@@ -189,3 +189,19 @@ def test_requests_and_accounting_check_their_indices():
     with pytest.raises(ValueError, match=r"trips\.leg_request must be in 0 \.\. 0"):
         account_paratransit((residents, city, params), riders, trips, dispatched,
                             ServiceRules.off(), ledger())
+
+
+@pytest.mark.parametrize("missing", [None, -1, 7])
+def test_index_check_accepts_exactly_the_indices_in_range(missing):
+    """Problems.indices (min and max, a masked copy only when those fail)
+    against its definition, on random arrays around the edges of the range."""
+    from twin.core._checks import Problems
+
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        n = int(rng.integers(0, 6))
+        values = rng.integers(-3, 9, size=int(rng.integers(0, 6))).astype(np.int32)
+        valid = all(0 <= v < n or v == missing for v in values.tolist())
+        problems = Problems("test")
+        problems.indices("values", values, n, missing=missing)
+        assert (not problems.found) == valid, (values, n, missing)

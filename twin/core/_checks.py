@@ -51,6 +51,11 @@ class Problems:
         """Every entry of ``values`` indexes ``range(n)`` (or equals ``missing``)."""
         if values.size == 0:
             return
+        low, high = values.min(), values.max()
+        if low >= 0 and high < n:
+            return
+        if missing == -1 and low == -1 and high < n:  # the usual "none": no masked copy needed
+            return
         checked = values if missing is None else values[values != missing]
         if checked.size and (checked.min() < 0 or checked.max() >= n):
             allowed = f"0 .. {n - 1}" if n else "nothing (the range is empty)"
