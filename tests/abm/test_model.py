@@ -1,6 +1,8 @@
 """CityModel as a Mesa model: agents are views over the arrays, the
 DataCollector records each day, unreachable trips are unmet."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -49,6 +51,7 @@ def test_datacollector_records_every_day(model):
     daily = model.datacollector.get_model_vars_dataframe()
     assert list(daily["day"]) == [1, 2, 3, 4, 5]
     assert daily["unmet_trips"].iloc[-1] == model.ledger.unmet_trips.sum()
+    assert daily["trips_made"].iloc[-1] == model.ledger.trips_made.sum()
     assert daily["unmet_trips_today"].sum() == model.ledger.unmet_trips.sum()
     made_by_mode = daily[["walk_trips_today", "wheelchair_trips_today", "car_trips_today",
                           "transit_trips_today"]].sum().sum()
@@ -80,3 +83,21 @@ def test_wheelchair_users_never_walk_and_non_users_never_roll(model):
     # residents without a car who use a wheelchair make every trip rolling
     no_car_users = model.residents.wheelchair & ~model.residents.has_car
     assert model.ledger.trips_made[no_car_users][:, not_transit].sum() <= rolled
+
+
+def test_models_on_the_same_choice_sets_share_the_walking_weights(model):
+    """The whole-city exp(V) of walking to each choice-set slot is computed
+    once per choice sets and resident model (a run's scenario models reuse
+    the baseline's), and equals a fresh computation; other choice sets get
+    their own."""
+    from twin.core.choice import foot_weights
+
+    other = CityModel(model.world, seed=5, access=model.access, agents="none", work=model.work)
+    assert other.day_city.walk_choice_weight is model.day_city.walk_choice_weight
+    walk_per_km = model.day_params.choice.walk_per_km
+    np.testing.assert_array_equal(model.day_city.walk_choice_weight,
+                                  foot_weights(model.access.walk_choice_m, walk_per_km))
+    moved = dataclasses.replace(model.access, walk_choice_m=model.access.walk_choice_m * 2.0)
+    third = CityModel(model.world, seed=4, access=moved, agents="none", work=model.work)
+    np.testing.assert_array_equal(third.day_city.walk_choice_weight, foot_weights(moved.walk_choice_m, walk_per_km))
+    assert third.day_city.wheelchair_choice_weight is model.day_city.wheelchair_choice_weight

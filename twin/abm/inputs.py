@@ -8,6 +8,8 @@ name, so an array can never land in another's place.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from twin.abm.access import AccessFields
@@ -90,8 +92,8 @@ def day_city(access: AccessFields, choice: ChoiceParams, work: WorkZoneFields,
         walk_choice_drive_s=access.walk_choice_drive_s,
         wheelchair_choice_m=access.wheelchair_choice_m,
         wheelchair_choice_drive_s=access.wheelchair_choice_drive_s,
-        walk_choice_weight=foot_weights(access.walk_choice_m, choice.walk_per_km),
-        wheelchair_choice_weight=foot_weights(access.wheelchair_choice_m, choice.walk_per_km),
+        walk_choice_weight=_shared_foot_weights(access.walk_choice_m, choice.walk_per_km),
+        wheelchair_choice_weight=_shared_foot_weights(access.wheelchair_choice_m, choice.walk_per_km),
         walk_transit_s=no_service if transit is None else transit.walk_time_s.astype(np.float64),
         wheelchair_transit_s=no_service if transit is None else transit.wheelchair_time_s.astype(np.float64),
         work_walk_m=work.walk_m,
@@ -101,6 +103,29 @@ def day_city(access: AccessFields, choice: ChoiceParams, work: WorkZoneFields,
         work_wheelchair_transit_s=work.wheelchair_transit_s,
         work_drive_node=work.drive_node,
     )
+
+
+_FOOT_WEIGHTS: dict[int, tuple[weakref.ref, dict[bytes, np.ndarray]]] = {}
+"""id of a choice-set array -> (a weak reference to it, the weights computed
+from it for each ``walk_per_km``); an entry goes with its array."""
+
+
+def _shared_foot_weights(choice_m: np.ndarray, walk_per_km: np.ndarray) -> np.ndarray:
+    """:func:`~twin.core.choice.foot_weights`, computed once per choice-set
+    array and resident model: every model of a run whose scenario keeps the
+    city's choice sets (the baseline's, and most scenarios') reads the same
+    weights, which no kernel writes (a whole-city exp per model was a third
+    of a small run's time)."""
+    entry = _FOOT_WEIGHTS.get(id(choice_m))
+    if entry is None or entry[0]() is not choice_m:
+        key = id(choice_m)
+        entry = (weakref.ref(choice_m, lambda _, key=key: _FOOT_WEIGHTS.pop(key, None)), {})
+        _FOOT_WEIGHTS[key] = entry
+    by_params = entry[1]
+    params = np.asarray(walk_per_km, dtype=np.float64).tobytes()
+    if params not in by_params:
+        by_params[params] = foot_weights(choice_m, walk_per_km)
+    return by_params[params]
 
 
 def day_params(world: World) -> DayParams:
