@@ -240,3 +240,31 @@ def test_a_comparison_with_paratransit_warms_up_its_riders_and_says_so(helsinki,
     assert parking.warm_up_days == 0  # nothing learns: auto is none
     with pytest.raises(ConfigError, match="warm_up_days"):
         compare(baseline, [single], warm_up_days=-1, **run)
+
+
+def test_equity_ranks_once_and_gives_the_plain_numbers(parking):
+    """equity() ranks income and sorts travel time once per replication; its
+    figures are those of the plain per-array functions, to the bit, and the
+    concentration index stays in [-1, 1] though some residents lose."""
+    from twin.outcomes.benefits import mean_ci95
+    from twin.outcomes.equity import concentration_index, gini, palma
+
+    equity = parking.equity().set_index(["measure", "of"])
+    n = parking.residents
+
+    def per_replication(column):
+        return column.to_numpy().reshape(parking.replications, n)
+
+    income = per_replication(parking.population["income"])
+    travel = {"before": per_replication(parking.population["essential_travel_min_per_week"]),
+              "after": per_replication(parking.benefits["parking_app"]["essential_travel_min_per_week"])}
+    saved = per_replication(parking.benefits["parking_app"]["minutes_saved_per_week"]).astype(np.float64)
+    assert equity.at[("share_of_residents_losing", "minutes_saved_per_week"), "mean"] > 0  # mixed signs
+    plain = mean_ci95(np.array([concentration_index(h, r) for h, r in zip(saved, income)]))
+    row = equity.loc[("concentration_index", "minutes_saved_per_week")]
+    assert (row["mean"], row["ci95_low"], row["ci95_high"]) == tuple(float(v) for v in plain)
+    assert -1.0 <= row["ci95_low"] < row["ci95_high"] <= 1.0
+    for measure, index in (("gini", gini), ("palma", palma)):
+        for when, values in travel.items():
+            expected = mean_ci95(np.array([index(v) for v in values]))[0]
+            assert equity.at[(measure, f"essential_travel_min_per_week {when}"), "mean"] == expected

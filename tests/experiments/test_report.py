@@ -146,3 +146,25 @@ def test_baseline_against_itself_reads_as_no_benefit(helsinki):
     row = tables.who_benefits.iloc[0]
     assert np.isnan(row["cost_per_hour_saved"]) and np.isnan(row["concentration_index_mean"])
     assert "no clear effect" in who_benefits_text(tables)
+
+
+def test_gains_and_losses_that_nearly_offset_keep_the_index_in_bounds(small):
+    """The poorer half of each replication gains 5 min, the richer half loses
+    4.9: a clear net gain of 0.05 min, over which the standard index would be
+    about -50. The report shows the bounded index (-0.5: pro-poor), the
+    residents losing, and how to read both."""
+    import dataclasses
+
+    from twin.experiments.report import CONC_INDEX_NOTE, format_equity, format_who_benefits
+
+    income = small.population["income"].to_numpy().reshape(small.replications, small.residents)
+    poorer = income < np.median(income, axis=1, keepdims=True)
+    benefits = small.benefits["parking_app"].copy()
+    benefits["minutes_saved_per_week"] = np.where(poorer, 5.0, -4.9).ravel().astype(np.float32)
+    tables = Tables(dataclasses.replace(small, benefits={"parking_app": benefits}))
+    row = tables.who_benefits.iloc[0]
+    assert -0.55 < row["concentration_index_mean"] < -0.45
+    assert -1.0 <= row["concentration_index_ci95_low"] <= row["concentration_index_ci95_high"] <= 1.0
+    assert format_who_benefits(tables).at[0, "conc. index"].startswith("-0.5")
+    assert format_equity(tables).at[0, "residents losing"].startswith("50%")
+    assert CONC_INDEX_NOTE in who_benefits_text(tables)

@@ -34,7 +34,7 @@ from twin.experiments.validation import figures_table, model_figures, observed_f
 from twin.interventions import apply_interventions
 from twin.outcomes.benefits import BENEFITS, group_benefits, mean_ci95, newly_served, paired_benefits, ratio_ci95
 from twin.outcomes.coverage import coverage_table, observed_columns
-from twin.outcomes.equity import concentration_index, gini, palma
+from twin.outcomes.equity import concentration_index, fractional_rank, gini_and_palma
 from twin.outcomes.expansion import Expansion, expansion_for
 from twin.outcomes.groups import MIN_CELL_RESIDENTS, group_columns
 from twin.residents import load_resident_model, synthesize_for_city
@@ -281,42 +281,54 @@ class Comparison:
           all gains (losses) going to :data:`POOREST_40PCT`, per replication,
           in [0, 1]; the same figure as the Q1 and Q2 ``share_of_gains`` of
           :meth:`by_group` added up;
+        - ``share_of_residents_losing`` each benefit: the part of residents
+          whose benefit is < 0, in [0, 1];
         - ``concentration_index`` of each benefit over income rank (< 0:
-          pro-poor), left out (NaN, with ``note``) when the benefit's 95% CI
-          contains zero: it divides by the mean benefit;
+          pro-poor; :func:`~twin.outcomes.equity.concentration_index`, in
+          [-1, 1] also where some residents lose), left out (NaN, with
+          ``note``) when the benefit's 95% CI contains zero: no direction is
+          claimed for an unclear effect;
         - ``gini`` and ``palma`` of ``essential_travel_min_per_week``
           ``before`` (baseline) and ``after`` (scenario).
         """
         income = self._by_replication(self.population["income"])
         poorest = self._by_replication(self.population["income_quintile"].isin(POOREST_40PCT))
         before = self._by_replication(self.population["essential_travel_min_per_week"])
+        reps = range(self.replications)
+        # Sorted once per replication for every scenario and benefit (a 1M-element sort each).
+        income_rank = [fractional_rank(income[r]) for r in reps]
+        inequality_before = [gini_and_palma(before[r]) for r in reps]
         rows = []
 
         def add(scenario, measure, of, per_replication, note=""):
             mean, low, high = mean_ci95(np.array(per_replication))
             if measure.startswith("share_"):
                 low, high = np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+            elif measure == "concentration_index":
+                low, high = np.clip(low, -1.0, 1.0), np.clip(high, -1.0, 1.0)
             if note == NO_CLEAR_EFFECT:
                 mean = low = high = np.nan
             rows.append({"scenario": scenario, "measure": measure, "of": of, "mean": float(mean),
                          "ci95_low": float(low), "ci95_high": float(high), "note": note})
 
-        reps = range(self.replications)
         for name, benefits in self.benefits.items():
             for metric in BENEFITS:
                 h = self._by_replication(benefits[metric]).astype(np.float64)
                 for part, values in (("gains", np.maximum(h, 0.0)), ("losses", np.maximum(-h, 0.0))):
                     add(name, f"share_of_{part}_to_poorest_40pct", metric,
                         [_share(values[r], poorest[r]) for r in reps])
+                add(name, "share_of_residents_losing", metric, (h < 0.0).mean(axis=1))
                 _, low, high = self.effect(name, metric)
                 note = ("one replication: no CI" if self.replications < 2
                         else "" if clear(low, high) else NO_CLEAR_EFFECT)
                 add(name, "concentration_index", metric,
-                    [concentration_index(h[r], income[r]) for r in reps], note)
+                    [concentration_index(h[r], income_rank[r], ranked=True) for r in reps], note)
             after = self._by_replication(benefits["essential_travel_min_per_week"])
-            for measure, index in (("gini", gini), ("palma", palma)):
-                add(name, measure, "essential_travel_min_per_week before", [index(before[r]) for r in reps])
-                add(name, measure, "essential_travel_min_per_week after", [index(after[r]) for r in reps])
+            inequality_after = [gini_and_palma(after[r]) for r in reps]
+            for position, measure in enumerate(("gini", "palma")):
+                for when, values in (("before", inequality_before), ("after", inequality_after)):
+                    add(name, measure, f"essential_travel_min_per_week {when}",
+                        [value[position] for value in values])
         return pd.DataFrame(rows)
 
     def costs(self) -> pd.DataFrame:

@@ -43,6 +43,12 @@ _NOUNS = {
 
 GAINS_TO_POOREST = "share_of_gains_to_poorest_40pct"
 
+CONC_INDEX_NOTE = ("conc. index: concentration of the benefit over income rank, -1 to +1 (below 0: "
+                   "pro-poor); where some residents lose, their losses count against the gains (the "
+                   "index is normalised by gains plus losses, Raffinetti et al. 2015; below 0 then "
+                   "also reads: losses fall mostly on the rich); given only for a clear effect.")
+"""How to read the concentration index, in every table that shows it."""
+
 
 class Tables:
     """The published tables of a comparison, small cells suppressed.
@@ -379,6 +385,7 @@ def format_equity(tables: Tables, metric: str = "minutes_saved_per_week") -> pd.
             "scenario": scenario,
             "gains to poorest 40%": cell(GAINS_TO_POOREST, metric, percent),
             "losses to poorest 40%": cell("share_of_losses_to_poorest_40pct", metric, percent),
+            "residents losing": cell("share_of_residents_losing", metric, percent),
             "conc. index": cell("concentration_index", metric, lambda v: f"{v:+.2f}"),
             "Gini before": cell("gini", f"{travel} before", lambda v: f"{v:.3f}"),
             "Gini after": cell("gini", f"{travel} after", lambda v: f"{v:.3f}"),
@@ -412,8 +419,7 @@ def who_benefits_text(tables: Tables) -> str:
              "Minutes saved per resident-week by income quintile (Q1 poorest), 95% CI in brackets:",
              format_who_benefits(tables).to_string(index=False), "",
              format_costs(tables).to_string(index=False),
-             "gains to poorest 40%: part of all time gains going to Q1-Q2; conc. index: over income "
-             "rank (< 0 pro-poor); no direction is claimed where the 95% CI contains zero."]
+             "gains to poorest 40%: part of all time gains going to Q1-Q2; " + CONC_INDEX_NOTE]
     if tables.data:
         lines += ["", tables.data.text()]
     if tables.validation is not None:
@@ -576,8 +582,7 @@ def _html(tables: Tables, images: dict[tuple[str, str], bytes]) -> str:
         parts.append("<ul class='note'>" + "".join(f"<li>{esc(w)}</li>" for w in c.warnings) + "</ul>")
     parts += ["<h2>Time saved by income</h2>", _table(format_who_benefits(tables)),
               "<p class='note'>Minutes saved per resident-week by income quintile (Q1 poorest), "
-              "95% CI in brackets; conc. index: concentration of the saving over income rank "
-              "(&lt; 0 pro-poor), given only for a clear effect.</p>"]
+              f"95% CI in brackets; {esc(CONC_INDEX_NOTE)}</p>"]
     for scenario in tables.ranking["scenario"]:
         parts.append(f"<h2>{esc(scenario)}</h2>")
         shown = tables.chart_metrics(scenario)
@@ -599,6 +604,8 @@ def _html(tables: Tables, images: dict[tuple[str, str], bytes]) -> str:
               f"<p class='note'>Totals in {esc(c.expansion.unit)} of the city. Newly served: newly "
               "with basic water service or a clinic within 30 min, or with unmet trips avoided.</p>",
               "<h2>Equity of the time saving</h2>", _table(format_equity(tables)),
+              "<p class='note'>residents losing: the part of residents who lose time. "
+              f"{esc(CONC_INDEX_NOTE)}</p>",
               "<h2>Files in this folder</h2><ul>"]
     files = {**FILES, **(DATA_FILES if tables.data else {}), **(VALIDATION_FILES if tables.validation is not None
                                                                  else {})}

@@ -34,21 +34,42 @@ def fractional_rank(values: np.ndarray) -> np.ndarray:
 
 
 def concentration_index(outcome: np.ndarray, rank_by: np.ndarray, *, ranked: bool = False) -> float:
-    """Concentration index of ``outcome`` over the rank of ``rank_by``.
+    """Concentration index of ``outcome`` over the rank of ``rank_by``,
+    normalised by the mean absolute outcome so that it stays in [-1, 1] when
+    some residents gain and others lose.
 
-    .. math:: C = \\frac{2\\,\\mathrm{cov}(h, r)}{\\bar h}
+    .. math:: C = \\frac{2\\,\\mathrm{cov}(h, r)}{\\overline{|h|}}
 
     with :math:`h` the outcome, :math:`r` the fractional rank of ``rank_by``
     (:func:`fractional_rank`) and the population covariance (divided by n).
-    Over income rank, C < 0 means the outcome goes mostly to the poor
-    (pro-poor), C > 0 to the rich, 0 equally; C is in [-1, 1] when the
-    outcome is >= 0. For a net loss (:math:`\\bar h < 0`) the sign reads the
-    other way round.
+    Where no outcome is negative, :math:`\\overline{|h|} = \\bar h` and C is
+    the standard concentration index (Kakwani, Wagstaff & van Doorslaer 1997,
+    J. Econometrics 77:87-103), to the bit. The standard index divides by
+    :math:`\\bar h` instead, which nears 0 when gains and losses offset: it
+    then leaves [-1, 1] and means nothing (O'Donnell et al. 2008, *Analyzing
+    Health Equity Using Household Survey Data*, World Bank, ch. 8). Dividing
+    by the mean absolute value (gains plus losses) is the normalisation of
+    Raffinetti, Siletti & Vernizzi for concentration coefficients of
+    variables with negative values (Stat. Methods Appl. 2015, 24:507-521,
+    doi:10.1007/s10260-014-0293-4; the concentration coefficient in Social
+    Indicators Research 2017, "Analyzing the effects of negative and
+    non-negative values on income inequality"; R package GiniWegNeg's
+    ``PGini_RSV``, which ranks ties by position). It reads as the gains' and the
+    losses' standard indices weighted by their totals G and L:
+
+    .. math:: C = \\frac{G\\, C_{\\mathrm{gains}} - L\\, C_{\\mathrm{losses}}}{G + L}
+
+    so over income rank C < 0 (pro-poor) means the gains go mostly to the
+    poor or the losses mostly to the rich, C > 0 (pro-rich) the other way
+    round, for a net gain and a net loss alike, and :math:`|C| \\le 1 - 1/n`.
+    Erreygers' corrected index (J. Health Econ. 2009, 28:504-515) was not
+    used: it needs a priori bounds of the outcome, which time saved has not
+    (the sample's range would make it shrink as residents are added).
 
     Parameters
     ----------
     outcome
-        One value per resident (e.g. minutes saved per week).
+        One value per resident (e.g. minutes saved per week, < 0: lost).
     rank_by
         What residents are ranked by (e.g. income).
     ranked
@@ -58,14 +79,14 @@ def concentration_index(outcome: np.ndarray, rank_by: np.ndarray, *, ranked: boo
     Returns
     -------
     float
-        NaN when the mean outcome is 0 (nothing to distribute).
+        In [-1, 1]; NaN when every outcome is 0 (nothing to distribute).
     """
     h = np.asarray(outcome, dtype=np.float64)
-    mean = h.mean()
-    if mean == 0.0:
+    scale = np.abs(h).mean()
+    if scale == 0.0:
         return float("nan")
     r = rank_by if ranked else fractional_rank(rank_by)
-    return float(2.0 * np.mean((h - mean) * (r - r.mean())) / mean)
+    return float(2.0 * np.mean((h - h.mean()) * (r - r.mean())) / scale)
 
 
 def gini(values: np.ndarray) -> float:
@@ -81,12 +102,7 @@ def gini(values: np.ndarray) -> float:
     float
         In [0, 1 - 1/n]; NaN when every value is 0.
     """
-    x = np.sort(np.asarray(values, dtype=np.float64))
-    n, total = len(x), x.sum()
-    if total == 0.0:
-        return float("nan")
-    i = np.arange(1, n + 1, dtype=np.float64)
-    return float(np.sum((2.0 * i - n - 1.0) * x) / (n * total))
+    return _gini_sorted(np.sort(np.asarray(values, dtype=np.float64)))
 
 
 def lorenz_share(values: np.ndarray, fraction: float, *, order_by: np.ndarray | None = None) -> float:
@@ -104,11 +120,7 @@ def lorenz_share(values: np.ndarray, fraction: float, *, order_by: np.ndarray | 
     """
     x = np.asarray(values, dtype=np.float64)
     order = np.argsort(x if order_by is None else np.asarray(order_by), kind="stable")
-    total = x.sum()
-    if total == 0.0:
-        return float("nan")
-    cumulative = np.concatenate(([0.0], np.cumsum(x[order])))
-    return float(np.interp(fraction * len(x), np.arange(len(x) + 1), cumulative) / total)
+    return _lorenz_sorted(x[order], x.sum(), fraction)
 
 
 def palma(values: np.ndarray) -> float:
@@ -124,7 +136,38 @@ def palma(values: np.ndarray) -> float:
     float
         NaN when the bottom 40% hold nothing (or the total is 0).
     """
-    bottom = lorenz_share(values, BOTTOM_SHARE)
+    x = np.asarray(values, dtype=np.float64)
+    return _palma_sorted(np.sort(x), x.sum())
+
+
+def gini_and_palma(values: np.ndarray) -> tuple[float, float]:
+    """:func:`gini` and :func:`palma` of ``values`` from one sort (the same
+    numbers, to the bit)."""
+    x = np.asarray(values, dtype=np.float64)
+    ordered = np.sort(x)
+    return _gini_sorted(ordered), _palma_sorted(ordered, x.sum())
+
+
+def _gini_sorted(x: np.ndarray) -> float:
+    n, total = len(x), x.sum()
+    if total == 0.0:
+        return float("nan")
+    i = np.arange(1, n + 1, dtype=np.float64)
+    return float(np.sum((2.0 * i - n - 1.0) * x) / (n * total))
+
+
+def _lorenz_sorted(x: np.ndarray, total: float, fraction: float) -> float:
+    """:func:`lorenz_share` of ``x`` already in Lorenz order; ``total``
+    summed in the values' own order (sums in another order may differ in the
+    last bit)."""
+    if total == 0.0:
+        return float("nan")
+    cumulative = np.concatenate(([0.0], np.cumsum(x)))
+    return float(np.interp(fraction * len(x), np.arange(len(x) + 1), cumulative) / total)
+
+
+def _palma_sorted(x: np.ndarray, total: float) -> float:
+    bottom = _lorenz_sorted(x, total, BOTTOM_SHARE)
     if not bottom > 0.0:
         return float("nan")
-    return float((1.0 - lorenz_share(values, 1.0 - TOP_SHARE)) / bottom)
+    return float((1.0 - _lorenz_sorted(x, total, 1.0 - TOP_SHARE)) / bottom)

@@ -4,7 +4,13 @@ import streamlit as st
 
 from twin.errors import TwinError
 from twin.experiments.compare import DEFAULT_REPLICATIONS
-from twin.experiments.report import format_costs, format_equity, format_ranking, format_who_benefits
+from twin.experiments.report import (
+    CONC_INDEX_NOTE,
+    format_costs,
+    format_equity,
+    format_ranking,
+    format_who_benefits,
+)
 from twin.outcomes.benefits import BENEFITS
 from twin.outcomes.groups import MIN_CELL_RESIDENTS
 from twin.ui import charts, data, layout, maps, readings, results, state
@@ -117,16 +123,15 @@ with st.expander("Data behind the charts (suppressed groups are absent)"):
 st.subheader("Equity and cost")
 st.markdown("**Time saved by income quintile** (minutes per resident-week, ± 95% CI)")
 st.dataframe(format_who_benefits(tables), hide_index=True, key="who_benefits_table")
-st.caption("gains to poorest 40%: part of all time gains going to Q1-Q2; conc. index: concentration "
-           "of the saving over income rank (below 0: pro-poor); 'no clear effect' where the 95% CI "
-           "contains zero.")
+st.caption("gains to poorest 40%: part of all time gains going to Q1-Q2; " + CONC_INDEX_NOTE
+           + " 'no clear effect' where the 95% CI contains zero.")
 
 st.markdown("**Equity indices** (mean over replications, 95% CI in brackets)")
 st.dataframe(format_equity(tables, metric), hide_index=True, key="equity_table")
 st.caption(f"gains (losses) to poorest 40%: the part of all gains (losses) in {METRIC_LABELS[metric].lower()} "
-           "going to income quintiles Q1-Q2; conc. index: over income rank (below 0: pro-poor), given "
-           "only for a clear effect. Gini and Palma: inequality of weekly essential travel time before "
-           "(baseline) and after (scenario).")
+           "going to income quintiles Q1-Q2; residents losing: the part of residents whose benefit is "
+           f"below 0; {CONC_INDEX_NOTE} Gini and Palma: inequality of weekly essential travel time "
+           "before (baseline) and after (scenario).")
 st.markdown("**Cost**")
 st.dataframe(format_costs(tables), hide_index=True, key="costs_table")
 st.caption("Yearly cost = capital / lifetime + operating, for the interventions a scenario adds. "
