@@ -14,6 +14,7 @@ import pytest
 
 from twin.city import SERVICES
 from twin.data_sources import load_data_sources
+from twin.experiments.report import CONC_INDEX_NOTE
 from twin.outcomes.benefits import BENEFITS
 from twin.ui import data, state
 from twin.ui.readings import who
@@ -183,6 +184,10 @@ def test_compare_page_shows_who_benefits_without_small_groups(app):
     assert list(costs["scenario"]) == names
     ranking = next(d.value for d in at.dataframe if "how sure" in d.value.columns)
     assert set(ranking["scenario"]) == set(names)
+    # the concentration index as the report gives it: who loses, and how to read it
+    equity = next(d.value for d in at.dataframe if "residents losing" in d.value.columns)
+    assert list(equity["scenario"]) == names
+    assert any(CONC_INDEX_NOTE in c.value for c in at.caption)
     # what the city's data sees: one sentence per data source of the baseline, and the table
     assert any(r.startswith("- smart meter readings sees") for r in readings)
     coverage = next(d.value for d in at.dataframe if "share_seen" in d.value.columns)
