@@ -197,7 +197,7 @@ def _greedy(cx, cy, dx, dy, w, best, k):
     return order
 
 
-RECOMPUTED = 2 * GROUP
+RECOMPUTED = 8 * GROUP
 """Bounds the lazy greedy recomputes at a time (whole groups of :data:`GROUP`)."""
 
 
