@@ -437,7 +437,8 @@ FILES = {
     "who_benefits.csv": "time saved by income quintile, gains to the poorest 40%, concentration index, cost per hour",
     "benefits_by_group.csv": "every benefit by income, connectivity, app access, mobility and water supply "
                              "(also .parquet)",
-    "equity.csv": "shares of gains and losses to the poorest 40%, concentration index, Gini and Palma",
+    "equity.csv": "shares of gains and losses to the poorest 40%, share of residents losing, "
+                  "concentration index, Gini and Palma",
     "costs.csv": "yearly cost, hours saved a year, people newly served, cost per unit",
     "charts/chart_data.csv": "the data behind every chart",
     "benefit_by_area.gpkg": "benefit by cell of the city's grid, for QGIS (also .parquet, GeoParquet, and .csv)",

@@ -34,7 +34,7 @@ DESCRIPTIONS = {
     "who_benefits.csv": "minutes saved by income quintile, share to the poorest 40%, cost per hour",
     "benefits_by_group.csv": "every benefit by every group, with 95% CI",
     "benefits_by_group.parquet": "the same, as Parquet",
-    "equity.csv": "concentration index, share to the poorest 40%, Gini and Palma",
+    "equity.csv": "concentration index, share to the poorest 40%, residents losing, Gini and Palma",
     "costs.csv": "yearly cost, hours saved, residents newly served, cost per unit",
     "benefit_by_area.csv": f"benefit by {cell_m} m cell of the city's grid, of home (the map)",
     "benefit_by_area.gpkg": "the same as a GeoPackage for QGIS (squares in the city's CRS)",
