@@ -63,10 +63,6 @@ def served_share(load: np.ndarray, *, fill_s: float, open_s: float) -> np.ndarra
 def point_load(point: np.ndarray, fetches: np.ndarray, weight: float, n_points: int) -> np.ndarray:
     """Fetches per point, in people of the city: ``weight`` times the fetches
     of the residents at each point (residents with no point, -1, load none)."""
-    # only the residents fetching: few on a day where most are piped. bincount
-    # adds each point's weights in order, and adding 0 changes no sum: same bits
-    fetching = np.flatnonzero(fetches)
-    point, fetches = point[fetching], fetches[fetching]
     at = point >= 0
     return np.bincount(point[at], weights=fetches[at].astype(np.float64), minlength=n_points) * weight
 
@@ -139,7 +135,10 @@ class WaterChoice:
     def after_day(self, fetches_wanted: np.ndarray) -> np.ndarray:
         """Learn from the fetches each resident wanted today (made or not);
         choose for tomorrow. Returns each point's load that day (people)."""
-        observed = point_load(self.chosen, fetches_wanted, self._weight, self._n_points)
+        # only the residents who fetched: few a day where most are piped (bincount
+        # adds each point's weights in order, and adding 0 changes no sum: same bits)
+        fetched = np.flatnonzero(fetches_wanted)
+        observed = point_load(self.chosen[fetched], fetches_wanted[fetched], self._weight, self._n_points)
         self.expected_load = updated(self.expected_load, observed, self._learning)
         self._choose()
         return observed
