@@ -17,6 +17,8 @@ Conventions
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +32,34 @@ cannot use apps do civic business there (:mod:`twin.interventions.digital_access
 
 SERVICES = ("water", "health", "food", "civic", "transit", "parking", "work")
 """Facility services; every city has an entry for each (possibly empty)."""
+
+
+_derived: dict[tuple, tuple] = {}
+_derived_lock = threading.Lock()
+
+
+def derived(what: str, arrays: tuple[np.ndarray, ...], make):
+    """``make()``, kept for as long as ``arrays`` live and found again by
+    their identity: for what follows from a city's arrays alone (a search
+    tree, the transpose graph), which every run and scenario of a process
+    otherwise rebuilds. A city's arrays are never changed in place (cities
+    are frozen, and what changes one makes a new one), so identity stands
+    for content; an entry goes when any of its arrays does.
+    """
+    key = (what, *map(id, arrays))
+    with _derived_lock:
+        entry = _derived.get(key)
+    if entry is not None and all(ref() is array for ref, array in zip(entry[0], arrays)):
+        return entry[1]
+    value = make()
+
+    def drop(_, key=key):
+        with _derived_lock:
+            _derived.pop(key, None)
+
+    with _derived_lock:
+        _derived[key] = (tuple(weakref.ref(array, drop) for array in arrays), value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -76,24 +106,20 @@ class StreetArrays:
 
     def reversed(self) -> StreetArrays:
         """The transpose graph: searching it from facilities gives the
-        travel cost *to* the nearest facility on a directed graph."""
+        travel cost *to* the nearest facility on a directed graph (built
+        once per graph and process, :func:`derived`)."""
+        edges = derived("reversed", (self.indptr, self.indices, self.weight), self._reversed)
+        return StreetArrays(self.mode, *edges, x_m=self.x_m, y_m=self.y_m, lon=self.lon, lat=self.lat,
+                            osmid=self.osmid)
+
+    def _reversed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         n = self.n_nodes
         tails = np.repeat(np.arange(n, dtype=np.int32), np.diff(self.indptr))
         order = np.lexsort((tails, self.indices))
         counts = np.bincount(self.indices, minlength=n)
         indptr = np.zeros(n + 1, dtype=np.int32)
         np.cumsum(counts, out=indptr[1:])
-        return StreetArrays(
-            mode=self.mode,
-            indptr=indptr,
-            indices=tails[order].astype(np.int32),
-            weight=self.weight[order],
-            x_m=self.x_m,
-            y_m=self.y_m,
-            lon=self.lon,
-            lat=self.lat,
-            osmid=self.osmid,
-        )
+        return indptr, tails[order].astype(np.int32), self.weight[order]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import numpy as np
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
-from twin.city.arrays import MODES, StreetArrays
+from twin.city.arrays import MODES, StreetArrays, derived
 
 HILBERT_LEVEL = 16
 """Hilbert curve order: a 2**16 grid over the city, cells well under a metre."""
@@ -69,7 +69,8 @@ def nearest_node(streets: StreetArrays, x_m: np.ndarray, y_m: np.ndarray, *,
                  with_distance: bool = False):
     """int32 index of the node of ``streets`` nearest to each projected point
     (and, ``with_distance``, the float64 distance to it in metres)."""
-    tree = cKDTree(np.column_stack([streets.x_m, streets.y_m]))
+    tree = derived("kd-tree", (streets.x_m, streets.y_m),
+                   lambda: cKDTree(np.column_stack([streets.x_m, streets.y_m])))
     distance_m, nearest = tree.query(np.column_stack([np.asarray(x_m, float), np.asarray(y_m, float)]))
     nearest = np.asarray(nearest, dtype=np.int32).reshape(np.shape(x_m))
     return (nearest, np.asarray(distance_m, float).reshape(np.shape(x_m))) if with_distance else nearest
