@@ -95,3 +95,19 @@ def test_choose_points_writes_into_given_arrays():
         np.testing.assert_array_equal(got, new)
     with pytest.raises(ValueError, match="out length_m must have dtype float64"):
         choose_points(*args, out=(out[0], out[1].astype(np.float32), out[2], out[3]))
+
+
+def test_first_day_load_is_numpy_s_to_the_bit():
+    from twin.core.waterpoints import first_day_load
+
+    rng = np.random.default_rng(9)
+    n, n_nodes = 50_000, 300
+    home = rng.integers(0, n_nodes, n).astype(np.int32)
+    rolls, piped = rng.random(n) < 0.1, rng.random(n) < 0.7
+    outage = rng.choice(np.array([0.0, 0.005, 0.3, 1.7, 7.0], np.float32), n)
+    walk_point, roll_point = (np.where(rng.random((n_nodes, 3)) < 0.1, -1, rng.integers(0, 5, (n_nodes, 3)))
+                              .astype(np.int32) for _ in range(2))
+    fetches = 1.3 * np.where(piped, outage.astype(np.float64) / 7, 1.0)
+    nearest = np.where(rolls, roll_point[home, 0], walk_point[home, 0])
+    np.testing.assert_array_equal(first_day_load(home, rolls, piped, outage, walk_point, roll_point, 1.3, 7, 5),
+                                  point_load(nearest, fetches, 1.0, 5))

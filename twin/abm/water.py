@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.core.daily import DAYS_PER_WEEK, WATER_PIPED
-from twin.core.waterpoints import choose_points
+from twin.core.waterpoints import choose_points, first_day_load
 
 RHO_MAX = 0.95
 """Utilisation at which a point serves all it can: the M/D/1 mean wait grows
@@ -114,12 +114,10 @@ class WaterChoice:
         self.length_m = np.empty(len(r), dtype=np.float64)
         self.time_at_point_s = np.empty(len(r), dtype=np.float32)
         self.served_share = np.empty(len(r), dtype=np.float32)
-        outage_share = r.outage_days_per_week.astype(np.float64) / DAYS_PER_WEEK
-        piped = r.water_supply == WATER_PIPED
-        expected_fetches = travel.water_trips_per_day * np.where(piped, outage_share, 1.0)
-        nearest = np.where(r.wheelchair, access.water_wheelchair_point[r.home_node, 0],
-                           access.water_walk_point[r.home_node, 0])
-        self.expected_load = point_load(nearest, expected_fetches, self._weight, self._n_points)
+        self.expected_load = first_day_load(
+            r.home_node, r.wheelchair, r.water_supply == WATER_PIPED, r.outage_days_per_week,
+            access.water_walk_point, access.water_wheelchair_point, travel.water_trips_per_day,
+            DAYS_PER_WEEK, self._n_points) * self._weight
         self._choose()
 
     def _choose(self) -> None:
