@@ -191,3 +191,76 @@ def test_a_run_stores_what_twin_compare_reports_for_the_same_seed(tmp_path):
         assert outcome[(name, "hours_saved_per_year")] == pytest.approx(hours)
         per_hour = costs.at[name, "yearly_cost"] / hours if hours > 0 else float("nan")  # no saving: no ratio
         assert outcome[(name, "cost_per_hour_saved")] == pytest.approx(per_hour, nan_ok=True)
+
+
+def test_group_sizes_keep_tasks_short_and_end_together():
+    from twin.experiments.batch import TASK_TARGET_S, _group_sizes
+
+    sizes = _group_sizes(100, 2, TASK_TARGET_S / 20)
+    assert sum(sizes) == 100 and max(sizes) == 20  # 20 runs of 1/20 the target
+    assert sizes == sorted(sizes, reverse=True) and sizes[-2:] == [1, 1]  # the last tasks are single runs
+    assert _group_sizes(10, 1, TASK_TARGET_S / 20) == [10]
+    assert _group_sizes(7, 2, TASK_TARGET_S / 20) == [4, 2, 1]  # at most half of what is left
+    assert _group_sizes(5, 4, 3 * TASK_TARGET_S) == [1] * 5  # a long run is a task of its own
+
+
+class FakeRun:
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def fake_execute(run):
+    time.sleep(0.005)
+    if run.key == "bad":
+        raise ValueError(run.key)
+    return run.key
+
+
+def fake_group(runs):
+    """:func:`_execute_group` of :func:`fake_execute`; a group with the run
+    ``poison`` fails whole, as when the run kills its worker."""
+    if len(runs) > 1 and any(run.key == "poison" for run in runs):
+        raise OSError("the worker died")
+    if [run.key for run in runs] == ["poison"]:
+        raise OSError("the worker died again")
+    return [(fake_execute(run), 0.005) for run in runs]
+
+
+def test_a_group_of_runs_returns_each_ones_frame_or_error(monkeypatch):
+    from twin.experiments import batch
+
+    monkeypatch.setattr(batch, "execute", fake_execute)
+    (first, first_s), (second, second_s) = batch._execute_group([FakeRun("run0"), FakeRun("bad")])
+    assert first == "run0" and isinstance(second, ValueError) and first_s > 0 and second_s > 0
+
+
+def test_short_runs_go_in_groups_and_a_failure_stays_with_its_run(monkeypatch):
+    """Runs in one task each until one has finished, then in groups; a run
+    that raises is reported alone, and a group whose task fails whole (its
+    worker died, say) is run again one run per task."""
+    from distributed import Client, LocalCluster
+
+    from twin.experiments import batch
+
+    monkeypatch.setattr(batch, "_execute_group", fake_group)  # the workers are threads of this process
+    runs = [FakeRun(f"run{i}") for i in range(30)]
+    runs[4:4] = [FakeRun("poison"), FakeRun("bad")]  # in the first group
+    groups = []
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        submit = client.submit
+
+        def spy(function, group, **kwargs):
+            groups.append([run.key for run in group])
+            return submit(function, group, **kwargs)
+
+        monkeypatch.setattr(client, "submit", spy)
+        outcomes = list(batch._on_workers(client, runs))
+    got = {run.key: outcome for run, outcome in outcomes}
+    assert len(outcomes) == len(got) == 32  # every run once
+    assert all(got[f"run{i}"] == f"run{i}" for i in range(30))
+    assert isinstance(got["bad"], ValueError) and str(got["poison"]) == "the worker died again"
+    assert [len(g) for g in groups[:4]] == [1] * 4  # two per worker thread until one has finished
+    poisoned = next(g for g in groups if "poison" in g and len(g) > 1)
+    assert all([key] in groups for key in poisoned)  # each of its runs again on its own
+    assert len(groups) - len(poisoned) < 12  # 32 runs in 4 single-run tasks, then groups

@@ -371,6 +371,116 @@ def _client(workers: int | None, scheduler: Any):
     return Client(cluster), cluster
 
 
+TASK_TARGET_S = 0.5
+"""How long a Dask task aims to take when runs are short: they go to the
+workers in groups of about this much work, so Dask's few milliseconds per task
+(sending it, starting it, sending its result back) stay under 1% of a run's
+time. A run that takes longer than this is a task of its own."""
+
+
+def _execute_group(runs: list[RunSpec]) -> list[tuple[Any, float]]:
+    """On a worker: :func:`execute` each of ``runs`` in turn.
+
+    Returns
+    -------
+    list of (pandas.DataFrame or Exception, float)
+        Per run, its frame or the exception it raised (a run's failure does
+        not stop the others), and its wall time in seconds.
+    """
+    import pickle
+
+    outcomes = []
+    for run in runs:
+        start = time.perf_counter()
+        try:
+            outcome = execute(run)
+        except Exception as error:
+            try:  # sent back with the others' frames: it must survive pickling
+                outcome = pickle.loads(pickle.dumps(error))
+            except Exception:
+                import traceback
+
+                outcome = RuntimeError("".join(traceback.format_exception(error)))
+        outcomes.append((outcome, time.perf_counter() - start))
+    return outcomes
+
+
+def _group_sizes(pending: int, threads: int, run_s: float) -> list[int]:
+    """Runs per task for ``pending`` runs of about ``run_s`` seconds each on
+    ``threads`` worker threads: at most :data:`TASK_TARGET_S` of work per task,
+    and decreasing as Dask's queue empties (guided self-scheduling: each task
+    at most ``1/threads`` of what is left), so the workers finish together
+    within about one run."""
+    most = max(1, int(TASK_TARGET_S / run_s)) if run_s > 0 else 1
+    sizes = []
+    while pending:
+        sizes.append(min(most, -(-pending // threads)))
+        pending -= sizes[-1]
+    return sizes
+
+
+def _on_workers(client, runs: list[RunSpec]) -> Iterator:
+    """``(run, frame or exception)`` as runs finish on ``client``'s workers.
+
+    Runs are tasks of their own until one run's duration is known (two per
+    worker thread at a time, so none waits for this process between two
+    runs); then the rest are submitted at once, grouped by
+    :func:`_group_sizes`. A group that fails as a whole (its worker died
+    again and again) is submitted again one run per task, so only a run that
+    kills its worker fails.
+    """
+    from distributed import as_completed, wait
+
+    todo = list(runs)
+    tasks: dict = {}  # future -> its runs
+    run_s = 0.0  # the longest run so far
+
+    def submit(group: list[RunSpec]):
+        key = f"twin-run-{group[0].key}" + (f"-and-{len(group) - 1}" if len(group) > 1 else "")
+        future = client.submit(_execute_group, group, key=key, pure=False)
+        tasks[future] = group
+        return future
+
+    def finished(future, again: list) -> Iterator:
+        """Its runs' outcomes; the runs of a group that failed whole go to ``again``."""
+        nonlocal run_s
+        group = tasks.pop(future)
+        try:
+            outcomes = future.result()
+        except Exception as error:  # the task itself failed (KilledWorker, say)
+            outcomes = [(error, 0.0)] if len(group) == 1 else []
+            again += [] if outcomes else group
+        future.release()  # results go to disk, not into this process's memory
+        for run, (outcome, seconds) in zip(group, outcomes):
+            if not isinstance(outcome, BaseException):
+                run_s = max(run_s, seconds)
+            yield run, outcome
+
+    again: list[RunSpec] = []
+    while (todo or again) and not run_s:  # one run per task until a run has finished
+        todo[:0], again = again, []
+        threads = max(1, sum(client.nthreads().values()))  # the cluster may grow meanwhile
+        while todo and len(tasks) < 2 * threads:
+            submit([todo.pop(0)])
+        try:
+            done = wait(list(tasks), timeout=1.0, return_when="FIRST_COMPLETED").done
+        except TimeoutError:
+            continue
+        for future in done:
+            yield from finished(future, again)
+    todo[:0], again = again, []
+    threads = max(1, sum(client.nthreads().values()))
+    for size in _group_sizes(len(todo), threads, run_s):
+        submit(todo[:size])
+        del todo[:size]
+    queue = as_completed(list(tasks))
+    for future in queue:
+        yield from finished(future, again)
+        for run in again:
+            queue.add(submit([run]))
+        again.clear()
+
+
 def _results(runs: list[RunSpec], *, workers: int | None, scheduler: Any) -> Iterator:
     """``(run, frame or exception)`` as runs finish."""
     if workers == 0 and scheduler is None:
@@ -380,19 +490,11 @@ def _results(runs: list[RunSpec], *, workers: int | None, scheduler: Any) -> Ite
             except Exception as error:  # recorded per run; the sweep goes on
                 yield run, error
         return
-    from distributed import Client, as_completed
+    from distributed import Client
 
     client, cluster = _client(workers, scheduler)
     try:
-        futures = {client.submit(execute, run, key=f"twin-run-{run.key}", pure=False): run
-                   for run in runs}
-        for future in as_completed(futures):
-            run = futures.pop(future)
-            try:
-                yield run, future.result()
-            except Exception as error:
-                yield run, error
-            future.release()  # results go to disk, not into this process's memory
+        yield from _on_workers(client, runs)
     finally:
         if cluster is not None:
             client.close()
