@@ -209,10 +209,14 @@ class FakeRun:
         self.key = key
 
 
+class RunFailed(ValueError):
+    """An error class of twin's own (defined after distributed's tblib install)."""
+
+
 def fake_execute(run):
     time.sleep(0.005)
     if run.key == "bad":
-        raise ValueError(run.key)
+        raise RunFailed(run.key)
     return run.key
 
 
@@ -232,6 +236,12 @@ def test_a_group_of_runs_returns_each_ones_frame_or_error(monkeypatch):
     monkeypatch.setattr(batch, "execute", fake_execute)
     (first, first_s), (second, second_s) = batch._execute_group([FakeRun("run0"), FakeRun("bad")])
     assert first == "run0" and isinstance(second, ValueError) and first_s > 0 and second_s > 0
+    # What the worker sends back keeps where the run failed, for failed/<key>.json.
+    import pickle
+    import traceback
+
+    sent = pickle.loads(pickle.dumps(second))
+    assert "in fake_execute" in "".join(traceback.format_exception(sent))
 
 
 def test_short_runs_go_in_groups_and_a_failure_stays_with_its_run(monkeypatch):

@@ -389,13 +389,18 @@ def _execute_group(runs: list[RunSpec]) -> list[tuple[Any, float]]:
     """
     import pickle
 
+    from tblib import pickling_support  # a dependency of distributed
+
     outcomes = []
     for run in runs:
         start = time.perf_counter()
         try:
             outcome = execute(run)
         except Exception as error:
-            try:  # sent back with the others' frames: it must survive pickling
+            # Sent back with the others' frames, with its traceback (for the
+            # store's failed/<key>.json): it must survive pickling.
+            pickling_support.install(error)
+            try:
                 outcome = pickle.loads(pickle.dumps(error))
             except Exception:
                 import traceback
