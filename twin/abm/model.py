@@ -27,6 +27,7 @@ import numpy as np
 from twin.abm import inputs
 from twin.abm.access import AccessFields, access_fields
 from twin.abm.agent import Agent
+from twin.abm.unchanged import BaselineDays, residents_whose_day_differs
 from twin.abm.vehicle import ParatransitService, Vehicle
 from twin.abm.water import WaterChoice
 from twin.abm.workplaces import with_workplaces, work_fields
@@ -180,6 +181,9 @@ class CityModel(mesa.Model):
             made = Resident.create_agents(self, n, np.arange(n))
             self._resident_agents = {agent.index: agent for agent in made}
         self.day = 0  # the day of the random streams the next step draws from
+        self._recording: BaselineDays | None = None
+        self._replaying: BaselineDays | None = None
+        self._only: np.ndarray | None = None
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "day": lambda m: m.ledger.days,
@@ -208,12 +212,12 @@ class CityModel(mesa.Model):
         wanted_before = self.ledger.trips_made[:, WATER] + self.ledger.unmet_trips[:, WATER]
         svc = self.paratransit
         if svc is None:
-            counts = simulate_day(day, self.seed, *inputs_today, ledger)
+            counts = simulate_day(day, self.seed, *inputs_today, ledger, only=self._only)
             mode_trips = (counts.walk, counts.wheelchair, counts.car, counts.transit)
             self.unmet_today = counts.unmet
         else:
             counts = simulate_day(day, self.seed, *inputs_today, ledger,
-                                  riders=svc.riders, rules=svc.rules)
+                                  riders=svc.riders, rules=svc.rules, only=self._only)
             dispatched = svc.dispatch_day(day, self.seed, self.day_residents, self.day_city)
             booked = svc.account(inputs_today, ledger)
             self.paratransit_today = {"requests": len(dispatched.request_vehicle),
@@ -225,7 +229,15 @@ class CityModel(mesa.Model):
         self.mode_trips = dict(zip(MODE_NAMES, mode_trips))
         self.trips_made_total += int(sum(mode_trips)) + self.paratransit_today["trips"]
         self.unmet_total += int(self.unmet_today)
-        wanted = self.ledger.trips_made[:, WATER] + self.ledger.unmet_trips[:, WATER] - wanted_before
+        if self._replaying is None:
+            wanted = self.ledger.trips_made[:, WATER] + self.ledger.unmet_trips[:, WATER] - wanted_before
+        else:  # the same as the baseline's (see replay)
+            wanted = np.zeros(len(self.residents), dtype=np.int32)
+            fetching, fetches = self._replaying.fetches[self.ledger.days]
+            wanted[fetching] = fetches
+        if self._recording is not None:
+            fetching = np.flatnonzero(wanted)
+            self._recording.fetches.append((fetching, wanted[fetching]))
         self.water_load_today = self.water.after_day(wanted)
         self.ledger.days += 1
         self.day += 1
@@ -297,6 +309,55 @@ class CityModel(mesa.Model):
             svc.requests = svc.trips = svc.dispatched = None  # no measured day dispatched yet
             self.day = 0
 
+    def _water_state(self) -> tuple[np.ndarray, ...]:
+        w = self.water
+        return w.chosen, w.length_m, w.time_at_point_s, w.served_share, w.expected_load
+
+    def record(self) -> BaselineDays:
+        """Keep what a replay of this run's measured days needs (call before
+        them); the returned record is complete once the days are run."""
+        if self.ledger.days:
+            raise RuntimeError("record before the measured days")
+        self._recording = BaselineDays(
+            self.day_residents, self.day_city, self.day_params,
+            tuple(a.copy() for a in self._water_state()), self.paratransit is not None, ledger=self.ledger)
+        return self._recording
+
+    def replay(self, baseline: BaselineDays) -> np.ndarray | None:
+        """Simulate only the residents whose days this model's inputs can make
+        differ from ``baseline``'s (:mod:`twin.abm.unchanged`), taking
+        everyone else's from it: the same ledger, to the bit, as simulating
+        everyone (call before the measured days; run the baseline's number).
+        The daily figures (DataCollector) then count those residents only.
+
+        Returns
+        -------
+        The residents simulated (int32 indices), or None where any resident's
+        day can differ (then everyone is simulated, as without a replay).
+        """
+        if self.ledger.days:
+            raise RuntimeError("replay before the measured days")
+        riders = None if self.paratransit is None else self.paratransit.riders.resident
+        only = residents_whose_day_differs(baseline, self.day_residents, self.day_city, self.day_params,
+                                           self._water_state(), riders)
+        if only is None or len(only) == len(self.residents):
+            return None
+        self._replaying, self._only = baseline, only
+        return only
+
+    def _completed_ledger(self) -> None:
+        """After a replay's days, everyone else's rows from the baseline."""
+        base = self._replaying
+        if base is None:
+            return
+        if base.ledger.days != self.ledger.days:
+            raise RuntimeError(f"a replay runs the baseline's {base.ledger.days} days, not {self.ledger.days}")
+        others = np.ones(len(self.residents), dtype=bool)
+        others[self._only] = False
+        for name in inputs.LedgerArrays._fields:
+            getattr(self.ledger, name)[others] = getattr(base.ledger, name)[others]
+        self._replaying = None
+
     def run(self, days: int, *, progress=None) -> None:
         """Simulate ``days`` days; ``progress(day)`` is called after each
         (the days measured so far)."""
@@ -315,6 +376,7 @@ class CityModel(mesa.Model):
         with public transport also ``transit_fare_waived_per_week``: the
         fares a subsidy paid for the resident's trips (full fare less what
         they paid)."""
+        self._completed_ledger()
         frame = ledger_frame(
             self.residents, self.ledger, self.one_way_time_s(),
             water_queue_time_s=self.water.time_at_point_s,

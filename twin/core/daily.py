@@ -475,8 +475,10 @@ def simulate_day(
     *,
     riders: Riders | None = None,
     rules: ServiceRules | None = None,
+    only: np.ndarray | None = None,
 ) -> DayCounts:
-    """One day for every resident, split over threads; adds to ``ledger``.
+    """One day for every resident (or those in ``only``), split over
+    threads; adds to ``ledger``.
 
     Riders (``riders``, with the service's ``rules``) book paratransit for
     a trip (not water fetching) when the expected paratransit one-way time,
@@ -502,10 +504,16 @@ def simulate_day(
         The week's ledger; the day's trips are added to it.
     riders, rules
         Paratransit riders and rules; none when omitted.
+    only
+        int32 indices of the residents to simulate (every rider among
+        them), in increasing order; all when omitted. Each resident's day
+        depends on their own rows and streams alone, so theirs are as in a
+        day of everyone.
 
     Returns
     -------
-    The day's trips by mode and its unmet trips (not paratransit's).
+    The day's trips by mode and its unmet trips (not paratransit's), of the
+    residents simulated.
 
     Raises
     ------
@@ -524,10 +532,14 @@ def simulate_day(
     else:
         _check_riders(problems, riders, n, n_purposes)
         rules = rules.normalized()
+    if only is None:
+        only = np.arange(n, dtype=np.int32)
+    elif problems.array("only", only, np.int32, (None,)):
+        problems.indices("only", only, n)
     problems.raise_any()
     riders.trips_today.fill(0)
     riders.booked.fill(0)
-    counts = split_range(_day_kernel, n, np.int64(day), np.int64(seed), residents, city, params,
+    counts = split_range(_day_kernel, len(only), only, np.int64(day), np.int64(seed), residents, city, params,
                          riders, rules, ledger)
     return DayCounts(*(int(sum(c)) for c in zip(*counts)))
 
@@ -689,14 +701,15 @@ def _best_one_way_times(residents, city, params, out_time_s):
 # call, inside branches where numba cannot prune it (numba issue #2350): 3x
 # slower. The kernel allocates nothing, so it needs none.
 @kernel(_nrt=False)
-def _day_kernel(start, stop, day, seed, residents, city, params, riders, rules, ledger):
-    """:func:`simulate_day` for residents ``start`` to ``stop``; their
+def _day_kernel(start, stop, only, day, seed, residents, city, params, riders, rules, ledger):
+    """:func:`simulate_day` for residents ``only[start:stop]``; their
     (walk, wheelchair, car, transit, unmet) trip counts."""
     n_purposes = residents.trips_per_week.shape[1]
     # typed counters: literal 0s would compile count_by_mode once more, for Literal[int](0)
     walk_trips = wheelchair_trips = car_trips = transit_trips = np.int64(0)
     unmet_total = 0
-    for i in range(start, stop):
+    for at in range(start, stop):
+        i = np.int64(only[at])  # int64 as in every other caller of the helpers
         r = riders.rider_of[i]
         max_trip_time_s = np.float64(residents.max_trip_time_s[i])
         for p in range(n_purposes):

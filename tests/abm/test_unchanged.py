@@ -1,0 +1,93 @@
+"""A scenario's run that re-simulates only the residents whose days it can
+change (CityModel.replay) gives the ledger of simulating everyone, to the
+bit: on every shipped Helsinki scenario, with water fetched at points whose
+queues everyone shares, and a single changed resident is the one simulated."""
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from twin.abm import CityModel
+from twin.abm.access import access_fields, updated_access
+from twin.interventions import apply_interventions
+from twin.residents import load_resident_model, synthesize_for_city
+from twin.scenario import load_scenario
+from twin.world import TravelParams, World
+
+HELSINKI_SCENARIOS = Path(__file__).parents[2] / "scenarios" / "helsinki"
+DAYS = 2
+
+
+@pytest.fixture(scope="module")
+def access(helsinki):
+    return access_fields(helsinki)
+
+
+def world_of(helsinki, n=1500, seed=3, outage_days_per_week=None):
+    spec = load_resident_model("helsinki")
+    residents = synthesize_for_city(spec, helsinki, n, seed=seed)
+    if outage_days_per_week is not None:
+        residents = dataclasses.replace(
+            residents, outage_days_per_week=np.full(n, outage_days_per_week, dtype=np.float32))
+    return World.baseline(helsinki, residents, TravelParams.from_model(spec))
+
+
+def frames(world, changed, access, *, seed=3, warm_up_days=0):
+    """The scenario's ledger frame simulating everyone, and replaying the
+    baseline's run (with the residents it simulated, None: everyone)."""
+    def model_of(w):
+        return CityModel(w, seed=seed, agents="none", access=updated_access(access, world.city, w.city))
+
+    base = model_of(world)
+    record = base.record()
+    base.run(DAYS)
+    base.ledger_frame()
+    full = model_of(changed)
+    full.warm_up(warm_up_days)
+    full.run(DAYS)
+    replayed = model_of(changed)
+    only = replayed.replay(record)
+    replayed.warm_up(warm_up_days)
+    replayed.run(DAYS)
+    return full.ledger_frame(), replayed.ledger_frame(), only
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in HELSINKI_SCENARIOS.glob("*.yaml")
+                                        if p.stem not in ("baseline", "sweep")))
+def test_a_replay_gives_every_helsinki_scenario_the_ledger_of_simulating_everyone(helsinki, access, name):
+    world = world_of(helsinki)
+    scenario = load_scenario(HELSINKI_SCENARIOS / f"{name}.yaml")
+    changed = apply_interventions(scenario.interventions, world, seed=3)
+    full, replayed, only = frames(world, changed, access, warm_up_days=2)
+    pd.testing.assert_frame_equal(full, replayed, check_exact=True)
+    if name.startswith("paratransit") or name == "access_centres":  # riders, or those near a centre
+        assert only is not None and 0 < len(only) < len(world.residents) // 2
+    if name == "parking_app":  # every driver searches for parking otherwise
+        assert only is None
+
+
+def test_a_replay_shares_the_water_points_queues_of_the_baseline(helsinki, access):
+    """Piped water cut 3 days a week: households fetch at the water points
+    the baseline adds, whose queues depend on every household; a paratransit
+    scenario simulates its riders alone, with the baseline's fetches."""
+    points = load_scenario(HELSINKI_SCENARIOS / "water_points.yaml")
+    world = apply_interventions(points.interventions, world_of(helsinki, outage_days_per_week=3.0), seed=3)
+    paratransit = load_scenario(HELSINKI_SCENARIOS / "paratransit_single_stop.yaml")
+    changed = apply_interventions(paratransit.interventions, world, seed=3)
+    full, replayed, only = frames(world, changed, access)
+    assert full["trips_per_week_water"].sum() > 0 or full["unmet_trips_per_week_water"].sum() > 0
+    assert only is not None and len(only) < len(world.residents) // 2
+    pd.testing.assert_frame_equal(full, replayed, check_exact=True)
+
+
+def test_only_the_resident_whose_inputs_changed_is_simulated(helsinki, access):
+    world = world_of(helsinki)
+    limit_s = world.residents.max_trip_time_s.copy()
+    limit_s[17] /= 4.0
+    changed = dataclasses.replace(world, residents=dataclasses.replace(world.residents, max_trip_time_s=limit_s))
+    full, replayed, only = frames(world, changed, access)
+    assert only.tolist() == [17]
+    pd.testing.assert_frame_equal(full, replayed, check_exact=True)
