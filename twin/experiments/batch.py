@@ -98,15 +98,15 @@ def execute(run: RunSpec) -> pd.DataFrame:
         with ``run`` (its key), ``seed`` and one ``param:<label>`` column
         per parameter.
     """
-    from twin.abm import CityModel
     from twin.abm.access import updated_access
     from twin.abm.workplaces import with_workplaces
     from twin.experiments.compare import (
         POOREST_40PCT,
         Comparison,
         _concat_categorical,
-        _free,
+        _ledger,
         _population_rows,
+        _run,
         cost_currency,
         simulated_yearly_cost,
         stated_yearly_cost,
@@ -135,28 +135,24 @@ def execute(run: RunSpec) -> pd.DataFrame:
 
     warm_up = warm_up_for(base.warm_up_days, [base, *scenarios])
 
-    def ledger(scenario, baseline_days=None):
-        """The scenario's ledger frame; the baseline's is recorded, and the
-        others simulate only the residents whose days they can change."""
-        changed = apply_interventions(scenario.interventions, world, seed=run.seed,
-                                      path=f"scenario '{scenario.name}'")
-        model = CityModel(changed, seed=run.seed, agents="none",
-                          access=updated_access(access, city, changed.city))
-        record = model.record() if baseline_days is None else model.replay(baseline_days)
-        model.warm_up(warm_up)
-        model.run(base.days)
-        frame = model.ledger_frame()
-        _free(model)
-        return frame, record
+    def world_of(scenario):
+        return apply_interventions(scenario.interventions, world, seed=run.seed, path=f"scenario '{scenario.name}'")
 
-    before, baseline_days = ledger(base)
+    def access_of(changed):
+        return updated_access(access, city, changed.city)
+
+    base_world = world_of(base)
+    before, _, recorded = _run(base_world, seed=run.seed, days=base.days, warm_up_days=warm_up,
+                               access=access_of(base_world))
     population = _concat_categorical([_population_rows(before, replication=0)])
     income_rank = fractional_rank(population["income"].to_numpy())  # one sort for every scenario
     poorest = population["income_quintile"].isin(POOREST_40PCT).to_numpy()
     currency, price_year = cost_currency(scenarios)
     group_tables, outcome_rows = [], []
     for scenario in scenarios:  # one scenario's per-resident frames at a time
-        after, _ = ledger(scenario, baseline_days)
+        changed = world_of(scenario)
+        after = _ledger(changed, seed=run.seed, days=base.days, warm_up_days=warm_up, access=access_of(changed),
+                        baseline=recorded)
         paired = paired_benefits(before, after)
         paired["essential_travel_min_per_week"] = after["essential_travel_min_per_week"].to_numpy(np.float32)
         used = simulated_yearly_cost(base, scenario, before, after, weight=expansion.weight)

@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from twin.abm import CityModel
 from twin.abm.access import access_fields, updated_access
+from twin.abm.unchanged import BaselineDays
 from twin.abm.workplaces import with_workplaces
 from twin.city import load_city
 from twin.city.arrays import City
@@ -509,23 +510,36 @@ def _positive(value: int, name: str) -> int:
     return int(value)
 
 
-def _ledger(world: World, *, seed: int, days: int, access, warm_up_days: int = 0) -> pd.DataFrame:
-    """A run's per-resident ledger frame; the model is freed on return."""
-    return _run(world, seed=seed, days=days, access=access, warm_up_days=warm_up_days)[0]
+def _ledger(world: World, *, seed: int, days: int, access, warm_up_days: int = 0,
+            baseline: BaselineDays | None = None) -> pd.DataFrame:
+    """A scenario's per-resident ledger frame; with ``baseline`` (the
+    baseline's run, :func:`_run`) only the residents whose days the scenario
+    can change are simulated (:meth:`CityModel.replay`: the same frame). The
+    model is freed on return."""
+    model = CityModel(world, seed=seed, agents="none", access=access)
+    if baseline is not None:
+        model.replay(baseline)
+    model.warm_up(warm_up_days)
+    model.run(days)
+    frame = model.ledger_frame()
+    _free(model)
+    return frame
 
 
 def _run(world: World, *, seed: int, days: int, access,
-         warm_up_days: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A run's per-resident ledger frame and daily counts (the
+         warm_up_days: int = 0) -> tuple[pd.DataFrame, pd.DataFrame, BaselineDays]:
+    """A baseline's per-resident ledger frame, daily counts (the
     DataCollector's table) of ``days`` after ``warm_up_days`` where
-    residents learn; the model is freed on return."""
+    residents learn, and its record for the scenarios' replays; the model
+    is freed on return."""
     model = CityModel(world, seed=seed, agents="none", access=access)
+    record = model.record()
     model.warm_up(warm_up_days)
     model.run(days)
     frame = model.ledger_frame()
     daily = model.datacollector.get_model_vars_dataframe()
     _free(model)
-    return frame, daily
+    return frame, daily, record
 
 
 def _free(model: CityModel) -> None:
@@ -614,8 +628,8 @@ def compare(
                                                    **transit), seed_r)
             base_world = apply_interventions(baseline.interventions, world, seed=seed_r,
                                              path=f"scenario '{baseline.name}'")
-            before, daily = _run(base_world, seed=seed_r, days=days, warm_up_days=warm_up,
-                                 access=updated_access(access, city, base_world.city))
+            before, daily, recorded = _run(base_world, seed=seed_r, days=days, warm_up_days=warm_up,
+                                           access=updated_access(access, city, base_world.city))
             baseline_figures.append(model_figures(before, daily))
             bar.update(1)
             simulated.setdefault(baseline.name, base_world.city)
@@ -626,7 +640,7 @@ def compare(
                 scenario_world = apply_interventions(scenario.interventions, world, seed=seed_r,
                                                      path=f"scenario '{scenario.name}'")
                 after = _ledger(scenario_world, seed=seed_r, days=days, warm_up_days=warm_up,
-                                access=updated_access(access, city, scenario_world.city))
+                                access=updated_access(access, city, scenario_world.city), baseline=recorded)
                 paired = paired_benefits(before, after)
                 paired["essential_travel_min_per_week"] = (
                     after["essential_travel_min_per_week"].to_numpy(np.float32))
