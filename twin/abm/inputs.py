@@ -8,12 +8,11 @@ name, so an array can never land in another's place.
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
 from twin.abm.access import AccessFields
 from twin.abm.water import WaterChoice
+from twin.city.arrays import derived
 from twin.core.choice import NO_PURPOSE, ChoiceParams, WorkZoneFields, foot_weights
 from twin.core.daily import DayCity, DayParams, DayResidents, LedgerArrays, ServiceRules
 from twin.core.dispatch import Fleet
@@ -105,27 +104,14 @@ def day_city(access: AccessFields, choice: ChoiceParams, work: WorkZoneFields,
     )
 
 
-_FOOT_WEIGHTS: dict[int, tuple[weakref.ref, dict[bytes, np.ndarray]]] = {}
-"""id of a choice-set array -> (a weak reference to it, the weights computed
-from it for each ``walk_per_km``); an entry goes with its array."""
-
-
 def _shared_foot_weights(choice_m: np.ndarray, walk_per_km: np.ndarray) -> np.ndarray:
     """:func:`~twin.core.choice.foot_weights`, computed once per choice-set
-    array and resident model: every model of a run whose scenario keeps the
-    city's choice sets (the baseline's, and most scenarios') reads the same
-    weights, which no kernel writes (a whole-city exp per model was a third
-    of a small run's time)."""
-    entry = _FOOT_WEIGHTS.get(id(choice_m))
-    if entry is None or entry[0]() is not choice_m:
-        key = id(choice_m)
-        entry = (weakref.ref(choice_m, lambda _, key=key: _FOOT_WEIGHTS.pop(key, None)), {})
-        _FOOT_WEIGHTS[key] = entry
-    by_params = entry[1]
-    params = np.asarray(walk_per_km, dtype=np.float64).tobytes()
-    if params not in by_params:
-        by_params[params] = foot_weights(choice_m, walk_per_km)
-    return by_params[params]
+    array and resident model (:func:`twin.city.arrays.derived`): every model
+    of a run whose scenario keeps the city's choice sets reads the same
+    weights, which no kernel writes (a whole-city exp per model was over a
+    quarter of a small run's time)."""
+    per_km = tuple(np.asarray(walk_per_km, dtype=np.float64).tolist())
+    return derived(f"foot weights at {per_km} per km", (choice_m,), lambda: foot_weights(choice_m, walk_per_km))
 
 
 def day_params(world: World) -> DayParams:

@@ -209,7 +209,8 @@ class CityModel(mesa.Model):
         day = self.day
         inputs_today = (self.day_residents, self.day_city, self.day_params)
         ledger = inputs.ledger_arrays(self.ledger)
-        wanted_before = self.ledger.trips_made[:, WATER] + self.ledger.unmet_trips[:, WATER]
+        if self._replaying is None:
+            wanted_before = self.ledger.trips_made[:, WATER] + self.ledger.unmet_trips[:, WATER]
         svc = self.paratransit
         if svc is None:
             counts = simulate_day(day, self.seed, *inputs_today, ledger, only=self._only)
