@@ -168,3 +168,32 @@ def test_gains_and_losses_that_nearly_offset_keep_the_index_in_bounds(small):
     assert format_who_benefits(tables).at[0, "conc. index"].startswith("-0.5")
     assert format_equity(tables).at[0, "residents losing"].startswith("50%")
     assert CONC_INDEX_NOTE in who_benefits_text(tables)
+
+
+def test_an_index_whose_interval_spans_zero_claims_no_direction(small):
+    """A clear gain spread evenly over income: its concentration index is
+    near 0 with a 95% CI across 0, which the tables give as a range with no
+    direction (pro-poor or pro-rich) claimed; a clearly pro-poor index (the
+    poorer half gaining more) is given plainly."""
+    import dataclasses
+
+    from twin.experiments.report import format_equity, format_who_benefits
+
+    income = small.population["income"].to_numpy().reshape(small.replications, small.residents)
+    rng = np.random.default_rng(5)
+    noisy = benefits_with(small, rng.uniform(0.5, 1.5, income.shape))
+    tables = Tables(dataclasses.replace(small, benefits={"parking_app": noisy}))
+    row = tables.who_benefits.iloc[0]
+    assert row["concentration_index_ci95_low"] < 0.0 < row["concentration_index_ci95_high"]
+    assert format_who_benefits(tables).at[0, "conc. index"].startswith("no clear direction: ")
+    assert format_equity(tables).at[0, "conc. index"].startswith("no clear direction: ")
+    poorer = income < np.median(income, axis=1, keepdims=True)
+    pro_poor = benefits_with(small, np.where(poorer, 2.0, 1.0))
+    tables = Tables(dataclasses.replace(small, benefits={"parking_app": pro_poor}))
+    assert format_who_benefits(tables).at[0, "conc. index"].startswith("-")
+
+
+def benefits_with(comparison, minutes_saved):
+    benefits = comparison.benefits["parking_app"].copy()
+    benefits["minutes_saved_per_week"] = np.asarray(minutes_saved).ravel().astype(np.float32)
+    return benefits

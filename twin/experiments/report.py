@@ -43,10 +43,18 @@ _NOUNS = {
 
 GAINS_TO_POOREST = "share_of_gains_to_poorest_40pct"
 
+
+def _index_cell(mean: float, low: float, high: float) -> str:
+    """A concentration index with its 95% CI; where the CI spans 0 it
+    claims no direction (pro-poor or pro-rich), only the range."""
+    text = with_ci(mean, low, high, lambda v: f"{v:+.2f}")
+    return f"no clear direction: {text}" if low <= 0.0 <= high else text
+
 CONC_INDEX_NOTE = ("conc. index: concentration of the benefit over income rank, -1 to +1 (below 0: "
                    "pro-poor); where some residents lose, their losses count against the gains (the "
                    "index is normalised by gains plus losses, Raffinetti et al. 2015; below 0 then "
-                   "also reads: losses fall mostly on the rich); given only for a clear effect.")
+                   "also reads: losses fall mostly on the rich); given only for a clear effect, and "
+                   "marked no clear direction where its 95% CI spans 0.")
 """How to read the concentration index, in every table that shows it."""
 
 
@@ -312,8 +320,7 @@ def format_who_benefits(tables: Tables) -> pd.DataFrame:
         share = [row[f"{GAINS_TO_POOREST}_{col}"] for col in ("mean", "ci95_low", "ci95_high")]
         cells["gains to poorest 40%"] = with_ci(*share, percent) if gain else "no clear effect"
         index = [row[f"concentration_index_{col}"] for col in ("mean", "ci95_low", "ci95_high")]
-        cells["conc. index"] = "no clear effect" if np.isnan(index[0]) else with_ci(
-            *index, lambda v: f"{v:+.2f}")
+        cells["conc. index"] = "no clear effect" if np.isnan(index[0]) else _index_cell(*index)
         cells["per hour saved"] = _cost_cell(tables.costs.set_index("scenario").loc[scenario],
                                              "cost_per_hour_saved", c.currency)
         rows.append(cells)
@@ -378,6 +385,8 @@ def format_equity(tables: Tables, metric: str = "minutes_saved_per_week") -> pd.
             value = tables._equity(scenario, measure, of)
             if np.isnan(value["mean"]):
                 return value["note"].split(":")[0] or "-"
+            if fmt is None:  # the concentration index
+                return _index_cell(value["mean"], value["ci95_low"], value["ci95_high"])
             return with_ci(value["mean"], value["ci95_low"], value["ci95_high"], fmt)
 
         travel = "essential_travel_min_per_week"
@@ -386,7 +395,7 @@ def format_equity(tables: Tables, metric: str = "minutes_saved_per_week") -> pd.
             "gains to poorest 40%": cell(GAINS_TO_POOREST, metric, percent),
             "losses to poorest 40%": cell("share_of_losses_to_poorest_40pct", metric, percent),
             "residents losing": cell("share_of_residents_losing", metric, percent),
-            "conc. index": cell("concentration_index", metric, lambda v: f"{v:+.2f}"),
+            "conc. index": cell("concentration_index", metric, None),
             "Gini before": cell("gini", f"{travel} before", lambda v: f"{v:.3f}"),
             "Gini after": cell("gini", f"{travel} after", lambda v: f"{v:.3f}"),
             "Palma before": cell("palma", f"{travel} before", lambda v: f"{v:.2f}"),
