@@ -65,8 +65,8 @@ def test_a_replay_gives_every_helsinki_scenario_the_ledger_of_simulating_everyon
     pd.testing.assert_frame_equal(full, replayed, check_exact=True)
     if name.startswith("paratransit") or name == "access_centres":  # riders, or those near a centre
         assert only is not None and 0 < len(only) < len(world.residents) // 2
-    if name == "parking_app":  # every driver searches for parking otherwise
-        assert only is None
+    if name == "parking_app":  # every driver searches for parking otherwise; no one else does
+        assert only is not None and only.tolist() == np.flatnonzero(world.residents.has_car).tolist()
 
 
 def test_a_replay_shares_the_water_points_queues_of_the_baseline(helsinki, access):

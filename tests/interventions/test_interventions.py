@@ -57,9 +57,10 @@ def test_parking_app_cuts_search_for_adopters_only(world):
     assert_unchanged(world, before)
     r, base = world.residents, world.parking_search_time_s
     ratio = after.parking_search_time_s / base
+    assert (ratio[~r.has_car] == 1.0).all()  # no car, no parking search
     eligible = r.has_car & r.can_use_apps
-    adopters = ratio < ratio.max() - 1e-6
-    relief = 1.0 - ratio.max()
+    adopters = r.has_car & (ratio < ratio[r.has_car].max() - 1e-6)
+    relief = 1.0 - ratio[r.has_car].max()
     # everyone's relief is cruising_relief times the adopters' share of drivers
     assert np.isclose(relief, 0.1 * adopters.sum() / r.has_car.sum(), rtol=1e-5)
     assert np.allclose(ratio[adopters], (1.0 - relief) * 0.6, rtol=1e-5)

@@ -10,8 +10,8 @@ points depend on as the baseline has them, every resident outside
 :func:`residents_whose_day_differs` lives the baseline's days, bit for bit,
 and a run of the scenario need only simulate the others
 (:meth:`twin.abm.model.CityModel.replay`): a parking app changes every
-driver's day, paratransit only its riders' (9% of a city), access centres
-only those who reach one (0.1%).
+driver's day and no one else's (48% of Porto's residents), paratransit only
+its riders' (9%), access centres only those who reach one (0.1%).
 """
 
 from __future__ import annotations

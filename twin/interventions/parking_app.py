@@ -46,4 +46,8 @@ class ParkingApp(Intervention):
         adopter_share = int(adopters.sum()) / drivers if drivers else 0.0
         search_s = world.parking_search_time_s * (1.0 - self.cruising_relief.value * adopter_share)
         search_s = np.where(adopters, search_s * (1.0 - self.search_time_cut.value), search_s)
-        return world.replace(parking_search_time_s=search_s.astype(np.float32))
+        # Drivers only: no one else searches for parking (the day kernel reads
+        # a resident's search time only with a car), and the others' rows
+        # left as they were keep their days the baseline's (twin.abm.unchanged).
+        search_s = np.where(r.has_car, search_s.astype(np.float32), world.parking_search_time_s)
+        return world.replace(parking_search_time_s=search_s)
