@@ -12,8 +12,10 @@ import pytest
 
 from twin.abm import CityModel
 from twin.abm.access import access_fields, updated_access
+from twin.core.daily import fetching_water
 from twin.interventions import apply_interventions
 from twin.residents import load_resident_model, synthesize_for_city
+from twin.residents.population import PURPOSES
 from twin.scenario import load_scenario
 from twin.world import TravelParams, World
 
@@ -67,6 +69,23 @@ def test_a_replay_gives_every_helsinki_scenario_the_ledger_of_simulating_everyon
         assert only is not None and 0 < len(only) < len(world.residents) // 2
     if name == "parking_app":  # every driver searches for parking otherwise; no one else does
         assert only is not None and only.tolist() == np.flatnonzero(world.residents.has_car).tolist()
+    if name in ("water_points", "smart_meters"):  # only those who fetch water: piped water, rare outages
+        assert only is not None and len(only) < len(world.residents) // 20
+
+
+@pytest.mark.parametrize("name", ["water_points", "smart_meters"])
+def test_a_replay_of_a_water_scenario_simulates_every_fetcher_with_queues_of_their_own(helsinki, access, name):
+    """Piped water cut half a day a week: some households fetch, at points
+    whose queues the scenario changes (new points, or fewer outages); the
+    replay simulates every household that fetches in either run, and
+    everyone else lives the baseline's days."""
+    world = world_of(helsinki, outage_days_per_week=0.5)
+    changed = apply_interventions(load_scenario(HELSINKI_SCENARIOS / f"{name}.yaml").interventions, world, seed=3)
+    full, replayed, only = frames(world, changed, access)
+    fetched = (full["trips_per_week_water"] + full["unmet_trips_per_week_water"]).to_numpy() > 0
+    assert fetched.any() and set(np.flatnonzero(fetched)) <= set(only.tolist())
+    assert len(only) < len(world.residents) // 2
+    pd.testing.assert_frame_equal(full, replayed, check_exact=True)
 
 
 def test_a_replay_shares_the_water_points_queues_of_the_baseline(helsinki, access):
@@ -91,3 +110,32 @@ def test_only_the_resident_whose_inputs_changed_is_simulated(helsinki, access):
     full, replayed, only = frames(world, changed, access)
     assert only.tolist() == [17]
     pd.testing.assert_frame_equal(full, replayed, check_exact=True)
+
+
+def test_more_outage_days_for_some_households_simulates_their_new_fetches(helsinki, access):
+    """Households whose outage days rise fetch on days the baseline's did
+    not: found from their own draws (fetching_water), not the baseline's."""
+    world = world_of(helsinki, outage_days_per_week=0.5)
+    outage = world.residents.outage_days_per_week.copy()
+    outage[:300] = 3.0
+    changed = dataclasses.replace(world, residents=dataclasses.replace(world.residents,
+                                                                        outage_days_per_week=outage))
+    full, replayed, only = frames(world, changed, access)
+    fetched = (full["trips_per_week_water"] + full["unmet_trips_per_week_water"]).to_numpy() > 0
+    assert fetched[:300].sum() > 2 * fetched[300:600].sum() > 0
+    assert set(np.flatnonzero(fetched)) <= set(only.tolist())
+    pd.testing.assert_frame_equal(full, replayed, check_exact=True)
+
+
+def test_fetching_water_draws_the_fetches_the_days_simulate(helsinki):
+    world = world_of(helsinki, n=500, outage_days_per_week=1.0)
+    model = CityModel(world, seed=5, agents="none")
+    model.run(DAYS)
+    water = PURPOSES.index("water")
+    wanted = (model.ledger.trips_made[:, water] + model.ledger.unmet_trips[:, water]) > 0
+    everyone = np.arange(len(world.residents), dtype=np.int32)
+    drawn = fetching_water(DAYS, 5, model.day_residents, model.day_params, everyone)
+    assert 0 < wanted.sum() < len(wanted)
+    np.testing.assert_array_equal(drawn, wanted)
+    np.testing.assert_array_equal(fetching_water(DAYS, 5, model.day_residents, model.day_params, everyone[::7]),
+                                  wanted[::7])

@@ -184,6 +184,7 @@ class CityModel(mesa.Model):
         self._recording: BaselineDays | None = None
         self._replaying: BaselineDays | None = None
         self._only: np.ndarray | None = None
+        self._fetches_replayed = False  # the water points' queues of the baseline's fetches
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "day": lambda m: m.ledger.days,
@@ -209,7 +210,7 @@ class CityModel(mesa.Model):
         day = self.day
         inputs_today = (self.day_residents, self.day_city, self.day_params)
         ledger = inputs.ledger_arrays(self.ledger)
-        if self._replaying is None:
+        if not self._fetches_replayed:
             wanted_before = self.ledger.trips_made[:, WATER] + self.ledger.unmet_trips[:, WATER]
         svc = self.paratransit
         if svc is None:
@@ -230,7 +231,7 @@ class CityModel(mesa.Model):
         self.mode_trips = dict(zip(MODE_NAMES, mode_trips))
         self.trips_made_total += int(sum(mode_trips)) + self.paratransit_today["trips"]
         self.unmet_total += int(self.unmet_today)
-        if self._replaying is None:
+        if not self._fetches_replayed:  # (a replay simulates every fetcher then; the others' rows stay 0)
             wanted = self.ledger.trips_made[:, WATER] + self.ledger.unmet_trips[:, WATER] - wanted_before
         else:  # the same as the baseline's (see replay)
             wanted = np.zeros(len(self.residents), dtype=np.int32)
@@ -321,15 +322,17 @@ class CityModel(mesa.Model):
             raise RuntimeError("record before the measured days")
         self._recording = BaselineDays(
             self.day_residents, self.day_city, self.day_params,
-            tuple(a.copy() for a in self._water_state()), self.paratransit is not None, ledger=self.ledger)
+            tuple(a.copy() for a in self._water_state()), self.paratransit is not None, self.seed,
+            ledger=self.ledger)
         return self._recording
 
     def replay(self, baseline: BaselineDays) -> np.ndarray | None:
         """Simulate only the residents whose days this model's inputs can make
         differ from ``baseline``'s (:mod:`twin.abm.unchanged`), taking
         everyone else's from it: the same ledger, to the bit, as simulating
-        everyone (call before the measured days; run the baseline's number).
-        The daily figures (DataCollector) then count those residents only.
+        everyone (call after the baseline's run, before this model's measured
+        days, and run as many days with the baseline's seed). The daily
+        figures (DataCollector) then count those residents only.
 
         Returns
         -------
@@ -339,12 +342,14 @@ class CityModel(mesa.Model):
         if self.ledger.days:
             raise RuntimeError("replay before the measured days")
         riders = None if self.paratransit is None else self.paratransit.riders.resident
-        only = residents_whose_day_differs(baseline, self.day_residents, self.day_city, self.day_params,
-                                           self._water_state(), riders)
-        if only is None or len(only) == len(self.residents):
+        if baseline.seed != self.seed:
+            raise ValueError(f"a replay needs the baseline's seed ({baseline.seed}), not {self.seed}")
+        differs = residents_whose_day_differs(baseline, self.day_residents, self.day_city, self.day_params,
+                                              self._water_state(), riders)
+        if differs is None or len(differs[0]) == len(self.residents):
             return None
-        self._replaying, self._only = baseline, only
-        return only
+        self._replaying, (self._only, self._fetches_replayed) = baseline, differs
+        return self._only
 
     def _completed_ledger(self) -> None:
         """After a replay's days, everyone else's rows from the baseline."""
@@ -358,7 +363,7 @@ class CityModel(mesa.Model):
             simulated = mine[self._only]
             mine[...] = getattr(base.ledger, name)  # a copy: faster than a mask of the others
             mine[self._only] = simulated
-        self._replaying = None
+        self._replaying, self._fetches_replayed = None, False
 
     def run(self, days: int, *, progress=None) -> None:
         """Simulate ``days`` days; ``progress(day)`` is called after each

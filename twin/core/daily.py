@@ -556,6 +556,22 @@ def best_one_way_times(residents: DayResidents, city: DayCity, params: DayParams
     return out
 
 
+def fetching_water(days: int, seed: int, residents: DayResidents, params: DayParams,
+                   only: np.ndarray) -> np.ndarray:
+    """Whether each of residents ``only`` (int32 indices) wants to fetch water
+    on any of days ``0 .. days - 1``, as :func:`simulate_day` draws it.
+    bool, shape (len(only),)."""
+    problems = Problems("fetching_water")
+    n = length(residents.water_supply)
+    if problems.array("only", only, np.int32, (length(only),)):
+        problems.indices("only", only, n)
+    problems.raise_any()
+    out = np.zeros(len(only), dtype=np.bool_)
+    _fetching_water(np.int64(days), np.int64(seed), only, residents.water_supply, residents.outage_days_per_week,
+                    np.float64(params.water_trips_per_day), out)
+    return out
+
+
 # --- kernels ---------------------------------------------------------------------
 
 
@@ -686,6 +702,18 @@ def _nearest_one_way_s(i, p, residents, city, params):
         car_s = city.drive_time_s[city.walk_to_drive[h], p]
     return one_way_time_s(foot_m, np.float64(residents.speed_mps[i]), MODE_WHEELCHAIR if wheelchair else MODE_WALK,
                           car_s, np.float64(residents.parking_search_time_s[i]), params.parking_walk_m)
+
+
+@kernel(_nrt=False)  # _nrt=False: as _day_kernel's
+def _fetching_water(days, seed, only, water_supply, outage_days_per_week, water_trips_per_day, out):
+    """:func:`fetching_water` into ``out``."""
+    for at in range(len(only)):
+        i = np.int64(only[at])  # int64 as in the day kernel: the same draws
+        for day in range(days):
+            if water_trips_today(day, seed, i, water_supply[i] == WATER_PIPED,
+                                 np.float64(outage_days_per_week[i]), water_trips_per_day) > 0:
+                out[at] = True
+                break
 
 
 @kernel(_nrt=False)  # _nrt=False: as _day_kernel's
