@@ -254,10 +254,11 @@ def batch(
     are done, OUT/analysis/ holds outcomes.csv, sensitivity.csv (Sobol
     indices), robustness.csv and sensitivity.png.
     """
-    from twin.experiments.batch import default_store, read_result, run_sweep, status
+    from twin.experiments.batch import default_store, freeze_at_exit, read_result, run_sweep, status
     from twin.experiments.results_store import ResultsStore
     from twin.experiments.sweep import load_sweep
 
+    freeze_at_exit()
     try:
         if workers is not None and workers < 0:
             raise ConfigError(f"must be >= 0, got {workers}", field="--workers",

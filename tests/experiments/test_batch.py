@@ -38,6 +38,12 @@ def cities_loaded() -> int:
     return _prepared_city.cache_info().misses
 
 
+def freezes_at_exit() -> bool:
+    from twin.experiments.batch import freeze_at_exit
+
+    return freeze_at_exit.cache_info().currsize == 1
+
+
 def stored(store: Path) -> pd.DataFrame:
     """Every stored row, in a fixed order."""
     rows = ResultsStore(store).read()
@@ -76,6 +82,7 @@ def test_two_worker_processes_give_the_in_process_results(sweep_path, reference,
     # One numba thread per single-threaded worker; the city loaded once per worker.
     assert set(client.run(numba_threads).values()) == {1}
     assert set(client.run(cities_loaded).values()) == {1}
+    assert set(client.run(freezes_at_exit).values()) == {True}  # the cluster's close waits for none
     # glibc's adaptive malloc, as in this process: Dask's MALLOC_TRIM_THRESHOLD_
     # would have every million-resident array mapped and zeroed afresh.
     assert set(client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values()) == {None}
@@ -130,6 +137,20 @@ def test_killed_batch_resumes_without_running_a_run_twice(sweep_path, reference,
     assert len(after) == 12 and not list((out / "runs").glob(".*"))  # no partial file
     assert all(after[name] == mtime for name, mtime in before.items())  # none run again
     pd.testing.assert_frame_equal(stored(out), stored(reference[0]))
+
+
+def test_a_process_freezing_at_exit_skips_the_sweep_of_its_heap():
+    """freeze_at_exit: every object is frozen before the interpreter's final
+    collections (atexit runs handlers last registered first)."""
+    code = ("import atexit, gc\n"
+            "atexit.register(lambda: print(gc.get_freeze_count() > 0, gc.collect() == 0))\n"
+            "from twin.experiments.batch import freeze_at_exit\n"
+            "freeze_at_exit()\n"
+            "freeze_at_exit()\n"  # registered once
+            "a = []; a.append(a)\n")  # a cycle, frozen with the rest
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.stdout.split() == ["True", "True"]
 
 
 def test_sensitivity_and_robustness_of_the_finished_sweep(reference):
