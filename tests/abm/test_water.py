@@ -111,3 +111,32 @@ def test_first_day_load_is_numpy_s_to_the_bit():
     nearest = np.where(rolls, roll_point[home, 0], walk_point[home, 0])
     np.testing.assert_array_equal(first_day_load(home, rolls, piped, outage, walk_point, roll_point, 1.3, 7, 5),
                                   point_load(nearest, fetches, 1.0, 5))
+
+
+def test_choose_points_for_one_day_s_fetchers_leaves_the_others():
+    from twin.core.streams import CHANNEL_OUTAGE, CHANNEL_WATER_TRIPS, uniform_py
+
+    rng = np.random.default_rng(11)
+    n, n_nodes = 3000, 60
+    lengths = rng.uniform(10.0, 900.0, (n_nodes, 3))
+    points = rng.integers(-1, 4, (n_nodes, 3)).astype(np.int32)
+    home = rng.integers(0, n_nodes, n).astype(np.int32)
+    rolls, speed = rng.random(n) < 0.1, rng.uniform(0.5, 1.5, n).astype(np.float32)
+    supply = rng.choice(np.array([0, 1, 2], np.int8), n, p=[0.7, 0.2, 0.1])
+    outage = rng.choice(np.array([0.0, 0.005, 0.3, 7.0], np.float32), n)
+    at_point_s, share = rng.uniform(60.0, 900.0, 4), np.array([1.0, 0.5, 1.0, 0.9])
+    args = (home, rolls, speed, (lengths, points), (2.0 * lengths, points), 3, at_point_s, share)
+    everyone = choose_points(*args)
+    for day, seed, trips in ((4, 7, 1.0), (0, 2, 0.4)):
+        # twin.core.daily.water_trips_today, in plain Python
+        fetch = np.array([not (supply[i] == 0 and uniform_py(seed, day, i, CHANNEL_OUTAGE) >= outage[i] / 7)
+                          and (trips >= 1 or uniform_py(seed, day, i, CHANNEL_WATER_TRIPS) < trips)
+                          for i in range(n)])
+        assert 0 < fetch.sum() < n
+        out = (np.full(n, -9, np.int32), np.full(n, -9.0), np.full(n, -9, np.float32), np.full(n, -9, np.float32))
+        choose_points(*args, out=out, fetching=(day, seed, supply, outage, trips))
+        for got, full in zip(out, everyone):
+            np.testing.assert_array_equal(got[fetch], full[fetch])
+            assert (got[~fetch] == -9).all()
+    with pytest.raises(ValueError, match="fetching needs out"):
+        choose_points(*args, fetching=(0, 2, supply, outage, 1.0))

@@ -240,7 +240,8 @@ class CityModel(mesa.Model):
         if self._recording is not None:
             fetching = np.flatnonzero(wanted)
             self._recording.fetches.append((fetching, wanted[fetching]))
-        self.water_load_today = self.water.after_day(wanted)
+        # a choice for tomorrow's fetchers only: the others' is read after the days (one_way_time_s)
+        self.water_load_today = self.water.after_day(wanted, tomorrow=(day + 1, self.seed))
         self.ledger.days += 1
         self.day += 1
         self.datacollector.collect(self)
@@ -376,6 +377,7 @@ class CityModel(mesa.Model):
     def one_way_time_s(self) -> np.ndarray:
         """Best one-way time (s) to each purpose's nearest facility by the
         modes each resident has; inf where none reaches. Shape (n, purposes)."""
+        self.water.complete()  # the water points' distances the bundle holds, everyone's
         return best_one_way_times(self.day_residents, self.day_city, self.day_params)
 
     def ledger_frame(self):

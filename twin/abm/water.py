@@ -100,7 +100,11 @@ class WaterChoice:
     chosen
         int32, shape (n,): the chosen point (-1 where none).
 
-    Each array is updated in place, day by day.
+    Each array is updated in place, day by day. :meth:`after_day` given
+    tomorrow's day and seed chooses only for tomorrow's fetchers (the rows
+    the day kernel reads); reading an array here chooses for everyone
+    first, as does :meth:`complete` (call it before reading the arrays
+    another way, as the day kernel's bundle holds them).
     """
 
     def __init__(self, world, access) -> None:
@@ -110,17 +114,40 @@ class WaterChoice:
         self._fill_s, self._open_s = travel.water_fill_s, travel.water_open_s
         self._learning, self._weight = travel.water_learning, world.people_per_resident
         self._n_points = access.n_water_points
-        self.chosen = np.empty(len(r), dtype=np.int32)
-        self.length_m = np.empty(len(r), dtype=np.float64)
-        self.time_at_point_s = np.empty(len(r), dtype=np.float32)
-        self.served_share = np.empty(len(r), dtype=np.float32)
+        self._trips_per_day = travel.water_trips_per_day
+        self._out = (np.empty(len(r), dtype=np.int32), np.empty(len(r), dtype=np.float64),
+                     np.empty(len(r), dtype=np.float32), np.empty(len(r), dtype=np.float32))
         self.expected_load = first_day_load(
             r.home_node, r.wheelchair, r.water_supply == WATER_PIPED, r.outage_days_per_week,
             access.water_walk_point, access.water_wheelchair_point, travel.water_trips_per_day,
             DAYS_PER_WEEK, self._n_points) * self._weight
         self._choose()
 
-    def _choose(self) -> None:
+    @property
+    def chosen(self) -> np.ndarray:
+        return self.complete()[0]
+
+    @property
+    def length_m(self) -> np.ndarray:
+        return self.complete()[1]
+
+    @property
+    def time_at_point_s(self) -> np.ndarray:
+        return self.complete()[2]
+
+    @property
+    def served_share(self) -> np.ndarray:
+        return self.complete()[3]
+
+    def complete(self) -> tuple[np.ndarray, ...]:
+        """Choose for everyone where :meth:`after_day` chose for tomorrow's
+        fetchers only; the four arrays (chosen, length_m, time_at_point_s,
+        served_share)."""
+        if not self._everyone:
+            self._choose()
+        return self._out
+
+    def _choose(self, fetching: tuple | None = None) -> None:
         load = self.expected_load
         at_point_s = self._fill_s + wait_s(load, fill_s=self._fill_s, open_s=self._open_s)
         share = served_share(load, fill_s=self._fill_s, open_s=self._open_s)
@@ -128,15 +155,24 @@ class WaterChoice:
         # in place: the kernel's bundle holds these arrays
         choose_points(r.home_node, r.wheelchair, r.speed_mps, (a.water_walk_m, a.water_walk_point),
                       (a.water_wheelchair_m, a.water_wheelchair_point), self._k, at_point_s, share,
-                      out=(self.chosen, self.length_m, self.time_at_point_s, self.served_share))
+                      out=self._out, fetching=fetching)
+        self._everyone = fetching is None
 
-    def after_day(self, fetches_wanted: np.ndarray) -> np.ndarray:
+    def after_day(self, fetches_wanted: np.ndarray, *, tomorrow: tuple[int, int] | None = None) -> np.ndarray:
         """Learn from the fetches each resident wanted today (made or not);
-        choose for tomorrow. Returns each point's load that day (people)."""
+        choose for tomorrow: for everyone, or given ``tomorrow`` (its day
+        and the run's seed) for tomorrow's fetchers only (a choice the others'
+        days never read; 0.1% of the residents where few homes lack piped
+        water). Returns each point's load that day (people)."""
         # only the residents who fetched: few a day where most are piped (bincount
         # adds each point's weights in order, and adding 0 changes no sum: same bits)
         fetched = np.flatnonzero(fetches_wanted)
-        observed = point_load(self.chosen[fetched], fetches_wanted[fetched], self._weight, self._n_points)
+        observed = point_load(self._out[0][fetched], fetches_wanted[fetched], self._weight, self._n_points)
         self.expected_load = updated(self.expected_load, observed, self._learning)
-        self._choose()
+        if tomorrow is None:
+            self._choose()
+        else:
+            r = self._residents
+            day, seed = tomorrow
+            self._choose((day, seed, r.water_supply, r.outage_days_per_week, self._trips_per_day))
         return observed

@@ -13,12 +13,14 @@ from __future__ import annotations
 import numpy as np
 
 from twin.core._checks import Problems
-from twin.core.jit import kernel
+from twin.core.daily import WATER_PIPED, water_trips_today
+from twin.core.jit import kernel, kernel_helper
 
 
 def choose_points(home_node: np.ndarray, wheelchair: np.ndarray, speed_mps: np.ndarray,
                   walk: tuple[np.ndarray, np.ndarray], roll: tuple[np.ndarray, np.ndarray], k: int,
-                  at_point_s: np.ndarray, share: np.ndarray, *, out: tuple | None = None):
+                  at_point_s: np.ndarray, share: np.ndarray, *, out: tuple | None = None,
+                  fetching: tuple | None = None):
     """Each resident's chosen point, its distance, time at it and served share.
 
     Parameters
@@ -36,6 +38,14 @@ def choose_points(home_node: np.ndarray, wheelchair: np.ndarray, speed_mps: np.n
         Arrays to write the four results into (dtypes and shapes as
         returned), in place of new ones: a model choosing every day reuses
         its own (a million residents' new arrays cost as much as the choice).
+    fetching
+        ``(day, seed, water_supply, outage_days_per_week, water_trips_per_day)``
+        (int8 and float32 of shape (n,) for the arrays): choose only for the
+        residents whose household fetches water on ``day``
+        (:func:`twin.core.daily.water_trips_today`, the day kernel's draw),
+        the only ones whose choice that day's kernel reads, and leave the
+        others' entries of ``out`` (required) as they are. Where most homes
+        are piped that is a few in a thousand.
 
     Returns
     -------
@@ -59,39 +69,69 @@ def choose_points(home_node: np.ndarray, wheelchair: np.ndarray, speed_mps: np.n
         for name, array, dtype in zip(("chosen", "length_m", "time_at_point_s", "served_share"), out,
                                       (np.int32, np.float64, np.float32, np.float32)):
             problems.array(f"out {name}", array, dtype, (n,))
+    if fetching is not None:
+        if out is None:
+            problems.add("fetching needs out: the others' entries are left as they are")
+        problems.array("water_supply", fetching[2], np.int8, (n,))
+        problems.array("outage_days_per_week", fetching[3], np.float32, (n,))
     problems.raise_any()
     if out is None:
         out = (np.empty(n, dtype=np.int32), np.empty(n, dtype=np.float64), np.empty(n, dtype=np.float32),
                np.empty(n, dtype=np.float32))
     chosen, length_m, time_s, served = out
-    _choose(home_node, wheelchair, speed_mps, walk[0], walk[1], roll[0], roll[1], k,
-            np.asarray(at_point_s, dtype=np.float64), np.asarray(share, dtype=np.float64),
-            chosen, length_m, time_s, served)
+    at_point_s, share = np.asarray(at_point_s, dtype=np.float64), np.asarray(share, dtype=np.float64)
+    if fetching is None:
+        _choose(home_node, wheelchair, speed_mps, walk[0], walk[1], roll[0], roll[1], k, at_point_s, share,
+                chosen, length_m, time_s, served)
+    else:
+        day, seed, water_supply, outage_days_per_week, trips_per_day = fetching
+        _choose_fetching(np.int64(day), np.int64(seed), water_supply, outage_days_per_week, np.float64(trips_per_day),
+                         home_node, wheelchair, speed_mps, walk[0], walk[1], roll[0], roll[1], k, at_point_s, share,
+                         chosen, length_m, time_s, served)
     return chosen, length_m, time_s, served
 
 
-@kernel  # ~10 ms a million residents: no threads needed
+@kernel  # ~15 ms a million residents: no threads needed
 def _choose(home_node, wheelchair, speed_mps, walk_m, walk_point, roll_m, roll_point, k, at_point_s, share,
             chosen, length_m, time_s, served):
     for i in range(len(home_node)):
-        h = home_node[i]
-        lengths, points = (roll_m, roll_point) if wheelchair[i] else (walk_m, walk_point)
-        speed = np.float64(speed_mps[i])
-        best = np.inf
-        column = 0
-        for j in range(k):
-            point = points[h, j]
-            if point < 0:
-                continue
-            cost = (2.0 * (lengths[h, j] / speed) + at_point_s[point]) / share[point]
-            if cost < best:
-                best = cost
-                column = j
-        point = points[h, column]
-        chosen[i] = point
-        length_m[i] = lengths[h, column]
-        time_s[i] = at_point_s[point] if point >= 0 else 0.0
-        served[i] = share[point] if point >= 0 else 1.0
+        _choose_one(i, home_node, wheelchair, speed_mps, walk_m, walk_point, roll_m, roll_point, k, at_point_s,
+                    share, chosen, length_m, time_s, served)
+
+
+@kernel
+def _choose_fetching(day, seed, water_supply, outage_days_per_week, trips_per_day, home_node, wheelchair,
+                     speed_mps, walk_m, walk_point, roll_m, roll_point, k, at_point_s, share,
+                     chosen, length_m, time_s, served):
+    for i in range(len(home_node)):
+        if water_trips_today(day, seed, np.int64(i), water_supply[i] == WATER_PIPED,
+                             np.float64(outage_days_per_week[i]), trips_per_day) > 0:
+            _choose_one(i, home_node, wheelchair, speed_mps, walk_m, walk_point, roll_m, roll_point, k,
+                        at_point_s, share, chosen, length_m, time_s, served)
+
+
+@kernel_helper(inline="always")
+def _choose_one(i, home_node, wheelchair, speed_mps, walk_m, walk_point, roll_m, roll_point, k, at_point_s, share,
+                chosen, length_m, time_s, served):
+    """Resident ``i``'s choice, written into the four arrays."""
+    h = home_node[i]
+    lengths, points = (roll_m, roll_point) if wheelchair[i] else (walk_m, walk_point)
+    speed = np.float64(speed_mps[i])
+    best = np.inf
+    column = 0
+    for j in range(k):
+        point = points[h, j]
+        if point < 0:
+            continue
+        cost = (2.0 * (lengths[h, j] / speed) + at_point_s[point]) / share[point]
+        if cost < best:
+            best = cost
+            column = j
+    point = points[h, column]
+    chosen[i] = point
+    length_m[i] = lengths[h, column]
+    time_s[i] = at_point_s[point] if point >= 0 else 0.0
+    served[i] = share[point] if point >= 0 else 1.0
 
 
 def first_day_load(home_node: np.ndarray, wheelchair: np.ndarray, piped: np.ndarray,
