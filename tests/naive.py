@@ -278,3 +278,12 @@ def naive_cell_sums(codes, n_groups, replication, n_replications, values):
     counts = np.bincount(cell, minlength=shape[0] * shape[1]).reshape(shape)
     return counts, np.stack([per_cell(values), per_cell(np.maximum(values, 0.0)),
                              per_cell(np.maximum(-values, 0.0)), per_cell((values > 0).astype(np.float64))])
+
+
+def naive_water_levels(water_supply, water_one_way_s, queue_time_s, *, piped, basic_round_trip_s):
+    """numpy reference for :func:`twin.core.tally.water_levels` (the ledger's
+    JMP water service levels as they were computed)."""
+    round_trip_s = 2.0 * water_one_way_s + queue_time_s
+    level = np.where(round_trip_s <= basic_round_trip_s, 1, 2)
+    level = np.where(np.isfinite(water_one_way_s), level, 3)
+    return np.where(water_supply == piped, 0, level).astype(np.int8)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from twin.core.tally import cell_sums, minutes_saved, weekly_columns
+from twin.core.tally import cell_sums, minutes_saved, water_levels, weekly_columns
 
-from naive import naive_cell_sums, naive_minutes_saved, naive_weekly_columns
+from naive import naive_cell_sums, naive_minutes_saved, naive_water_levels, naive_weekly_columns
 
 SPECIAL = np.array([0.0, -0.0, np.nan, np.inf, -np.inf, 1e-300, 1e300])
 
@@ -34,6 +34,26 @@ def test_weekly_columns_equal_numpy(seed):
     per_week = 7 / rng.integers(1, 15)
     np.testing.assert_array_equal(weekly_columns(time_s, made, unmet, per_week),
                                   naive_weekly_columns(time_s, made, unmet, per_week), strict=True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("queue_dtype", [np.float32, np.float64])
+def test_water_levels_equal_numpy(seed, queue_dtype):
+    rng = np.random.default_rng(seed)
+    n = 2000
+    supply = rng.integers(0, 3, n).astype(np.int8)
+    one_way = np.ascontiguousarray(_values(rng, (n, 3))[:, 1])  # a column, as the ledger frame passes
+    near = rng.random(n) < 0.3  # at and around the 30 min round trip
+    one_way[near] = rng.choice([0.0, 450.0, 900.0, 899.9999999], near.sum())
+    wide = np.stack([one_way, one_way], axis=1)
+    with np.errstate(over="ignore"):  # 1e300 is inf in float32
+        queue = np.abs(_values(rng, n)).astype(queue_dtype)
+    queue[rng.random(n) < 0.2] = 0.0
+    for column in (one_way, wide[:, 1]):
+        got = water_levels(supply, column, queue, piped=0, basic_round_trip_s=1800)
+        np.testing.assert_array_equal(got, naive_water_levels(supply, column, queue, piped=0,
+                                                              basic_round_trip_s=1800), strict=True)
+    assert set(np.unique(got)) == {0, 1, 2, 3}
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from twin.core.daily import DAYS_PER_WEEK
-from twin.core.tally import weekly_columns
+from twin.core.tally import water_levels, weekly_columns
 from twin.residents.population import PURPOSES, WATER_SUPPLIES, Residents
 
 JMP_BASIC_ROUND_TRIP_S = 30 * 60
@@ -92,12 +92,13 @@ class Ledger:
 def water_service_level(
     water_supply: np.ndarray, water_one_way_s: np.ndarray, queue_time_s: np.ndarray
 ) -> np.ndarray:
-    """JMP service level of each resident's household, as codes into
-    :data:`WATER_SERVICE_LEVELS`."""
-    round_trip_s = 2.0 * water_one_way_s + queue_time_s
-    level = np.where(round_trip_s <= JMP_BASIC_ROUND_TRIP_S, 1, 2)
-    level = np.where(np.isfinite(water_one_way_s), level, 3)
-    return np.where(water_supply == WATER_SUPPLIES.index("piped"), 0, level).astype(np.int8)
+    """JMP service level of each resident's household, as int8 codes into
+    :data:`WATER_SERVICE_LEVELS` (:func:`twin.core.tally.water_levels`)."""
+    queue_time_s = np.asarray(queue_time_s)
+    if queue_time_s.dtype != np.float32:  # numpy adds any other to float64 as float64
+        queue_time_s = queue_time_s.astype(np.float64, copy=False)
+    return water_levels(np.asarray(water_supply), np.asarray(water_one_way_s, dtype=np.float64), queue_time_s,
+                        piped=WATER_SUPPLIES.index("piped"), basic_round_trip_s=JMP_BASIC_ROUND_TRIP_S)
 
 
 def ledger_frame(
