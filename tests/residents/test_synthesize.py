@@ -258,3 +258,17 @@ def test_bad_home_arrays_are_rejected(homes, bad):
         kwargs["home_weight"] = np.zeros_like(homes.weight)
     with pytest.raises(ValueError):
         synthesize(model, 10, **kwargs, seed=0)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_stable_order_is_numpy_s_stable_argsort(seed):
+    from twin.residents.synthesize import stable_order
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 5000))
+    for high in (1, 7, n, 3 * n, 10 * n + 5000):  # the last past counting: numpy's sort
+        for dtype in (np.int32, np.int64, np.uint16):
+            keys = rng.integers(0, min(high, np.iinfo(dtype).max), n).astype(dtype)
+            np.testing.assert_array_equal(stable_order(keys), np.argsort(keys, kind="stable"), strict=True)
+    np.testing.assert_array_equal(stable_order(np.array([3, -1, 3, 0])), [1, 3, 0, 2])
+    assert len(stable_order(np.array([], np.int32))) == 0
