@@ -92,3 +92,27 @@ def test_bad_input_is_one_clear_error():
         cell_sums(np.array([0, 3], dtype=np.int32), 3, np.zeros(2, dtype=np.intp), 1, np.zeros((2, 1)))
     with pytest.raises(ValueError, match="trips_made must have dtype int32"):
         weekly_columns(np.zeros((2, 6)), np.zeros((2, 6)), np.zeros((2, 6), dtype=np.int32), 1.0)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cell_sums_of_several_dimensions_are_each_one_s(seed):
+    rng = np.random.default_rng(seed)
+    n, replications = 3000, 2
+    n_groups = [1, 5, 2, 4]
+    codes = np.stack([rng.integers(0, g, n) for g in n_groups]).astype(np.int32)
+    codes[2] = 1  # a dimension with an empty group
+    replication = np.sort(rng.integers(0, replications, n)).astype(np.intp)
+    values = _values(rng, (n, 3))
+    counts, sums = cell_sums(codes, n_groups, replication, replications, values)
+    assert counts.shape == (replications, sum(n_groups)) and sums.shape == (4, replications, sum(n_groups), 3)
+    start = 0
+    for row, g in zip(codes, n_groups):
+        one_counts, one_sums = cell_sums(row, g, replication, replications, values)
+        expected_counts, expected_sums = naive_cell_sums(row, g, replication, replications, values)
+        np.testing.assert_array_equal(one_counts, expected_counts, strict=True)
+        np.testing.assert_array_equal(one_sums, expected_sums, strict=True)
+        np.testing.assert_array_equal(counts[:, start:start + g], expected_counts, strict=True)
+        np.testing.assert_array_equal(sums[:, :, start:start + g], expected_sums, strict=True)
+        start += g
+    with pytest.raises(ValueError, match=r"codes must be in 0 .. 1 \(dimension 2\)"):
+        cell_sums(codes + np.array([[0], [0], [1], [0]], np.int32), n_groups, replication, replications, values)

@@ -186,14 +186,18 @@ def _kept(made, left_out):
     return (made - left_out) / made if made > 0.0 else 1.0
 
 
-def cell_sums(codes: np.ndarray, n_groups: int, replication: np.ndarray, n_replications: int,
+def cell_sums(codes: np.ndarray, n_groups, replication: np.ndarray, n_replications: int,
               values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Counts and sums per (replication, group) cell.
+    """Counts and sums per (replication, group) cell, of one grouping or of
+    several at once.
 
     Parameters
     ----------
     codes
-        int32, shape (n,): each resident's group, ``0 .. n_groups - 1``.
+        int32, shape (n,): each resident's group, ``0 .. n_groups - 1``; or
+        shape (dimensions, n) with ``n_groups`` one count per dimension:
+        each resident's group in each grouping (the values are read once
+        for all: one pass instead of one per dimension).
     replication
         intp, shape (n,): each resident's replication, ``0 .. n_replications - 1``.
     values
@@ -202,7 +206,9 @@ def cell_sums(codes: np.ndarray, n_groups: int, replication: np.ndarray, n_repli
     Returns
     -------
     counts
-        int64, shape (replications, groups): residents per cell.
+        int64, shape (replications, groups): residents per cell; with
+        several dimensions ``groups`` is their sum, dimension ``d``'s groups
+        after those of the dimensions before it.
     sums
         float64, shape (4, replications, groups, metrics): per cell, the sum
         of the values, of their positive parts (gains), of their negative
@@ -211,32 +217,41 @@ def cell_sums(codes: np.ndarray, n_groups: int, replication: np.ndarray, n_repli
         (as ``np.maximum`` and ``> 0`` treat it).
     """
     problems = Problems("cell_sums")
-    n = len(codes) if isinstance(codes, np.ndarray) else 0
-    if problems.array("codes", codes, np.int32, (n,)):
-        problems.indices("codes", codes, n_groups)
+    one = np.ndim(n_groups) == 0
+    groups = np.atleast_1d(np.asarray(n_groups, dtype=np.int64))
+    n = codes.shape[-1] if isinstance(codes, np.ndarray) and codes.ndim else 0
+    if problems.array("codes", codes, np.int32, (n,) if one else (len(groups), n)) and n:
+        rows = codes.reshape(len(groups), n)
+        low, high = rows.min(axis=1), rows.max(axis=1)
+        for d in np.flatnonzero((low < 0) | (high >= groups)):
+            where = "" if one else f" (dimension {d})"
+            problems.add(f"codes must be in 0 .. {groups[d] - 1}{where}, got {low[d]} .. {high[d]}")
     if problems.array("replication", replication, np.intp, (n,)):
         problems.indices("replication", replication, n_replications)
     problems.array("values", values, np.float64, (n, None))
     problems.raise_any()
-    counts = np.zeros((n_replications, n_groups), dtype=np.int64)
-    sums = np.zeros((4, n_replications, n_groups, values.shape[1]), dtype=np.float64)
-    _cell_sums(codes, replication, values, counts, sums)
+    offset = np.concatenate([[0], np.cumsum(groups)])
+    counts = np.zeros((n_replications, offset[-1]), dtype=np.int64)
+    sums = np.zeros((4, n_replications, offset[-1], values.shape[1]), dtype=np.float64)
+    _cell_sums(codes.reshape(len(groups), n), offset, replication, values, counts, sums)
     return counts, sums
 
 
 @kernel
-def _cell_sums(codes, replication, values, counts, sums):
-    for i in range(len(codes)):  # in numpy's order: np.bincount adds resident by resident
-        r, g = replication[i], codes[i]
-        counts[r, g] += 1
-        for m in range(values.shape[1]):
-            v = values[i, m]
-            sums[0, r, g, m] += v
-            if v > 0.0:
-                sums[1, r, g, m] += v
-                sums[3, r, g, m] += 1.0
-            elif v < 0.0:
-                sums[2, r, g, m] -= v
-            elif v != v:
-                sums[1, r, g, m] += v
-                sums[2, r, g, m] += v
+def _cell_sums(codes, offset, replication, values, counts, sums):
+    for i in range(codes.shape[1]):  # in numpy's order: np.bincount adds resident by resident
+        r = replication[i]
+        for d in range(codes.shape[0]):
+            g = offset[d] + codes[d, i]
+            counts[r, g] += 1
+            for m in range(values.shape[1]):
+                v = values[i, m]
+                sums[0, r, g, m] += v
+                if v > 0.0:
+                    sums[1, r, g, m] += v
+                    sums[3, r, g, m] += 1.0
+                elif v < 0.0:
+                    sums[2, r, g, m] -= v
+                elif v != v:
+                    sums[1, r, g, m] += v
+                    sums[2, r, g, m] += v

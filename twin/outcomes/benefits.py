@@ -239,10 +239,19 @@ def group_benefits(
     dimensions = {"all": pd.Categorical.from_codes(np.zeros(len(groups), dtype=np.int8), ["all"])}
     dimensions.update({name: pd.Categorical(groups[name]) for name in groups.columns})
     tables, suppressed = [], 0
-    for dimension, labels in dimensions.items():
-        n_groups = len(labels.categories)
-        counts, (sums, gains, losses, positive) = tally.cell_sums(
-            labels.codes.astype(np.int32), n_groups, replication, n_reps, values)
+    n_groups = [len(labels.categories) for labels in dimensions.values()]
+    codes = np.empty((len(dimensions), len(groups)), dtype=np.int32)
+    for row, labels in zip(codes, dimensions.values()):
+        row[:] = labels.codes
+    every_count, every_sum = tally.cell_sums(codes, n_groups, replication, n_reps, values)  # one pass
+    del codes
+    start = 0
+    for (dimension, labels), n_group in zip(dimensions.items(), n_groups):
+        # each dimension's cells as one contiguous array each, as a call per dimension made them
+        cells = slice(start, start + n_group)
+        start += n_group
+        counts = np.ascontiguousarray(every_count[:, cells])
+        sums, gains, losses, positive = np.ascontiguousarray(every_sum[:, :, cells])
         with np.errstate(invalid="ignore", divide="ignore"):
             means = sums / counts[:, :, None]
         mean, low, high = mean_ci95(means)
