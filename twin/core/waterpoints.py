@@ -14,7 +14,7 @@ import numpy as np
 
 from twin.core._checks import Problems
 from twin.core.daily import WATER_PIPED, water_trips_today
-from twin.core.jit import kernel, kernel_helper
+from twin.core.jit import kernel
 
 
 def choose_points(home_node: np.ndarray, wheelchair: np.ndarray, speed_mps: np.ndarray,
@@ -80,58 +80,43 @@ def choose_points(home_node: np.ndarray, wheelchair: np.ndarray, speed_mps: np.n
                np.empty(n, dtype=np.float32))
     chosen, length_m, time_s, served = out
     at_point_s, share = np.asarray(at_point_s, dtype=np.float64), np.asarray(share, dtype=np.float64)
-    if fetching is None:
-        _choose(home_node, wheelchair, speed_mps, walk[0], walk[1], roll[0], roll[1], k, at_point_s, share,
-                chosen, length_m, time_s, served)
+    if fetching is None:  # unused arguments of the right types: one compiled kernel
+        day, seed, water_supply, outage_days_per_week, trips_per_day = 0, 0, home_node[:0].astype(np.int8), \
+            speed_mps[:0], 0.0
     else:
         day, seed, water_supply, outage_days_per_week, trips_per_day = fetching
-        _choose_fetching(np.int64(day), np.int64(seed), water_supply, outage_days_per_week, np.float64(trips_per_day),
-                         home_node, wheelchair, speed_mps, walk[0], walk[1], roll[0], roll[1], k, at_point_s, share,
-                         chosen, length_m, time_s, served)
+    _choose(fetching is not None, np.int64(day), np.int64(seed), water_supply, outage_days_per_week,
+            np.float64(trips_per_day), home_node, wheelchair, speed_mps, walk[0], walk[1], roll[0], roll[1], k,
+            at_point_s, share, chosen, length_m, time_s, served)
     return chosen, length_m, time_s, served
 
 
-@kernel  # ~15 ms a million residents: no threads needed
-def _choose(home_node, wheelchair, speed_mps, walk_m, walk_point, roll_m, roll_point, k, at_point_s, share,
-            chosen, length_m, time_s, served):
+@kernel  # ~20 ms a million residents (a few where few fetch): no threads needed
+def _choose(only_fetching, day, seed, water_supply, outage_days_per_week, trips_per_day, home_node, wheelchair,
+            speed_mps, walk_m, walk_point, roll_m, roll_point, k, at_point_s, share, chosen, length_m, time_s,
+            served):
     for i in range(len(home_node)):
-        _choose_one(i, home_node, wheelchair, speed_mps, walk_m, walk_point, roll_m, roll_point, k, at_point_s,
-                    share, chosen, length_m, time_s, served)
-
-
-@kernel
-def _choose_fetching(day, seed, water_supply, outage_days_per_week, trips_per_day, home_node, wheelchair,
-                     speed_mps, walk_m, walk_point, roll_m, roll_point, k, at_point_s, share,
-                     chosen, length_m, time_s, served):
-    for i in range(len(home_node)):
-        if water_trips_today(day, seed, np.int64(i), water_supply[i] == WATER_PIPED,
-                             np.float64(outage_days_per_week[i]), trips_per_day) > 0:
-            _choose_one(i, home_node, wheelchair, speed_mps, walk_m, walk_point, roll_m, roll_point, k,
-                        at_point_s, share, chosen, length_m, time_s, served)
-
-
-@kernel_helper(inline="always")
-def _choose_one(i, home_node, wheelchair, speed_mps, walk_m, walk_point, roll_m, roll_point, k, at_point_s, share,
-                chosen, length_m, time_s, served):
-    """Resident ``i``'s choice, written into the four arrays."""
-    h = home_node[i]
-    lengths, points = (roll_m, roll_point) if wheelchair[i] else (walk_m, walk_point)
-    speed = np.float64(speed_mps[i])
-    best = np.inf
-    column = 0
-    for j in range(k):
-        point = points[h, j]
-        if point < 0:
+        if only_fetching and water_trips_today(day, seed, np.int64(i), water_supply[i] == WATER_PIPED,
+                                               np.float64(outage_days_per_week[i]), trips_per_day) == 0:
             continue
-        cost = (2.0 * (lengths[h, j] / speed) + at_point_s[point]) / share[point]
-        if cost < best:
-            best = cost
-            column = j
-    point = points[h, column]
-    chosen[i] = point
-    length_m[i] = lengths[h, column]
-    time_s[i] = at_point_s[point] if point >= 0 else 0.0
-    served[i] = share[point] if point >= 0 else 1.0
+        h = home_node[i]
+        lengths, points = (roll_m, roll_point) if wheelchair[i] else (walk_m, walk_point)
+        speed = np.float64(speed_mps[i])
+        best = np.inf
+        column = 0
+        for j in range(k):
+            point = points[h, j]
+            if point < 0:
+                continue
+            cost = (2.0 * (lengths[h, j] / speed) + at_point_s[point]) / share[point]
+            if cost < best:
+                best = cost
+                column = j
+        point = points[h, column]
+        chosen[i] = point
+        length_m[i] = lengths[h, column]
+        time_s[i] = at_point_s[point] if point >= 0 else 0.0
+        served[i] = share[point] if point >= 0 else 1.0
 
 
 def first_day_load(home_node: np.ndarray, wheelchair: np.ndarray, piped: np.ndarray,
