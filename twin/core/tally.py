@@ -20,7 +20,7 @@ from twin.core.jit import kernel, kernel_helper
 
 
 def weekly_columns(travel_time_s: np.ndarray, trips_made: np.ndarray, unmet_trips: np.ndarray,
-                   per_week: float) -> np.ndarray:
+                   per_week: float, *, out: np.ndarray | None = None) -> np.ndarray:
     """A ledger's per-purpose totals as weekly columns.
 
     Parameters
@@ -31,6 +31,8 @@ def weekly_columns(travel_time_s: np.ndarray, trips_made: np.ndarray, unmet_trip
         int32, shape (n, purposes).
     per_week
         7 / days simulated.
+    out
+        The array to write the columns into (as returned), in place of a new one.
 
     Returns
     -------
@@ -44,9 +46,14 @@ def weekly_columns(travel_time_s: np.ndarray, trips_made: np.ndarray, unmet_trip
     shape = travel_time_s.shape if travel_time_s.ndim == 2 else (None, None)
     problems.array("trips_made", trips_made, np.int32, shape)
     problems.array("unmet_trips", unmet_trips, np.int32, shape)
+    if out is not None and travel_time_s.ndim == 2:
+        n, purposes = travel_time_s.shape
+        if problems.array("out", out, np.float64, (3 * purposes + 3, n)) and out.strides[1] != 8:
+            problems.add("out must have contiguous rows")
     problems.raise_any()
     n, purposes = travel_time_s.shape
-    out = np.empty((3 * purposes + 3, n), dtype=np.float64)
+    if out is None:
+        out = np.empty((3 * purposes + 3, n), dtype=np.float64)
     _weekly(travel_time_s, trips_made, unmet_trips, float(per_week), out)
     return out
 

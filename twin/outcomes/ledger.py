@@ -7,6 +7,8 @@ Unmet trips add no time: they are counted separately, never averaged in.
 
 from __future__ import annotations
 
+import sys
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,6 +103,30 @@ def water_service_level(
                         piped=WATER_SUPPLIES.index("piped"), basic_round_trip_s=JMP_BASIC_ROUND_TRIP_S)
 
 
+SCALED = {"paratransit_trips_per_week": "paratransit_trips", "paratransit_refused_per_week": "paratransit_refused",
+          "paratransit_fare_per_week": "paratransit_fare", "car_money_per_week": "travel_money",
+          "car_trips_per_week": "car_trips", "transit_trips_per_week": "transit_trips",
+          "transit_fare_per_week": "transit_fare"}
+"""Ledger frame columns that are a ledger array scaled to a week, and the array."""
+
+_spare_lock = threading.Lock()
+_spare: list[np.ndarray | None] = [None]
+
+
+def _float_block(rows: int, n: int) -> np.ndarray:
+    """A (rows, n) float64 array for a ledger frame's float columns: the
+    last one made if nothing refers to it any more (no frame, column or view
+    of it), else a new one. A run makes a frame per scenario and drops each
+    once compared: a million residents' new block is 230 MB of pages never
+    touched, whose first touch cost more than filling them (~0.1 s a frame)."""
+    with _spare_lock:
+        block = _spare[0]
+        # free when only _spare, this name and getrefcount's argument refer to it
+        if block is None or block.shape != (rows, n) or sys.getrefcount(block) > 3:
+            block = _spare[0] = np.empty((rows, n), dtype=np.float64)
+        return block
+
+
 def ledger_frame(
     residents: Residents,
     ledger: Ledger,
@@ -143,19 +169,18 @@ def ledger_frame(
         "water_supply": pd.Categorical.from_codes(residents.water_supply, WATER_SUPPLIES),
         "home_node": residents.home_node,
     }
-    weekly = iter(weekly_columns(ledger.travel_time_s, ledger.trips_made, ledger.unmet_trips, per_week))
+    n_weekly = 3 * len(PURPOSES) + 3
+    block = _float_block(n_weekly + len(SCALED), len(residents))
+    weekly = iter(weekly_columns(ledger.travel_time_s, ledger.trips_made, ledger.unmet_trips, per_week,
+                                 out=block[:n_weekly]))
     for prefix in ("travel_min_per_week", "trips_per_week", "unmet_trips_per_week"):
         for purpose in PURPOSES:
             columns[f"{prefix}_{purpose}"] = next(weekly)
     for name in ("essential_travel_min_per_week", "trips_per_week", "unmet_trips_per_week"):
         columns[name] = next(weekly)
-    columns["paratransit_trips_per_week"] = ledger.paratransit_trips * per_week
-    columns["paratransit_refused_per_week"] = ledger.paratransit_refused * per_week
-    columns["paratransit_fare_per_week"] = ledger.paratransit_fare * per_week
-    columns["car_money_per_week"] = ledger.travel_money * per_week
-    columns["car_trips_per_week"] = ledger.car_trips * per_week
-    columns["transit_trips_per_week"] = ledger.transit_trips * per_week
-    columns["transit_fare_per_week"] = ledger.transit_fare * per_week
+    for row, (name, total) in zip(block[n_weekly:], SCALED.items()):
+        columns[name] = np.multiply(getattr(ledger, total), per_week, out=row)  # = total * per_week
+    del block, row
     water = PURPOSES.index("water")
     health = PURPOSES.index("health")
     columns["water_service"] = pd.Categorical.from_codes(
