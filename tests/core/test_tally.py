@@ -84,6 +84,8 @@ def test_cell_sums_equal_bincount(seed):
     expected_counts, expected_sums = naive_cell_sums(codes, groups, replication, replications, values)
     np.testing.assert_array_equal(counts, expected_counts, strict=True)
     np.testing.assert_array_equal(sums, expected_sums, strict=True)
+    zero = expected_sums == 0.0
+    np.testing.assert_array_equal(np.signbit(sums[zero]), np.signbit(expected_sums[zero]))  # signed zeros too
     assert (counts[:, -1] == 0).all() and np.isfinite(sums[:, :, :-1, 0]).all()
 
 
@@ -113,6 +115,8 @@ def test_cell_sums_of_several_dimensions_are_each_one_s(seed):
         np.testing.assert_array_equal(one_sums, expected_sums, strict=True)
         np.testing.assert_array_equal(counts[:, start:start + g], expected_counts, strict=True)
         np.testing.assert_array_equal(sums[:, :, start:start + g], expected_sums, strict=True)
+        zero = expected_sums == 0.0
+        np.testing.assert_array_equal(np.signbit(sums[:, :, start:start + g][zero]), np.signbit(expected_sums[zero]))
         start += g
     with pytest.raises(ValueError, match=r"codes must be in 0 .. 1 \(dimension 2\)"):
         cell_sums(codes + np.array([[0], [0], [1], [0]], np.int32), n_groups, replication, replications, values)

@@ -246,19 +246,25 @@ def cell_sums(codes: np.ndarray, n_groups, replication: np.ndarray, n_replicatio
 
 @kernel
 def _cell_sums(codes, offset, replication, values, counts, sums):
+    n_groups, n_metrics = counts.shape[1], values.shape[1]
+    # one flat index per cell and metric
+    total, gains, losses, positive = sums[0].ravel(), sums[1].ravel(), sums[2].ravel(), sums[3].ravel()
     for i in range(codes.shape[1]):  # in numpy's order: np.bincount adds resident by resident
         r = replication[i]
         for d in range(codes.shape[0]):
             g = offset[d] + codes[d, i]
             counts[r, g] += 1
-            for m in range(values.shape[1]):
+            cell = (r * n_groups + g) * n_metrics
+            for m in range(n_metrics):
                 v = values[i, m]
-                sums[0, r, g, m] += v
+                if v == 0.0:  # adds nothing: no sum here is ever -0.0, to which +0.0 would add
+                    continue
+                total[cell + m] += v
                 if v > 0.0:
-                    sums[1, r, g, m] += v
-                    sums[3, r, g, m] += 1.0
+                    gains[cell + m] += v
+                    positive[cell + m] += 1.0
                 elif v < 0.0:
-                    sums[2, r, g, m] -= v
-                elif v != v:
-                    sums[1, r, g, m] += v
-                    sums[2, r, g, m] += v
+                    losses[cell + m] -= v
+                else:  # NaN
+                    gains[cell + m] += v
+                    losses[cell + m] += v
