@@ -167,3 +167,15 @@ def test_ranking_once_gives_the_same_numbers(seed):
         assert concentration_index(benefit, rank, ranked=True) == concentration_index(benefit, income)
     assert gini_and_palma(travel) == (gini(travel), palma(travel))
     assert palma(travel) == (1.0 - lorenz_share(travel, 0.9)) / lorenz_share(travel, 0.4)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fractional_rank_is_scipy_s_average_rank_to_the_bit(seed):
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(seed)
+    income = rng.lognormal(10.0, 0.8, 30_000)
+    for values in (income, income.astype(np.float32), np.round(income, -3), rng.integers(0, 50, 999),
+                   np.array([0.0, -0.0, 2.0]), income[:1], np.r_[income[:50], np.nan]):
+        expected = (rankdata(values, method="average") - 0.5) / len(values)
+        np.testing.assert_array_equal(fractional_rank(values), expected, strict=True)

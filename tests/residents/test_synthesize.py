@@ -272,3 +272,14 @@ def test_stable_order_is_numpy_s_stable_argsort(seed):
             np.testing.assert_array_equal(stable_order(keys), np.argsort(keys, kind="stable"), strict=True)
     np.testing.assert_array_equal(stable_order(np.array([3, -1, 3, 0])), [1, 3, 0, 2])
     assert len(stable_order(np.array([], np.int32))) == 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_distinct_order_is_numpy_s_stable_argsort(seed):
+    from twin.residents.synthesize import distinct_order
+
+    rng = np.random.default_rng(seed)
+    latent = rng.standard_normal(20_000)
+    for values in (latent, np.round(latent, 2), latent.astype(np.float32), np.r_[latent, np.nan, latent[:5]],
+                   np.array([0.0, -0.0, 1.0, -0.0]), latent[:1], latent[:0]):
+        np.testing.assert_array_equal(distinct_order(values), np.argsort(values, kind="stable"), strict=True)

@@ -30,7 +30,18 @@ def fractional_rank(values: np.ndarray) -> np.ndarray:
         float64, mean 0.5.
     """
     values = np.asarray(values)
-    return (rankdata(values, method="average") - 0.5) / len(values)
+    n = len(values)
+    if n == 0 or values.ndim != 1 or values.dtype.kind not in "fiu" or np.isnan(values[np.argmax(values)]):
+        return (rankdata(values, method="average") - 0.5) / n  # NaN (first at argmax) ranks NaN
+    # scipy's ranks without its stable sort (2.5x slower for a million incomes):
+    # a tie group at sorted positions start .. end - 1 has mean rank (start + 1 + end) / 2
+    order = np.argsort(values)
+    ranked = values[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    ends = np.r_[starts[1:], n]
+    rank = np.empty(n, dtype=np.float64)
+    rank[order] = np.repeat((starts + ends + 1) * 0.5, ends - starts)
+    return (rank - 0.5) / n
 
 
 def concentration_index(outcome: np.ndarray, rank_by: np.ndarray, *, ranked: bool = False) -> float:

@@ -142,6 +142,18 @@ def stable_order(keys: np.ndarray) -> np.ndarray:
     return order
 
 
+def distinct_order(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")`` of floats: numpy's quicksort
+    (SIMD, 3x faster for a million) where no two values are equal, as there
+    is one order then; else the stable sort (ties keep their order)."""
+    values = np.asarray(values)
+    order = np.argsort(values)
+    ranked = values[order]
+    if len(ranked) and ((ranked[1:] == ranked[:-1]).any() or np.isnan(ranked[-1])):  # NaN sorts last
+        return np.argsort(values, kind="stable")
+    return order
+
+
 @kernel
 def _counting_order(keys, n_keys, order):
     start = np.zeros(n_keys + 1, dtype=np.int64)
@@ -188,7 +200,7 @@ def _income(
     rho = model.segregation.income_rho.value
     latent = rho * field + np.sqrt(1.0 - rho**2) * rng.standard_normal(n)
 
-    order = np.argsort(latent, kind="stable")
+    order = distinct_order(latent)
     rank = np.arange(n)
     income = np.empty(n, dtype=np.float32)
     income[order] = model.income.quantile((rank + 0.5) / n)
