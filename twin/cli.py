@@ -254,11 +254,19 @@ def batch(
     are done, OUT/analysis/ holds outcomes.csv, sensitivity.csv (Sobol
     indices), robustness.csv and sensitivity.png.
     """
-    from twin.experiments.batch import default_store, freeze_at_exit, read_result, run_sweep, status
+    from twin.experiments.batch import (
+        StartingCluster,
+        default_store,
+        freeze_at_exit,
+        read_result,
+        run_sweep,
+        status,
+    )
     from twin.experiments.results_store import ResultsStore
     from twin.experiments.sweep import load_sweep
 
     freeze_at_exit()
+    starting = None
     try:
         if workers is not None and workers < 0:
             raise ConfigError(f"must be >= 0, got {workers}", field="--workers",
@@ -266,6 +274,8 @@ def batch(
         if workers is not None and scheduler is not None:
             raise ConfigError("--workers starts a local cluster; --scheduler joins one",
                               field="--workers", fix="pass only one of them")
+        if scheduler is None and workers != 0 and not show_status:
+            starting = StartingCluster(workers)  # its workers start while the sweep is checked
         sweep = load_sweep(sweep_file)
         store_dir = out or default_store(sweep)
         if show_status:
@@ -281,9 +291,12 @@ def batch(
         typer.echo(f"{sweep.name}: {len(sweep.runs)} runs ({len(sweep.design)} design points x "
                    f"seeds), {len(sweep.scenario_names)} scenarios each; store {store_dir}/",
                    err=True)
-        result = run_sweep(sweep, out=store_dir, workers=workers, scheduler=scheduler)
+        result = run_sweep(sweep, out=store_dir, workers=workers, scheduler=starting or scheduler)
     except TwinError as error:
         _fail(error)
+    finally:
+        if starting is not None:
+            starting.close()
     state = result.status
     typer.echo(f"{sweep.name}: {state}; results in {store_dir}/runs/, analysis in {store_dir}/analysis/")
     for row in result.failures.itertuples():

@@ -89,6 +89,37 @@ def test_two_worker_processes_give_the_in_process_results(sweep_path, reference,
     pd.testing.assert_frame_equal(stored(tmp_path / "dask"), stored(reference[0]))
 
 
+def test_a_cluster_started_while_the_sweep_is_checked(sweep_path, reference, tmp_path, monkeypatch):
+    """twin batch starts its local cluster in a thread before checking the
+    sweep (StartingCluster): its workers import what runs need as they start,
+    keep glibc's malloc, give the in-process results, and the cluster is
+    closed whether run_sweep took it or not."""
+    from distributed.core import Status
+
+    from twin.experiments import batch
+
+    started = []
+
+    def spy(workers, scheduler):
+        client, cluster = real(workers, scheduler)
+        if cluster is not None and scheduler is None:  # in the starting thread, before any task
+            started.append((cluster, set(client.run(lambda: "twin.experiments.compare" in sys.modules).values()),
+                            set(client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values())))
+        return client, cluster
+
+    real = batch._client
+    monkeypatch.setattr(batch, "_client", spy)
+    starting = batch.StartingCluster(2)
+    result = run_sweep(load_sweep(sweep_path), out=tmp_path / "dask", scheduler=starting)
+    starting.close()  # taken: nothing left to close
+    assert result.status.done == 12
+    pd.testing.assert_frame_equal(stored(tmp_path / "dask"), stored(reference[0]))
+    unused = batch.StartingCluster(1)  # the sweep failed its checks, say
+    unused.close()
+    assert [(imported, malloc) for _, imported, malloc in started] == [({True}, {None})] * 2
+    assert all(cluster.status == Status.closed for cluster, _, _ in started)
+
+
 def test_a_worker_killed_mid_task_is_retried(tmp_path, client):
     path = sweep_file(tmp_path, seeds=2, residents=4000, name="heavier")
     expected = run_sweep(load_sweep(path), out=tmp_path / "expected", workers=0)

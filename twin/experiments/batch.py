@@ -22,6 +22,7 @@ import gc
 import logging
 import os
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -376,6 +377,8 @@ def _client(workers: int | None, scheduler: Any):
         raise ConfigError("Dask is not installed", field="--workers",
                           fix="pip install 'twin[batch]', or pass --workers 0 to run in this process") from None
 
+    if isinstance(scheduler, StartingCluster):
+        return scheduler.take()
     if scheduler is not None:
         return (scheduler if isinstance(scheduler, Client) else Client(scheduler)), None
     import dask
@@ -387,8 +390,60 @@ def _client(workers: int | None, scheduler: Any):
             silence_logs=logging.ERROR,
             # One numba thread per single-threaded worker process: n processes on n cores.
             env={"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
+            preload=[__name__],  # dask_setup: each worker imports what a run needs as it starts
         )
     return Client(cluster), cluster
+
+
+def dask_setup(worker) -> None:
+    """Dask's preload hook on local workers: import what :func:`execute` needs
+    (~3 s: pandas, scipy, numba, mesa, twin) while the worker starts, so it
+    overlaps with the sweep's checks in this process (:class:`StartingCluster`)
+    instead of delaying the first run."""
+    import tblib.pickling_support  # noqa: F401
+
+    import twin.experiments.compare  # noqa: F401  (it imports the rest of execute's modules)
+
+
+class StartingCluster:
+    """A local cluster (:func:`_client`) started in a thread of this process.
+
+    ``twin batch`` starts it before checking the sweep: the worker processes
+    start and import what runs need (:func:`dask_setup`) on the other cores
+    meanwhile. Pass it to :func:`run_sweep` as ``scheduler``: it is taken and
+    closed there; :meth:`close` closes it if it never was.
+    """
+
+    def __init__(self, workers: int | None) -> None:
+        import distributed  # noqa: F401  (here: not imported by two threads at once)
+
+        self._started: tuple | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._start, args=(workers,), name="twin-cluster-start",
+                                        daemon=True)
+        self._thread.start()
+
+    def _start(self, workers: int | None) -> None:
+        try:
+            self._started = _client(workers, None)
+        except BaseException as error:  # raised where it is taken
+            self._error = error
+
+    def take(self) -> tuple:
+        """``(client, cluster)`` once started; closing them is the caller's."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        started, self._started = self._started, None
+        return started
+
+    def close(self) -> None:
+        """Close the cluster unless :meth:`take` handed it over."""
+        self._thread.join()
+        if self._started is not None:
+            client, cluster = self.take()
+            client.close()
+            cluster.close()
 
 
 TASK_TARGET_S = 0.5
@@ -549,7 +604,8 @@ def run_sweep(
         Local worker processes (default: one per core); 0 runs in this
         process without Dask.
     scheduler
-        An existing cluster's address or ``distributed.Client``.
+        An existing cluster's address or ``distributed.Client``, or a
+        :class:`StartingCluster` (closed at the end, as a local cluster).
     progress
         Progress bar with ETA on stderr: True, False, or None (on a terminal).
 
