@@ -179,3 +179,16 @@ def test_transit_block_is_checked_in_one_line(tmp_path):
         with pytest.raises(TwinError) as error:
             load_scenario(path)
         assert error.value.field == field and "\n" not in str(error.value)
+
+
+def test_a_data_sources_file_is_parsed_once_per_content(tmp_path):
+    """Sweeps build every scenario again: an unchanged file is not parsed
+    again, an edited one is (even at the same size, within the clock's tick)."""
+    from twin.data_sources import load_data_sources
+
+    text = "sources:\n  log:\n    need: presence\n    seen:\n      - {value: 0.5, source: test}\n"
+    path = write(tmp_path / "sources.yaml", text)
+    first = load_data_sources(path)
+    assert load_data_sources(str(path)) is first
+    write(path, text.replace("0.5", "0.7"))
+    assert load_data_sources(path).sources["log"].seen[0].value == 0.7

@@ -27,6 +27,7 @@ scenario of a replication and whatever the sample size or order.
 from __future__ import annotations
 
 import difflib
+import functools
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -194,17 +195,20 @@ def resolve_data_sources_path(name_or_path: str | Path) -> Path:
         No such file; the message lists the available names.
     """
     text = str(name_or_path)
-    fix = (f"available data sources: {', '.join(available_data_sources()) or 'none'}; "
-           "or give the path of a .yaml file")
+
+    def fix() -> str:  # listing the folders only on failure
+        return (f"available data sources: {', '.join(available_data_sources()) or 'none'}; "
+                "or give the path of a .yaml file")
+
     if "/" in text or "\\" in text or Path(text).suffix in SUFFIXES:
         if not Path(text).is_file():
-            raise InputFileError("data-sources file not found", path=text, fix=fix)
+            raise InputFileError("data-sources file not found", path=text, fix=fix())
         return Path(text)
     for folder in data_sources_dirs():
         for suffix in SUFFIXES:
             if (folder / f"{text}{suffix}").is_file():
                 return folder / f"{text}{suffix}"
-    raise InputFileError(f"no data sources named '{text}'", path=f"models/data_sources/{text}.yaml", fix=fix)
+    raise InputFileError(f"no data sources named '{text}'", path=f"models/data_sources/{text}.yaml", fix=fix())
 
 
 def load_data_sources(name_or_path: str | Path) -> DataSources:
@@ -218,7 +222,14 @@ def load_data_sources(name_or_path: str | Path) -> DataSources:
         Malformed YAML, an unknown key or attribute, a probability without a
         source or outside 0-1; one line naming the file, field and fix.
     """
-    path = resolve_data_sources_path(name_or_path)
+    path = resolve_data_sources_path(name_or_path).resolve()
+    return _load_data_sources(path, path.read_bytes())
+
+
+@functools.lru_cache(maxsize=16)
+def _load_data_sources(path: Path, content: bytes) -> DataSources:
+    """A file's ``content`` parsed and checked once (DataSources are frozen):
+    a sweep's checks and runs build every scenario again, 3 ms a parse."""
     data = read_yaml_mapping(path)
     try:
         return DataSources.model_validate(data)
