@@ -45,3 +45,24 @@ def test_nearest_nodes_from_the_kept_tree_and_entries_go_with_the_arrays():
     del streets
     gc.collect()
     assert len(arrays._derived) <= before - 1
+
+
+
+def test_an_entry_freed_while_derived_holds_its_lock_does_not_deadlock():
+    """The cyclic collector may run on any allocation, inside derived's own
+    lock, and free an entry's array: the entry's callback then takes the
+    lock again in the same thread (a test run once hung there for good).
+    Here the array is freed with the lock held, as the collector would."""
+    import threading
+
+    done = threading.Event()
+
+    def free_an_entry_under_the_lock():
+        array = np.zeros(3)
+        arrays.derived("freed under the lock", (array,), lambda: 1)
+        with arrays._derived_lock:
+            del array  # its entry's callback runs here
+        done.set()
+
+    threading.Thread(target=free_an_entry_under_the_lock, daemon=True).start()
+    assert done.wait(timeout=30), "derived's entry callback deadlocked on its lock"

@@ -35,7 +35,9 @@ SERVICES = ("water", "health", "food", "civic", "transit", "parking", "work")
 
 
 _derived: dict[tuple, tuple] = {}
-_derived_lock = threading.Lock()
+# Reentrant: an allocation under it may run the cyclic collector, whose
+# freeing of an entry's array calls drop() below in this same thread.
+_derived_lock = threading.RLock()
 
 
 def derived(what: str, arrays: tuple[np.ndarray, ...], make):
