@@ -81,8 +81,10 @@ def sensitivity(sweep: Sweep, outcomes: pd.DataFrame) -> pd.DataFrame:
                 if method == "sobol":
                     from SALib.analyze import sobol
 
+                    # A generator, not the seed: SALib takes seed 0 (falsy) for
+                    # none and bootstraps from numpy's global state; the same draws otherwise.
                     found = sobol.analyze(problem, y, calc_second_order=False,
-                                          seed=sweep.spec.design.seed)
+                                          seed=np.random.default_rng(sweep.spec.design.seed))
                     s1, s1_conf, st, st_conf = (found[k] for k in ("S1", "S1_conf", "ST", "ST_conf"))
                 elif method == "lhs":
                     from SALib.analyze import rbd_fast
