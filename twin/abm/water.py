@@ -123,21 +123,11 @@ class WaterChoice:
             DAYS_PER_WEEK, self._n_points) * self._weight
         self._choose()
 
-    @property
-    def chosen(self) -> np.ndarray:
-        return self.complete()[0]
-
-    @property
-    def length_m(self) -> np.ndarray:
-        return self.complete()[1]
-
-    @property
-    def time_at_point_s(self) -> np.ndarray:
-        return self.complete()[2]
-
-    @property
-    def served_share(self) -> np.ndarray:
-        return self.complete()[3]
+    # everyone's, chosen first where after_day chose for tomorrow's fetchers only
+    chosen = property(lambda self: self.complete()[0])
+    length_m = property(lambda self: self.complete()[1])
+    time_at_point_s = property(lambda self: self.complete()[2])
+    served_share = property(lambda self: self.complete()[3])
 
     def complete(self) -> tuple[np.ndarray, ...]:
         """Choose for everyone where :meth:`after_day` chose for tomorrow's

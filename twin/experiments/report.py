@@ -50,6 +50,7 @@ def _index_cell(mean: float, low: float, high: float) -> str:
     text = with_ci(mean, low, high, lambda v: f"{v:+.2f}")
     return f"no clear direction: {text}" if low <= 0.0 <= high else text
 
+
 CONC_INDEX_NOTE = ("conc. index: concentration of the benefit over income rank, -1 to +1 (below 0: "
                    "pro-poor); where some residents lose, their losses count against the gains (the "
                    "index is normalised by gains plus losses, Raffinetti et al. 2015; below 0 then "
