@@ -334,11 +334,12 @@ def read_result(sweep: Sweep, store: ResultsStore) -> SweepResult:
     outcomes = outcome_table(rows, sweep.assignments)
     groups = rows[rows["dimension"] != "outcome"].reset_index(drop=True) if len(rows) else rows
     runs = {run.key: run for run in sweep.runs}
+    stored = status(sweep, store)
     failures = pd.DataFrame(
         [{"run": key, "point": runs[key].point, "seed": runs[key].seed, "error": f["error"]}
-         for key, f in status(sweep, store).failed.items()],
+         for key, f in stored.failed.items()],
         columns=["run", "point", "seed", "error"])
-    complete = status(sweep, store).pending == 0
+    complete = stored.pending == 0
     return SweepResult(
         sweep, store, outcomes, groups, failures,
         sensitivity(sweep, outcomes) if complete else pd.DataFrame(),
