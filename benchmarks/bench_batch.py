@@ -28,8 +28,14 @@ TARGET_OVERHEAD = 0.05
 TARGET_STUDY_S = 120.0
 TARGET_STUDY_BYTES = 4e9
 HELSINKI = REPO / "scenarios" / "helsinki"
-N_RUNS = 12
-"""Runs per timed sweep (12 x 3 simulations of 2,000 residents for 2 days)."""
+MALLOC_NOTE = ("the loop's process and the workers with twin's malloc thresholds (twin.allocator, set by "
+               "twin's command line and local workers; without them a process's page faults depend on "
+               "the order of its earlier frees)")
+N_RUNS = 48
+"""Runs per timed sweep (48 x 3 simulations of 2,000 residents for 2 days):
+about 2 s a sweep on 1 worker. (It was 12 when a run took 136 ms; at 36 ms a
+12-run sweep lasts 0.4 s, within this host's noise, and the sweep's fixed
+reading and analysis, ~50 ms, outweighed Dask's scheduling.)"""
 
 
 def _sweep_file(folder: Path, *, first_seed: int, seeds: int, residents: int, scenarios: list[str],
@@ -175,7 +181,7 @@ def _throughput(ctx: Context) -> list[Row]:
                           f"a 1-process pool (no Dask): {t['pool 1']}; CPU time of this process tree "
                           f"(scheduler, client and worker included; load-independent): Dask "
                           f"{np.median(cpu_s['dask 1']):.2f} s, loop {np.median(cpu_s['loop']):.2f} s "
-                          f"({np.median(cpu_s['dask 1']) / np.median(cpu_s['loop']) - 1:+.1%})"))
+                          f"({np.median(cpu_s['dask 1']) / np.median(cpu_s['loop']) - 1:+.1%}); {MALLOC_NOTE}"))
     return rows
 
 
@@ -209,33 +215,27 @@ def _shipped_sweep(ctx: Context) -> list[Row]:
                       f"(1 worker); 3 runs each; load average {load_average()} at the end")]
 
 
-TRIM = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 """Dask's setting that twin's local clusters drop (see LOCAL_CLUSTER_CONFIG)."""
 
 
 def _overhead_at_scale(ctx: Context) -> list[Row]:
     """Dask's overhead per run where arrays are large: 200,000 Porto
-    residents, on twin's 1-worker cluster and on one with Dask's own
-    ``MALLOC_TRIM_THRESHOLD_``, against the plain loop, alternating."""
-    from unittest import mock
-
+    residents, on twin's 1-worker cluster against the plain loop, alternating."""
     import numba
 
     from twin.experiments import batch
     from twin.experiments.sweep import load_sweep
 
     scenarios = ["parking_app.yaml", "access_centres.yaml", "water_points.yaml"]
-    names = ("loop", "twin's cluster", "Dask's malloc")
+    names = ("loop", "twin's cluster")
     wall: dict[str, list[float]] = {name: [] for name in names}
     cpu: dict[str, list[float]] = {name: [] for name in names}
     with tempfile.TemporaryDirectory(prefix="twin-bench-overhead-") as tmp:
         runs = list(load_sweep(_sweep_file(Path(tmp), first_seed=1, seeds=2, residents=200_000,
                                            scenarios=scenarios, city=str(ctx.porto_pbf))).runs)
-        clusters = {"twin's cluster": batch._client(1, None)}
-        with mock.patch.dict(batch.LOCAL_CLUSTER_CONFIG, {TRIM: 65536}):
-            clusters["Dask's malloc"] = batch._client(1, None)
+        client, cluster = batch._client(1, None)
         calls = {"loop": lambda: [batch.execute(run) for run in runs],
-                 **{name: functools.partial(_drain, runs, client) for name, (client, _) in clusters.items()}}
+                 "twin's cluster": functools.partial(_drain, runs, client)}
         threads = numba.get_num_threads()
         numba.set_num_threads(1)  # as on a worker
         try:
@@ -250,9 +250,8 @@ def _overhead_at_scale(ctx: Context) -> list[Row]:
                     cpu[name].append(_Elsewhere.cpu_s()[1] - used)
         finally:
             numba.set_num_threads(threads)
-            for client, cluster in clusters.values():
-                client.close()
-                cluster.close()
+            client.close()
+            cluster.close()
     t = {name: Timing(values) for name, values in wall.items()}
     c = {name: float(np.median(values)) for name, values in cpu.items()}
     overhead = t["twin's cluster"].median / t["loop"].median - 1
@@ -262,10 +261,8 @@ def _overhead_at_scale(ctx: Context) -> list[Row]:
                 target=f"<= {TARGET_OVERHEAD:.0%}", met=overhead <= TARGET_OVERHEAD,
                 notes=f"overhead {overhead:+.1%}; 2 runs, each the baseline + 3 scenarios, 2 days, alternating; "
                       f"CPU time of this process tree (load-independent): Dask {c[names[1]]:.1f} s, loop "
-                      f"{c['loop']:.1f} s ({c[names[1]] / c['loop'] - 1:+.1%}); on a worker with Dask's own "
-                      f"MALLOC_TRIM_THRESHOLD_ (65536, which twin's clusters drop): {t[names[2]]}, CPU "
-                      f"{c[names[2]]:.1f} s ({c[names[2]] / c['loop'] - 1:+.1%}); load average {load_average()} "
-                      "at the end")]
+                      f"{c['loop']:.1f} s ({c[names[1]] / c['loop'] - 1:+.1%}); {MALLOC_NOTE}; load average "
+                      f"{load_average()} at the end")]
 
 
 def _drain(runs, client) -> None:
@@ -367,6 +364,9 @@ def _city_scale(ctx: Context) -> list[Row]:
 
 
 def run(ctx: Context) -> list[Row]:
+    from twin.allocator import reuse_freed_memory
+
+    reuse_freed_memory()  # the plain loops run in this process: as on the workers
     rows = _throughput(ctx) + _shipped_sweep(ctx)
     if "large" in ctx.sizes:
         rows += _overhead_at_scale(ctx) if ctx.porto_pbf.is_file() else []

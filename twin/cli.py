@@ -72,6 +72,9 @@ WARM_UP_HELP = (
 @app.callback()
 def main() -> None:
     """twin: who benefits from an urban intervention, simulated on real OpenStreetMap streets."""
+    from twin.allocator import reuse_freed_memory
+
+    reuse_freed_memory()
 
 
 def _fail(error: TwinError) -> None:

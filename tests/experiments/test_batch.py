@@ -44,6 +44,12 @@ def freezes_at_exit() -> bool:
     return freeze_at_exit.cache_info().currsize == 1
 
 
+def reuses_freed_memory() -> bool:
+    from twin.allocator import reuse_freed_memory
+
+    return reuse_freed_memory.cache_info().currsize == 1
+
+
 def stored(store: Path) -> pd.DataFrame:
     """Every stored row, in a fixed order."""
     rows = ResultsStore(store).read()
@@ -83,16 +89,17 @@ def test_two_worker_processes_give_the_in_process_results(sweep_path, reference,
     assert set(client.run(numba_threads).values()) == {1}
     assert set(client.run(cities_loaded).values()) == {1}
     assert set(client.run(freezes_at_exit).values()) == {True}  # the cluster's close waits for none
-    # glibc's adaptive malloc, as in this process: Dask's MALLOC_TRIM_THRESHOLD_
+    # twin's malloc thresholds, as on the command line: Dask's MALLOC_TRIM_THRESHOLD_
     # would have every million-resident array mapped and zeroed afresh.
     assert set(client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values()) == {None}
+    assert set(client.run(reuses_freed_memory).values()) == {True}
     pd.testing.assert_frame_equal(stored(tmp_path / "dask"), stored(reference[0]))
 
 
 def test_a_cluster_started_while_the_sweep_is_checked(sweep_path, reference, tmp_path, monkeypatch):
     """twin batch starts its local cluster in a thread before checking the
     sweep (StartingCluster): its workers import what runs need as they start,
-    keep glibc's malloc, give the in-process results, and the cluster is
+    set twin's malloc thresholds, give the in-process results, and the cluster is
     closed whether run_sweep took it or not."""
     from distributed.core import Status
 
@@ -104,7 +111,8 @@ def test_a_cluster_started_while_the_sweep_is_checked(sweep_path, reference, tmp
         client, cluster = real(workers, scheduler)
         if cluster is not None and scheduler is None:  # in the starting thread, before any task
             started.append((cluster, set(client.run(lambda: "twin.experiments.compare" in sys.modules).values()),
-                            set(client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values())))
+                            set(client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values()),
+                            set(client.run(reuses_freed_memory).values())))
         return client, cluster
 
     real = batch._client
@@ -116,8 +124,8 @@ def test_a_cluster_started_while_the_sweep_is_checked(sweep_path, reference, tmp
     pd.testing.assert_frame_equal(stored(tmp_path / "dask"), stored(reference[0]))
     unused = batch.StartingCluster(1)  # the sweep failed its checks, say
     unused.close()
-    assert [(imported, malloc) for _, imported, malloc in started] == [({True}, {None})] * 2
-    assert all(cluster.status == Status.closed for cluster, _, _ in started)
+    assert [facts for _, *facts in started] == [[{True}, {None}, {True}]] * 2
+    assert all(cluster.status == Status.closed for cluster, *_ in started)
 
 
 def test_a_worker_killed_mid_task_is_retried(tmp_path, client):

@@ -363,8 +363,8 @@ LOCAL_CLUSTER_CONFIG = {
     # mmap threshold at 128 KiB, so every array over that (a million
     # residents' column is 4-8 MB) is mapped afresh and its pages faulted in
     # and zeroed again: a run used 20-40% more CPU on a worker than in a
-    # plain process. Workers keep glibc's adaptive defaults instead; a run's
-    # frames are freed at its end either way.
+    # plain process. Workers fix twin's thresholds instead (dask_setup,
+    # twin.allocator); a run's frames are freed at its end either way.
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
 }
 """Dask settings of the local clusters :func:`run_sweep` starts."""
@@ -400,10 +400,14 @@ def dask_setup(worker) -> None:
     """Dask's preload hook on local workers: import what :func:`execute` needs
     (~3 s: pandas, scipy, numba, mesa, twin) while the worker starts, so it
     overlaps with the sweep's checks in this process (:class:`StartingCluster`)
-    instead of delaying the first run."""
+    instead of delaying the first run; malloc as in twin's command line
+    (:func:`twin.allocator.reuse_freed_memory`)."""
     import tblib.pickling_support  # noqa: F401
 
     import twin.experiments.compare  # noqa: F401  (it imports the rest of execute's modules)
+    from twin.allocator import reuse_freed_memory
+
+    reuse_freed_memory()
 
 
 class StartingCluster:
