@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit
 
 from twin.core import tally
 from twin.outcomes.suppression import MIN_CELL_RESIDENTS, cells_to_suppress
@@ -145,7 +145,7 @@ def mean_ci95(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if replications < 2:
         nan = np.full_like(mean, np.nan)
         return mean, nan, nan.copy()
-    half = stats.t.ppf(0.975, replications - 1) * values.std(axis=0, ddof=1) / np.sqrt(replications)
+    half = stdtrit(replications - 1, 0.975) * values.std(axis=0, ddof=1) / np.sqrt(replications)
     return mean, mean - half, mean + half
 
 
@@ -173,7 +173,7 @@ def ratio_ci95(numerator: np.ndarray, denominator: np.ndarray) -> tuple[float, f
     ratio = float(x.mean() / y.mean()) if y.mean() != 0 else np.nan
     if replications < 2:
         return ratio, np.nan, np.nan
-    q = stats.t.ppf(0.975, replications - 1) ** 2 / replications
+    q = stdtrit(replications - 1, 0.975) ** 2 / replications
     cov = np.cov(x, y, ddof=1)
     a = y.mean() ** 2 - q * cov[1, 1]
     if a <= 0.0:
