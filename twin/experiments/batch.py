@@ -24,6 +24,7 @@ import os
 import sys
 import threading
 import time
+import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -522,7 +523,11 @@ def _on_workers(client, runs: list[RunSpec]) -> Iterator:
     run_s = 0.0  # the longest run so far
 
     def submit(group: list[RunSpec]):
-        key = f"twin-run-{group[0].key}" + (f"-and-{len(group) - 1}" if len(group) > 1 else "")
+        # A key of its own per submission: a key that Dask has just released
+        # (the same runs sent again, as by a repeated sweep into another
+        # store) waits for the scheduler to forget it, 50-80 ms a task.
+        key = (f"twin-run-{group[0].key}" + (f"-and-{len(group) - 1}" if len(group) > 1 else "")
+               + f"-{uuid.uuid4().hex[:8]}")
         future = client.submit(_execute_group, group, key=key, pure=False)
         tasks[future] = group
         return future
