@@ -4,9 +4,9 @@ glibc serves a request above its mmap threshold with a fresh mapping and
 gives memory above its trim threshold at the top of the heap back to the
 system; either way the pages of the next array of that size are faulted in
 and zeroed again. The thresholds adapt upwards as large blocks are freed,
-but how far depends on the order of a process's earlier frees: a run of
+but how far depends on the order of a process's earlier frees: two runs of
 200,000 Porto residents took 60,000 page faults in one process and 1,400 in
-another, 5-10% of its time. Fixed thresholds make every process run alike:
+another, 5-10% of their time. Fixed thresholds make every process run alike:
 twin's command line and the local Dask workers of ``twin batch`` set them.
 """
 
@@ -23,8 +23,8 @@ mmap threshold on 64-bit systems (``DEFAULT_MMAP_THRESHOLD_MAX``)."""
 TRIM_THRESHOLD_BYTES = 128 * 2**20
 """Free memory kept at the top of the heap before it is given back. glibc's
 adaptive value is twice the mmap threshold; at that (64 MiB) the 200,000
-Porto run above still took 30,000 page faults (a run's ledger frame is
-about 50 MB), at 128 MiB 900."""
+Porto runs above still took 30,000 page faults (a run's ledger frame is
+about 50 MB: 230 MB at 1M residents), at 128 MiB 900."""
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
