@@ -333,4 +333,7 @@ def test_short_runs_go_in_groups_and_a_failure_stays_with_its_run(monkeypatch):
     assert [len(g) for g in groups[:4]] == [1] * 4  # two per worker thread until one has finished
     poisoned = next(g for g in groups if "poison" in g and len(g) > 1)
     assert all([key] in groups for key in poisoned)  # each of its runs again on its own
-    assert len(groups) - len(poisoned) < 12  # 32 runs in 4 single-run tasks, then groups
+    assert len(groups) - len(poisoned) == 14  # 32 runs: 4 single-run tasks, then 10 groups (7, 6, 4, ..., 1)
+    # Sized for 4 slots (2 threads, and a task in reserve on each worker): at
+    # most a quarter of the 28 runs left after the first four.
+    assert max(len(g) for g in groups) == 7
