@@ -89,9 +89,9 @@ class Timing:
 
 def fmt_s(seconds: float) -> str:
     """A duration with a unit that keeps 3 significant digits."""
-    if seconds < 1e-3:
+    if seconds < 0.9995e-3:  # below what rounds to 1000 us at 3 digits
         return f"{seconds * 1e6:.3g} us"
-    if seconds < 1.0:
+    if seconds < 0.9995:
         return f"{seconds * 1e3:.3g} ms"
     return f"{seconds:.3g} s"
 
