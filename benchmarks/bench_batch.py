@@ -117,9 +117,12 @@ def _throughput(ctx: Context) -> list[Row]:
                  for n in (1, 2)}
 
         def timed_call(name: str, call) -> None:
-            start = time.perf_counter()
+            """Wall time of ``call`` under ``name``; and this process tree's CPU time where kept."""
+            start, cpu = time.perf_counter(), _Elsewhere.cpu_s()[1]
             call()
             times[name].append(time.perf_counter() - start)
+            if name in cpu_s:
+                cpu_s[name].append(_Elsewhere.cpu_s()[1] - cpu)
 
         def phase(n: int) -> None:
             """The repeats on one warm local cluster of ``n`` workers, alive
@@ -133,16 +136,9 @@ def _throughput(ctx: Context) -> list[Row]:
                     ctx.wait_for_quiet("a batch repeat")
                     with _Elsewhere() as other:
                         if n == 1:
-                            start, cpu = time.perf_counter(), _Elsewhere.cpu_s()[1]
-                            for run in timed.runs:
-                                execute(run)
-                            times["loop"].append(time.perf_counter() - start)
-                            cpu_s["loop"].append(_Elsewhere.cpu_s()[1] - cpu)
-                            start, cpu = time.perf_counter(), _Elsewhere.cpu_s()[1]
-                            for _ in _results(list(timed.runs), workers=None, scheduler=client):
-                                pass
-                            times["dask 1"].append(time.perf_counter() - start)
-                            cpu_s["dask 1"].append(_Elsewhere.cpu_s()[1] - cpu)
+                            timed_call("loop", lambda: [execute(run) for run in timed.runs])
+                            timed_call("dask 1", lambda: list(_results(list(timed.runs), workers=None,
+                                                                         scheduler=client)))
                             # The same worker running them as one task: its plain loop, no scheduling.
                             timed_call("one task", lambda: client.submit(_execute_group, list(timed.runs),
                                                                          pure=False).result())
@@ -150,7 +146,7 @@ def _throughput(ctx: Context) -> list[Row]:
                             run_sweep, timed, out=folder / f"store-{n}-{repeat}", scheduler=client, progress=False))
                         for pool in (1, 2):
                             timed_call(f"pool {pool}", functools.partial(_pool_sweep, pools[pool], timed.runs))
-                            phase_pool[n].append(times[f"pool {pool}"][-1] if pool == 1 else np.nan)
+                        phase_pool[n].append(times["pool 1"][-1])
                     elsewhere.append(other.cores)
             finally:
                 client.close()
@@ -173,7 +169,7 @@ def _throughput(ctx: Context) -> list[Row]:
     per_min = {n: N_RUNS / t[n].median * 60 for n in ("1 worker", "2 workers")}
     speedup = t["1 worker"].median / t["2 workers"].median
     ceiling = t["pool 1"].median / t["pool 2"].median
-    drift = np.nanmedian(phase_pool[2]) / np.nanmedian(phase_pool[1]) - 1
+    drift = np.median(phase_pool[2]) / np.median(phase_pool[1]) - 1
     load = (f"other processes kept {np.median(elsewhere):.2f} cores busy (median over the {repeats} "
             f"repeats; {min(elsewhere):.2f}-{max(elsewhere):.2f}), load average {load_average()} at the end")
     what = f"{N_RUNS} runs, each the baseline + 2 scenarios, 2,000 Helsinki residents, 2 days"
@@ -239,8 +235,6 @@ def _shipped_sweep(ctx: Context) -> list[Row]:
                       f"process tree: {np.median(cpu[2]):.1f} s (2 workers), {np.median(cpu[1]):.1f} s "
                       f"(1 worker); 3 runs each; load average {load_average()} at the end")]
 
-
-"""Dask's setting that twin's local clusters drop (see LOCAL_CLUSTER_CONFIG)."""
 
 
 def _overhead_at_scale(ctx: Context) -> list[Row]:

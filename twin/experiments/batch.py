@@ -512,7 +512,8 @@ def _task_slots(client) -> int:
     rounded up). A worker that frees may already hold its next task, so the
     groups are sized for all of them: sized by threads alone, the last large
     group sat in one worker's reserve while the other idled (48 runs of 40 ms
-    on 2 workers ended 127 ms apart, median of 12 sweeps; 24 ms sized so)."""
+    on 2 workers ended 133 and 82 ms apart, medians of 8 sweeps; 58 and 52 ms
+    sized so)."""
     threads = client.nthreads()  # the cluster may grow meanwhile
     return max(1, sum(threads.values()) + len(threads))
 
