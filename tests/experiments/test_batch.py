@@ -210,6 +210,17 @@ def test_sensitivity_and_robustness_of_the_finished_sweep(reference):
     assert len(result.outcomes) == 12 * 2  # points x seeds x scenarios
 
 
+def test_a_sweep_analyses_its_runs_as_they_read_back_from_the_store(sweep_path, reference):
+    """run_sweep analyses the runs it has just written without reading them
+    back: the same result as reading the store afresh."""
+    from twin.experiments.batch import read_result
+
+    out, result = reference
+    again = read_result(load_sweep(sweep_path), ResultsStore(out))
+    for table in ("outcomes", "groups", "sensitivity", "robustness", "failures"):
+        pd.testing.assert_frame_equal(getattr(result, table), getattr(again, table), obj=table)
+
+
 def test_a_failing_run_is_recorded_and_the_rest_finish(tmp_path):
     bad_grid = tmp_path / "grid.csv"
     bad_grid.write_text("lon,lat,population\n")  # fails when the city is built, in the run
@@ -262,6 +273,19 @@ def test_group_sizes_keep_tasks_short_and_end_together():
     assert _group_sizes(10, 1, TASK_TARGET_S / 20) == [10]
     assert _group_sizes(7, 2, TASK_TARGET_S / 20) == [4, 2, 1]  # at most half of what is left
     assert _group_sizes(5, 4, 3 * TASK_TARGET_S) == [1] * 5  # a long run is a task of its own
+
+
+@pytest.mark.parametrize(("workers", "threads", "slots"), [(1, 1, 1), (1, 2, 3), (2, 1, 4)])
+def test_groups_are_sized_for_the_tasks_the_workers_hold(workers, threads, slots):
+    """One per thread and one in reserve per worker; a lone thread has none
+    to finish with, so it gets full groups (fewer tasks)."""
+    from distributed import Client, LocalCluster
+
+    from twin.experiments.batch import _task_slots
+
+    with LocalCluster(n_workers=workers, threads_per_worker=threads, processes=False,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        assert _task_slots(client) == slots
 
 
 class FakeRun:

@@ -26,7 +26,7 @@ import threading
 import time
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -327,11 +327,12 @@ def outcome_table(rows: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame
     return table.sort_values(["point", "seed", "scenario"], ignore_index=True)
 
 
-def read_result(sweep: Sweep, store: ResultsStore) -> SweepResult:
-    """The sweep's results as stored, with its sensitivity and robustness."""
+def read_result(sweep: Sweep, store: ResultsStore, *, in_hand: Mapping[str, Any] | None = None) -> SweepResult:
+    """The sweep's results as stored, with its sensitivity and robustness
+    (``in_hand``: runs in memory as :meth:`ResultsStore.put` returned them)."""
     from twin.experiments.sensitivity import robustness, sensitivity
 
-    rows = store.read([run.key for run in sweep.runs])
+    rows = store.read([run.key for run in sweep.runs], in_hand=in_hand)
     outcomes = outcome_table(rows, sweep.assignments)
     groups = rows[rows["dimension"] != "outcome"].reset_index(drop=True) if len(rows) else rows
     runs = {run.key: run for run in sweep.runs}
@@ -515,7 +516,9 @@ def _task_slots(client) -> int:
     on 2 workers ended 133 and 82 ms apart, medians of 8 sweeps; 58 and 52 ms
     sized so)."""
     threads = client.nthreads()  # the cluster may grow meanwhile
-    return max(1, sum(threads.values()) + len(threads))
+    if sum(threads.values()) <= 1:
+        return 1  # no other thread to finish with: full groups (a smaller one is another task, ~7 ms)
+    return sum(threads.values()) + len(threads)
 
 
 def _on_workers(client, runs: list[RunSpec]) -> Iterator:
@@ -644,6 +647,7 @@ def run_sweep(
     store.write_manifest(_manifest(sweep), sweep.design)
     done = store.done()
     pending = [run for run in sweep.runs if run.key not in done]
+    written = {}  # key -> the run's table as stored, analysed without reading it back
     with tqdm(total=len(sweep.runs), initial=len(sweep.runs) - len(pending), unit="run",
               desc=sweep.name, file=sys.stderr, smoothing=0.1,
               disable=None if progress is None else not progress) as bar:
@@ -652,8 +656,8 @@ def run_sweep(
                 store.fail(run.key, outcome, point=run.point, seed=run.seed, values=run.values)
                 bar.set_postfix_str(f"{len(store.failed())} failed")
             else:
-                store.put(run.key, outcome)
+                written[run.key] = store.put(run.key, outcome)
             bar.update(1)
-    result = read_result(sweep, store)
+    result = read_result(sweep, store, in_hand=written)
     write_analysis(result)
     return result

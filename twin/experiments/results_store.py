@@ -19,12 +19,17 @@ from __future__ import annotations
 
 import json
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from twin.atomic import atomic_file
 from twin.errors import InputFileError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -85,12 +90,23 @@ class ResultsStore:
                 failures[path.stem] = json.loads(path.read_text())
         return failures
 
-    def put(self, key: str, frame: pd.DataFrame) -> Path:
-        """Store a finished run (atomically) and clear any earlier failure of it."""
-        path = self.run_path(key)
-        atomic_write_bytes(path, frame.to_parquet(index=False))
+    def put(self, key: str, frame: pd.DataFrame) -> pa.Table:
+        """Store a finished run (atomically) and clear any earlier failure of it.
+
+        Returns
+        -------
+        pyarrow.Table
+            The run as written: :meth:`read` takes it in place of the file.
+        """
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)  # as DataFrame.to_parquet
+        encoded = pa.BufferOutputStream()
+        pq.write_table(table, encoded)
+        atomic_write_bytes(self.run_path(key), encoded.getvalue())
         (self.failed_dir / f"{key}.json").unlink(missing_ok=True)
-        return path
+        return table
 
     def fail(self, key: str, error: BaseException, **facts) -> None:
         """Record that a run raised ``error``."""
@@ -112,8 +128,13 @@ class ResultsStore:
                                  fix="run 'twin batch SWEEP.yaml --out DIR' first")
         return json.loads(path.read_text())
 
-    def read(self, keys: list[str] | None = None) -> pd.DataFrame:
-        """The stored rows of the runs ``keys`` (default: every finished run)."""
+    def read(self, keys: list[str] | None = None, *, in_hand: Mapping[str, pa.Table] | None = None) -> pd.DataFrame:
+        """The stored rows of the runs ``keys`` (default: every finished run).
+
+        ``in_hand``: runs already in memory as :meth:`put` returned them, not
+        read again (a sweep's own runs: reading 48 back took 25-40 ms at its end).
+        """
+        in_hand = in_hand or {}
         keys = sorted(self.done() if keys is None else set(keys) & self.done())
         if not keys:
             return pd.DataFrame()
@@ -123,5 +144,5 @@ class ResultsStore:
         # One Arrow table, converted to pandas once: a third of the time of a
         # frame per run and pandas' concat. "permissive" unifies a column
         # that is all null in some run (typed null there) with the others'.
-        tables = [pq.read_table(self.run_path(k)) for k in keys]
+        tables = [in_hand[k] if k in in_hand else pq.read_table(self.run_path(k)) for k in keys]
         return pa.concat_tables(tables, promote_options="permissive").to_pandas()
