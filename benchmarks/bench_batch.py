@@ -28,9 +28,17 @@ TARGET_OVERHEAD = 0.05
 TARGET_STUDY_S = 120.0
 TARGET_STUDY_BYTES = 4e9
 HELSINKI = REPO / "scenarios" / "helsinki"
-MALLOC_NOTE = ("the loop's process and the workers with twin's malloc thresholds (twin.allocator, set by "
+MALLOC_NOTE = ("the loops' processes and the workers with twin's malloc thresholds (twin.allocator, set by "
                "twin's command line and local workers; without them a process's page faults depend on "
                "the order of its earlier frees)")
+ROUNDS = 4
+REPEATS = 3
+PROCESS_LUCK = ("8 fresh processes, one after another, ran the same 48 runs in 1.24-1.41 s of CPU, medians of "
+                "6 each, with address-space randomisation or without")
+"""The tiny-run cases are measured in ROUNDS sets of fresh processes, REPEATS
+times each: which process runs them weighs as much as the 5% target here
+(PROCESS_LUCK), and the host's speed drifts by up to ~18% between minutes,
+so ratios are taken within a round (or a repeat) and their median reported."""
 N_RUNS = 48
 """Runs per timed sweep (48 x 3 simulations of 2,000 residents for 2 days):
 about 2 s a sweep on 1 worker. (It was 12 when a run took 136 ms; at 36 ms a
@@ -89,120 +97,143 @@ def _pool_sweep(pool, runs) -> None:
         pass
 
 
+def _as_a_worker() -> None:
+    """A plain pool process set up as twin's local workers are: numba on 1
+    thread, twin's malloc thresholds."""
+    import numba
+
+    from twin.allocator import reuse_freed_memory
+
+    numba.set_num_threads(1)
+    reuse_freed_memory()
+
+
 def _throughput(ctx: Context) -> list[Row]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    import numba
-
-    from twin.experiments.batch import _client, _execute_group, _results, execute, run_sweep
+    from twin.experiments.batch import _client, _execute_group, _results, run_sweep
     from twin.experiments.sweep import load_sweep
 
-    rows = []
     scenarios = ["parking_app.yaml", "access_centres.yaml"]
     names = ("loop", "dask 1", "one task", "1 worker", "2 workers", "pool 1", "pool 2")
-    times: dict[str, list[float]] = {name: [] for name in names}
-    elsewhere: list[float] = []
+    # times[name][round]: each round's samples, in fresh processes
+    times: dict[str, list[list[float]]] = {name: [[] for _ in range(ROUNDS)] for name in names}
     cpu_s: dict[str, list[float]] = {"loop": [], "dask 1": []}
-    phase_pool: dict[int, list[float]] = {1: [], 2: []}  # the 1-process pool in either phase: drift
-    repeats = max(ctx.repeat, 9)  # 2-s samples on a shared host: more of them than the suite's default
+    elsewhere: list[float] = []
+    spawn = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory(prefix="twin-bench-batch-") as tmp:
         folder = Path(tmp)
         warm = load_sweep(_sweep_file(folder, first_seed=1000, seeds=8, residents=2000, scenarios=scenarios))
         timed = load_sweep(_sweep_file(folder, first_seed=1, seeds=N_RUNS, residents=2000, scenarios=scenarios))
-        # The machine's own 2-process speed-up for these runs: plain process
-        # pools (no Dask), one numba thread per process, as the workers.
-        spawn = multiprocessing.get_context("spawn")
-        pools = {n: ProcessPoolExecutor(n, mp_context=spawn, initializer=numba.set_num_threads, initargs=(1,))
-                 for n in (1, 2)}
+        runs = list(timed.runs)
 
-        def timed_call(name: str, call) -> None:
+        def timed_call(name: str, round_: int, call) -> None:
             """Wall time of ``call`` under ``name``; and this process tree's CPU time where kept."""
             start, cpu = time.perf_counter(), _Elsewhere.cpu_s()[1]
             call()
-            times[name].append(time.perf_counter() - start)
+            times[name][round_].append(time.perf_counter() - start)
             if name in cpu_s:
                 cpu_s[name].append(_Elsewhere.cpu_s()[1] - cpu)
 
-        def phase(n: int) -> None:
+        def phase(n: int, round_: int, pools: dict) -> None:
             """The repeats on one warm local cluster of ``n`` workers, alive
             alone, as in twin batch (a second cluster's scheduler in this
             process delays the first's notices by 50-250 ms), alternating
             with plain loops and pools."""
             client, cluster = _client(n, None)
             try:
-                run_sweep(warm, out=folder / f"warm-{n}", scheduler=client, progress=False)
-                for repeat in range(repeats):  # alternate, so load from other processes hits all alike
+                run_sweep(warm, out=folder / f"warm-{round_}-{n}", scheduler=client, progress=False)
+                for repeat in range(REPEATS):  # alternate, so load from other processes hits all alike
                     ctx.wait_for_quiet("a batch repeat")
                     with _Elsewhere() as other:
                         if n == 1:
-                            timed_call("loop", lambda: [execute(run) for run in timed.runs])
-                            timed_call("dask 1", lambda: list(_results(list(timed.runs), workers=None,
-                                                                         scheduler=client)))
+                            # A plain loop in a fresh process (the 1-process pool), as one call.
+                            timed_call("loop", round_, functools.partial(_in_one_call, pools[1], runs))
+                            timed_call("dask 1", round_, lambda: list(_results(runs, workers=None,
+                                                                                scheduler=client)))
                             # The same worker running them as one task: its plain loop, no scheduling.
-                            timed_call("one task", lambda: client.submit(_execute_group, list(timed.runs),
-                                                                         pure=False).result())
-                        timed_call(f"{n} worker{'s' if n > 1 else ''}", functools.partial(
-                            run_sweep, timed, out=folder / f"store-{n}-{repeat}", scheduler=client, progress=False))
-                        for pool in (1, 2):
-                            timed_call(f"pool {pool}", functools.partial(_pool_sweep, pools[pool], timed.runs))
-                        phase_pool[n].append(times["pool 1"][-1])
+                            timed_call("one task", round_, lambda: client.submit(_execute_group, runs,
+                                                                                 pure=False).result())
+                        timed_call(f"{n} worker{'s' if n > 1 else ''}", round_, functools.partial(
+                            run_sweep, timed, out=folder / f"store-{round_}-{n}-{repeat}", scheduler=client,
+                            progress=False))
+                        for size, pool in pools.items():
+                            timed_call(f"pool {size}", round_, functools.partial(_pool_sweep, pool, runs))
                     elsewhere.append(other.cores)
             finally:
                 client.close()
                 cluster.close()
 
-        try:
-            for n in (1, 2):
-                _pool_sweep(pools[n], warm.runs)
-            threads = numba.get_num_threads()
-            numba.set_num_threads(1)  # as on a worker
-            for run in warm.runs:
-                execute(run)
-            phase(1)
-            phase(2)
-            numba.set_num_threads(threads)
-        finally:
-            for pool in pools.values():
-                pool.shutdown()
-    t = {name: Timing(values) for name, values in times.items()}
-    per_min = {n: N_RUNS / t[n].median * 60 for n in ("1 worker", "2 workers")}
-    speedup = t["1 worker"].median / t["2 workers"].median
-    ceiling = t["pool 1"].median / t["pool 2"].median
-    drift = np.median(phase_pool[2]) / np.median(phase_pool[1]) - 1
-    load = (f"other processes kept {np.median(elsewhere):.2f} cores busy (median over the {repeats} "
-            f"repeats; {min(elsewhere):.2f}-{max(elsewhere):.2f}), load average {load_average()} at the end")
+        for round_ in range(ROUNDS):
+            ctx.log(f"  round {round_ + 1} of {ROUNDS}: fresh pools and clusters")
+            pools = {n: ProcessPoolExecutor(n, mp_context=spawn, initializer=_as_a_worker) for n in (1, 2)}
+            try:
+                for pool in pools.values():
+                    _pool_sweep(pool, warm.runs)
+                for n in (1, 2) if round_ % 2 == 0 else (2, 1):  # neither always first
+                    phase(n, round_, pools)
+            finally:
+                for pool in pools.values():
+                    pool.shutdown()
+    every = {name: Timing([t for samples in rounds for t in samples]) for name, rounds in times.items()}
+
+    def by_round(numerator: str, denominator: str) -> list[float]:
+        """Each round's ratio of medians."""
+        return [float(np.median(a) / np.median(b)) for a, b in zip(times[numerator], times[denominator])]
+
+    def paired(numerator: str, denominator: str) -> list[float]:
+        """Each repeat's own ratio (the two measured one after the other)."""
+        return [a / b for num, den in zip(times[numerator], times[denominator]) for a, b in zip(num, den)]
+
+    def listed(values: list[float], fmt: str) -> str:
+        return ", ".join(format(v, fmt) for v in values)
+
+    speedups, ceilings = by_round("1 worker", "2 workers"), by_round("pool 1", "pool 2")
+    speedup, ceiling = float(np.median(speedups)), float(np.median(ceilings))
+    per_min = {n: N_RUNS / every[n].median * 60 for n in ("1 worker", "2 workers")}
+    where = (f"{ROUNDS} rounds, each in fresh processes (new local clusters and pools: a process's speed is "
+             f"partly luck here, {PROCESS_LUCK}), {REPEATS} repeats a case a round, alternating")
+    load = (f"other processes kept {np.median(elsewhere):.2f} cores busy (median over the "
+            f"{len(elsewhere)} repeats; {min(elsewhere):.2f}-{max(elsewhere):.2f}), load average "
+            f"{load_average()} at the end")
     what = f"{N_RUNS} runs, each the baseline + 2 scenarios, 2,000 Helsinki residents, 2 days"
-    rows.append(Row(SECTION, "runs per minute, 1 local worker process", f"{per_min['1 worker']:.0f} runs/min",
-                    notes=f"{what}; twin batch's run_sweep into a fresh store (runs, store, analysis), cluster "
-                          f"warm; sweep {t['1 worker']}; {load}"))
+    rows = [Row(SECTION, "runs per minute, 1 local worker process", f"{per_min['1 worker']:.0f} runs/min",
+                notes=f"{what}; twin batch's run_sweep into a fresh store (runs, store, analysis), cluster "
+                      f"warm; sweep {every['1 worker']}; {where}; {load}")]
     rows.append(Row(SECTION, "runs per minute, 2 local worker processes", f"{per_min['2 workers']:.0f} runs/min",
                     f"{per_min['1 worker']:.0f} runs/min (1 worker)", f"{speedup:.2f}x",
                     target=f">= {TARGET_SPEEDUP}x", met=speedup >= TARGET_SPEEDUP,
-                    notes=f"sweep {t['2 workers']}; ratio = speed-up over 1 worker; the same runs on plain "
-                          f"process pools (no Dask, no store) of 1 and 2 processes: {t['pool 1']} and "
-                          f"{t['pool 2']}, {ceiling:.2f}x, what the machine gives two processes now; "
-                          f"twin batch gets {speedup / ceiling:.0%} of it; measured in two phases, each "
-                          f"cluster alive alone (the 1-process pool took {drift:+.1%} longer in the second)"))
-    overhead = (t["dask 1"].median - t["loop"].median) / t["loop"].median
-    per_run_ms = (t["dask 1"].median - t["loop"].median) / N_RUNS * 1e3
-    paired = {name: np.median(np.array(times["dask 1"]) / np.array(times[name]) - 1) for name in ("loop", "one task")}
+                    notes=f"sweep {every['2 workers']}; ratio = speed-up over 1 worker, median of the rounds' "
+                          f"({listed(speedups, '.2f')}); the same runs on plain process pools (no Dask, no "
+                          f"store) of 1 and 2 processes: {every['pool 1']} and {every['pool 2']}, "
+                          f"{ceiling:.2f}x ({listed(ceilings, '.2f')}), what the machine gives two processes "
+                          f"now; twin batch gets {speedup / ceiling:.0%} of it; each cluster alive alone"))
+    overheads = [r - 1 for r in paired("dask 1", "loop")]
+    overhead = float(np.median(overheads))
+    scheduling = [r - 1 for r in paired("dask 1", "one task")]
+    rounds = [r - 1 for r in by_round("dask 1", "loop")]
+    per_run_ms = (every["dask 1"].median - every["loop"].median) / N_RUNS * 1e3
     rows.append(Row(SECTION, "scheduling overhead per run (Dask, 1 worker) vs a plain loop",
-                    f"{t['dask 1']}", f"{t['loop']} (plain loop)", fmt_ratio(t["loop"].median, t["dask 1"].median),
+                    f"{every['dask 1']}", f"{every['loop']} (plain loop)",
+                    fmt_ratio(every["loop"].median, every["dask 1"].median),
                     target=f"<= {TARGET_OVERHEAD:.0%}", met=overhead <= TARGET_OVERHEAD,
-                    notes=f"overhead {overhead:+.1%} ({per_run_ms:+.0f} ms per run; median of the repeats' own "
-                          f"ratios {paired['loop']:+.1%}); of it, Dask's scheduling alone: the same worker running "
-                          f"the runs as one task (its plain loop) {t['one task']}, twin batch's tasks "
-                          f"{paired['one task']:+.1%} over it (median of the repeats' ratios); the rest is "
-                          "which process runs them; both call "
-                          f"twin.experiments.batch.execute on the same {N_RUNS} runs, numba on 1 thread, the loop "
-                          "in this process, Dask on a warm 1-worker local cluster (submit, run, send the "
-                          "result back), alternating; storing and analysing them (run_sweep) adds "
-                          f"{(t['1 worker'].median - t['dask 1'].median) / N_RUNS * 1e3:.0f} ms per run; "
-                          f"a 1-process pool (no Dask): {t['pool 1']}; CPU time of this process tree "
-                          f"(scheduler, client and worker included; load-independent): Dask "
-                          f"{np.median(cpu_s['dask 1']):.2f} s, loop {np.median(cpu_s['loop']):.2f} s "
-                          f"({np.median(cpu_s['dask 1']) / np.median(cpu_s['loop']) - 1:+.1%}); {MALLOC_NOTE}"))
+                    notes=f"overhead {overhead:+.1%}: median of the {len(overheads)} repeats' own ratios "
+                          f"({min(overheads):+.1%} to {max(overheads):+.1%}; by round "
+                          f"{listed(rounds, '+.1%')}; {per_run_ms:+.1f} ms per run from the medians); both "
+                          f"call twin.experiments.batch.execute on the same {N_RUNS} runs, numba on 1 thread, "
+                          "the loop in a fresh process of its own (a 1-process pool, the runs sent in one call "
+                          "and the results sent back), Dask on a warm 1-worker local cluster (submit, run, "
+                          "send the result back); of it, Dask's scheduling alone: the same worker running the "
+                          f"runs as one task {every['one task']}, twin batch's tasks "
+                          f"{np.median(scheduling):+.1%} over it (median of the repeats' ratios); storing and "
+                          f"analysing them (run_sweep) adds "
+                          f"{(every['1 worker'].median - every['dask 1'].median) / N_RUNS * 1e3:.1f} ms per run; "
+                          f"CPU time of this process tree (scheduler, client and worker included; "
+                          f"load-independent): Dask {np.median(cpu_s['dask 1']):.2f} s, loop "
+                          f"{np.median(cpu_s['loop']):.2f} s "
+                          f"({np.median(cpu_s['dask 1']) / np.median(cpu_s['loop']) - 1:+.1%}); {where}; "
+                          f"{MALLOC_NOTE}"))
     return rows
 
 
@@ -239,8 +270,10 @@ def _shipped_sweep(ctx: Context) -> list[Row]:
 
 def _overhead_at_scale(ctx: Context) -> list[Row]:
     """Dask's overhead per run where arrays are large: 200,000 Porto
-    residents, on twin's 1-worker cluster against the plain loop, alternating."""
-    import numba
+    residents, on twin's 1-worker cluster against a plain loop in a fresh
+    process, alternating, in :data:`ROUNDS` rounds of fresh processes."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     from twin.experiments import batch
     from twin.experiments.sweep import load_sweep
@@ -252,36 +285,48 @@ def _overhead_at_scale(ctx: Context) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="twin-bench-overhead-") as tmp:
         runs = list(load_sweep(_sweep_file(Path(tmp), first_seed=1, seeds=2, residents=200_000,
                                            scenarios=scenarios, city=str(ctx.porto_pbf))).runs)
-        client, cluster = batch._client(1, None)
-        calls = {"loop": lambda: [batch.execute(run) for run in runs],
-                 "twin's cluster": functools.partial(_drain, runs, client)}
-        threads = numba.get_num_threads()
-        numba.set_num_threads(1)  # as on a worker
-        try:
-            for call in calls.values():  # city, kernels and sitings warm everywhere
-                call()
-            for _ in range(ctx.repeat):
-                ctx.wait_for_quiet("an overhead repeat")
-                for name, call in calls.items():
-                    start, used = time.perf_counter(), _Elsewhere.cpu_s()[1]
+        for _ in range(ROUNDS):
+            pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=_as_a_worker)
+            client, cluster = batch._client(1, None)
+            calls = {"loop": functools.partial(_in_one_call, pool, runs),
+                     "twin's cluster": functools.partial(_drain, runs, client)}
+            try:
+                for call in calls.values():  # city, kernels and sitings warm everywhere
                     call()
-                    wall[name].append(time.perf_counter() - start)
-                    cpu[name].append(_Elsewhere.cpu_s()[1] - used)
-        finally:
-            numba.set_num_threads(threads)
-            client.close()
-            cluster.close()
+                for _ in range(REPEATS):
+                    ctx.wait_for_quiet("an overhead repeat")
+                    for name, call in calls.items():
+                        start, used = time.perf_counter(), _Elsewhere.cpu_s()[1]
+                        call()
+                        wall[name].append(time.perf_counter() - start)
+                        cpu[name].append(_Elsewhere.cpu_s()[1] - used)
+            finally:
+                pool.shutdown()
+                client.close()
+                cluster.close()
     t = {name: Timing(values) for name, values in wall.items()}
     c = {name: float(np.median(values)) for name, values in cpu.items()}
-    overhead = t["twin's cluster"].median / t["loop"].median - 1
+    overheads = np.array(wall[names[1]]) / np.array(wall["loop"]) - 1
+    overhead = float(np.median(overheads))
     return [Row(SECTION, "scheduling overhead per run at 200,000 Porto residents (Dask, 1 worker) vs a plain loop",
                 f"{t[names[1]]}",
                 f"{t['loop']} (plain loop)", fmt_ratio(t["loop"].median, t[names[1]].median),
                 target=f"<= {TARGET_OVERHEAD:.0%}", met=overhead <= TARGET_OVERHEAD,
-                notes=f"overhead {overhead:+.1%}; 2 runs, each the baseline + 3 scenarios, 2 days, alternating; "
-                      f"CPU time of this process tree (load-independent): Dask {c[names[1]]:.1f} s, loop "
-                      f"{c['loop']:.1f} s ({c[names[1]] / c['loop'] - 1:+.1%}); {MALLOC_NOTE}; load average "
+                notes=f"overhead {overhead:+.1%}: median of the {len(overheads)} repeats' own ratios "
+                      f"({overheads.min():+.1%} to {overheads.max():+.1%}); 2 runs, each the baseline + 3 "
+                      f"scenarios, 2 days; the loop in a fresh process of its own (a 1-process pool, the runs "
+                      f"sent in one call); {ROUNDS} rounds of fresh processes, {REPEATS} repeats each, "
+                      f"alternating; CPU time of this process tree (load-independent): Dask {c[names[1]]:.1f} s, "
+                      f"loop {c['loop']:.1f} s ({c[names[1]] / c['loop'] - 1:+.1%}); {MALLOC_NOTE}; load average "
                       f"{load_average()} at the end")]
+
+
+def _in_one_call(pool, runs) -> None:
+    """A plain loop over ``runs`` in ``pool``'s process."""
+    from twin.experiments.batch import _execute_group
+
+    pool.submit(_execute_group, runs).result()
 
 
 def _drain(runs, client) -> None:
@@ -383,9 +428,6 @@ def _city_scale(ctx: Context) -> list[Row]:
 
 
 def run(ctx: Context) -> list[Row]:
-    from twin.allocator import reuse_freed_memory
-
-    reuse_freed_memory()  # the plain loops run in this process: as on the workers
     rows = _throughput(ctx) + _shipped_sweep(ctx)
     if "large" in ctx.sizes:
         rows += _overhead_at_scale(ctx) if ctx.porto_pbf.is_file() else []
