@@ -221,6 +221,38 @@ def test_a_sweep_analyses_its_runs_as_they_read_back_from_the_store(sweep_path, 
         pd.testing.assert_frame_equal(getattr(result, table), getattr(again, table), obj=table)
 
 
+def test_workers_store_runs_where_they_see_the_store_and_send_them_back_where_not(sweep_path, reference, tmp_path):
+    """A worker that sees the sweep's marker file writes each run's file
+    itself and sends the table back; one that does not (a cluster without a
+    shared disk) sends the frame, for the sweep's process to store: the same
+    rows either way."""
+    import pyarrow as pa
+
+    from twin.experiments.batch import _execute_group
+    from twin.experiments.results_store import SharedStore
+
+    runs = list(load_sweep(sweep_path).runs)[:2]
+    keys = [run.key for run in runs]
+    store = ResultsStore(tmp_path / "store")
+    with store.shared() as shared:
+        assert shared.seen_here()
+        written = _execute_group(runs, shared)
+    assert not shared.seen_here() and not list(store.root.glob(".*"))  # the marker goes with the sweep
+    assert all(isinstance(table, pa.Table) for table, _ in written)
+    assert store.done() == set(keys)
+    elsewhere = SharedStore(str(tmp_path / "remote"), str(tmp_path / "remote" / ".sweep-running-0"))
+    sent = _execute_group(runs, elsewhere)
+    assert all(isinstance(frame, pd.DataFrame) for frame, _ in sent)
+    assert not (tmp_path / "remote").exists()
+    other = ResultsStore(tmp_path / "other")
+    for run, (frame, _) in zip(runs, sent):
+        other.put(run.key, frame)
+    expected = ResultsStore(reference[0]).read(keys)
+    pd.testing.assert_frame_equal(store.read(), expected)
+    pd.testing.assert_frame_equal(other.read(), expected)
+    pd.testing.assert_frame_equal(store.read(keys, in_hand=dict(zip(keys, (t for t, _ in written)))), expected)
+
+
 def test_a_failing_run_is_recorded_and_the_rest_finish(tmp_path):
     bad_grid = tmp_path / "grid.csv"
     bad_grid.write_text("lon,lat,population\n")  # fails when the city is built, in the run
@@ -304,7 +336,7 @@ def fake_execute(run):
     return run.key
 
 
-def fake_group(runs):
+def fake_group(runs, store=None):
     """:func:`_execute_group` of :func:`fake_execute`; a group with the run
     ``poison`` fails whole, as when the run kills its worker."""
     if len(runs) > 1 and any(run.key == "poison" for run in runs):
@@ -344,9 +376,9 @@ def test_short_runs_go_in_groups_and_a_failure_stays_with_its_run(monkeypatch):
             Client(cluster) as client:
         submit = client.submit
 
-        def spy(function, group, **kwargs):
+        def spy(function, group, *args, **kwargs):
             groups.append([run.key for run in group])
-            return submit(function, group, **kwargs)
+            return submit(function, group, *args, **kwargs)
 
         monkeypatch.setattr(client, "submit", spy)
         outcomes = list(batch._on_workers(client, runs))

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from twin.errors import ConfigError
-from twin.experiments.results_store import ResultsStore
+from twin.experiments.results_store import ResultsStore, SharedStore, put_run
 from twin.experiments.sweep import RunSpec, Sweep
 
 OUTCOMES = {
@@ -460,25 +460,35 @@ workers in groups of about this much work, so Dask's few milliseconds per task
 time. A run that takes longer than this is a task of its own."""
 
 
-def _execute_group(runs: list[RunSpec]) -> list[tuple[Any, float]]:
-    """On a worker: :func:`execute` each of ``runs`` in turn.
+def _execute_group(runs: list[RunSpec], store: SharedStore | None = None) -> list[tuple[Any, float]]:
+    """On a worker: :func:`execute` each of ``runs`` in turn, and store it
+    where this worker sees ``store``'s folder.
+
+    Storing runs on the workers spares the sweep's process their encoding
+    (1.2-1.5 ms of CPU a run, taken from the workers on a machine whose cores
+    they fill) and lets many workers write at once; Arrow tables travel back
+    at a fraction of a frame's cost.
 
     Returns
     -------
-    list of (pandas.DataFrame or Exception, float)
-        Per run, its frame or the exception it raised (a run's failure does
-        not stop the others), and its wall time in seconds.
+    list of (pyarrow.Table or pandas.DataFrame or Exception, float)
+        Per run: the table stored (:func:`put_run`), or its frame where this
+        worker does not see ``store``, or the exception it raised (a run's
+        failure does not stop the others); and its wall time in seconds.
     """
     import pickle
 
     from tblib import pickling_support  # a dependency of distributed
 
     freeze_at_exit()  # the cluster's close waits for this worker to exit
+    stores_here = store is not None and store.seen_here()
     outcomes = []
     for run in runs:
         start = time.perf_counter()
         try:
             outcome = execute(run)
+            if stores_here:
+                outcome = put_run(store.root, run.key, outcome)
         except Exception as error:
             # Sent back with the others' frames, with its traceback (for the
             # store's failed/<key>.json): it must survive pickling.
@@ -521,8 +531,9 @@ def _task_slots(client) -> int:
     return sum(threads.values()) + len(threads)
 
 
-def _on_workers(client, runs: list[RunSpec]) -> Iterator:
-    """``(run, frame or exception)`` as runs finish on ``client``'s workers.
+def _on_workers(client, runs: list[RunSpec], store: SharedStore | None = None) -> Iterator:
+    """``(run, outcome)`` as runs finish on ``client``'s workers, which
+    store them where they see ``store`` (:func:`_execute_group`).
 
     Runs are tasks of their own until one run's duration is known (two per
     worker thread at a time, so none waits for this process between two
@@ -543,7 +554,7 @@ def _on_workers(client, runs: list[RunSpec]) -> Iterator:
         # store) waits for the scheduler to forget it, 50-80 ms a task.
         key = (f"twin-run-{group[0].key}" + (f"-and-{len(group) - 1}" if len(group) > 1 else "")
                + f"-{uuid.uuid4().hex[:8]}")
-        future = client.submit(_execute_group, group, key=key, pure=False)
+        future = client.submit(_execute_group, group, store, key=key, pure=False)
         tasks[future] = group
         return future
 
@@ -586,8 +597,10 @@ def _on_workers(client, runs: list[RunSpec]) -> Iterator:
         again.clear()
 
 
-def _results(runs: list[RunSpec], *, workers: int | None, scheduler: Any) -> Iterator:
-    """``(run, frame or exception)`` as runs finish."""
+def _results(runs: list[RunSpec], *, workers: int | None, scheduler: Any,
+             store: SharedStore | None = None) -> Iterator:
+    """``(run, outcome)`` as runs finish: its frame, or its exception, or the
+    table stored where Dask's workers see ``store``."""
     if workers == 0 and scheduler is None:
         for run in runs:
             try:
@@ -599,7 +612,7 @@ def _results(runs: list[RunSpec], *, workers: int | None, scheduler: Any) -> Ite
 
     client, cluster = _client(workers, scheduler)
     try:
-        yield from _on_workers(client, runs)
+        yield from _on_workers(client, runs, store)
     finally:
         if cluster is not None:
             client.close()
@@ -650,13 +663,15 @@ def run_sweep(
     written = {}  # key -> the run's table as stored, analysed without reading it back
     with tqdm(total=len(sweep.runs), initial=len(sweep.runs) - len(pending), unit="run",
               desc=sweep.name, file=sys.stderr, smoothing=0.1,
-              disable=None if progress is None else not progress) as bar:
-        for run, outcome in _results(pending, workers=workers, scheduler=scheduler):
+              disable=None if progress is None else not progress) as bar, store.shared() as shared:
+        for run, outcome in _results(pending, workers=workers, scheduler=scheduler, store=shared):
             if isinstance(outcome, BaseException):
                 store.fail(run.key, outcome, point=run.point, seed=run.seed, values=run.values)
                 bar.set_postfix_str(f"{len(store.failed())} failed")
-            else:
+            elif isinstance(outcome, pd.DataFrame):  # run here, or by a worker without the store's folder
                 written[run.key] = store.put(run.key, outcome)
+            else:  # stored by its worker
+                written[run.key] = outcome
             bar.update(1)
     result = read_result(sweep, store, in_hand=written)
     write_analysis(result)

@@ -7,8 +7,11 @@ Layout of the store folder::
     runs/<key>.parquet      one finished run (see :func:`twin.experiments.batch.execute`)
     failed/<key>.json       a run that raised: its error and traceback
     analysis/               sensitivity and robustness tables and plot
+    .sweep-running-<id>     while a sweep runs: workers that see it write runs here
 
-A run's file appears in one ``os.replace`` of a fsynced temporary file, so
+A run's file appears in one ``os.replace`` of a fsynced temporary file
+(written by the worker that ran it where it sees the folder, else by the
+sweep's process), so
 a store killed at any moment holds only whole runs, and a run is done exactly
 when its file exists. Keys hash the run's inputs and twin's code
 (:func:`twin.experiments.sweep.code_version`), so a resumed sweep skips what
@@ -18,8 +21,12 @@ is done and never mixes results of different inputs or code.
 from __future__ import annotations
 
 import json
+import os
 import traceback
-from collections.abc import Mapping
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,11 +38,50 @@ from twin.errors import InputFileError
 if TYPE_CHECKING:
     import pyarrow as pa
 
+MARKER_PREFIX = ".sweep-running-"
+"""Marker files of :meth:`ResultsStore.shared`."""
+
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` whole or not at all (:func:`twin.atomic.atomic_file`)."""
     with atomic_file(path) as file:
         file.write(data)
+
+
+def put_run(root: str | Path, key: str, frame: pd.DataFrame) -> pa.Table:
+    """Store a finished run in the store at ``root`` (atomically) and clear
+    any earlier failure of it: :meth:`ResultsStore.put`, callable on a worker
+    that sees the store's folder.
+
+    Returns
+    -------
+    pyarrow.Table
+        The run as written: :meth:`ResultsStore.read` takes it in place of the file.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = Path(root)
+    table = pa.Table.from_pandas(frame, preserve_index=False)  # as DataFrame.to_parquet
+    encoded = pa.BufferOutputStream()
+    pq.write_table(table, encoded)
+    atomic_write_bytes(root / "runs" / f"{key}.parquet", encoded.getvalue())
+    (root / "failed" / f"{key}.json").unlink(missing_ok=True)
+    return table
+
+
+@dataclass(frozen=True)
+class SharedStore:
+    """Where workers may write runs themselves: the store's folder, and a
+    marker file of this sweep in it (:meth:`ResultsStore.shared`). A worker
+    that sees the marker shares this process's filesystem; one that does not
+    (a remote cluster without a shared disk) sends its runs back instead."""
+
+    root: str
+    marker: str
+
+    def seen_here(self) -> bool:
+        return os.path.exists(self.marker)
 
 
 class ResultsStore:
@@ -91,22 +137,22 @@ class ResultsStore:
         return failures
 
     def put(self, key: str, frame: pd.DataFrame) -> pa.Table:
-        """Store a finished run (atomically) and clear any earlier failure of it.
+        """Store a finished run (atomically) and clear any earlier failure of
+        it; the table written (:func:`put_run`)."""
+        return put_run(self.root, key, frame)
 
-        Returns
-        -------
-        pyarrow.Table
-            The run as written: :meth:`read` takes it in place of the file.
-        """
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        table = pa.Table.from_pandas(frame, preserve_index=False)  # as DataFrame.to_parquet
-        encoded = pa.BufferOutputStream()
-        pq.write_table(table, encoded)
-        atomic_write_bytes(self.run_path(key), encoded.getvalue())
-        (self.failed_dir / f"{key}.json").unlink(missing_ok=True)
-        return table
+    @contextmanager
+    def shared(self) -> Iterator[SharedStore]:
+        """This store, for workers to write runs into while the ``with`` block
+        lasts (its marker file is removed at the end)."""
+        for stale in self.root.glob(MARKER_PREFIX + "*"):  # left by a killed sweep
+            stale.unlink(missing_ok=True)
+        marker = self.root / f"{MARKER_PREFIX}{uuid.uuid4().hex}"
+        marker.touch()
+        try:
+            yield SharedStore(str(self.root.resolve()), str(marker.resolve()))
+        finally:
+            marker.unlink(missing_ok=True)
 
     def fail(self, key: str, error: BaseException, **facts) -> None:
         """Record that a run raised ``error``."""
