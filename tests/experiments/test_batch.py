@@ -6,6 +6,7 @@ sensitivity and robustness from the finished store."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -94,6 +95,20 @@ def test_two_worker_processes_give_the_in_process_results(sweep_path, reference,
     assert set(client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values()) == {None}
     assert set(client.run(reuses_freed_memory).values()) == {True}
     pd.testing.assert_frame_equal(stored(tmp_path / "dask"), stored(reference[0]))
+
+
+def test_workers_running_other_twin_code_are_refused(client):
+    """Runs are stored under keys that hash twin's code: a cluster whose
+    workers run other code is refused before any run, in one line."""
+    from twin.errors import ConfigError
+    from twin.experiments.batch import _check_workers
+    from twin.experiments.sweep import code_version
+
+    _check_workers(client, code_version())  # the same code: accepted
+    expected = f"--scheduler: 2 of 2 Dask workers run other twin code ({code_version()}; this process: 0.0.0+other)"
+    with pytest.raises(ConfigError, match=re.escape(expected)) as error:
+        _check_workers(client, "0.0.0+other")
+    assert "install the same twin on every worker" in str(error.value)
 
 
 def test_a_cluster_started_while_the_sweep_is_checked(sweep_path, reference, tmp_path, monkeypatch):

@@ -597,10 +597,31 @@ def _on_workers(client, runs: list[RunSpec], store: SharedStore | None = None) -
         again.clear()
 
 
+def _check_workers(client, here: str) -> None:
+    """Refuse a cluster whose workers run other twin code than ``here``
+    (:func:`twin.experiments.sweep.code_version`, hashed into the runs'
+    keys): their runs would be stored as this code's (and a worker that
+    cannot read this code's tasks hangs the sweep)."""
+    from twin.experiments.sweep import code_version
+
+    try:
+        theirs = client.run(code_version)
+    except Exception as error:  # a worker without twin, or one too old to have code_version
+        raise ConfigError(f"the Dask workers cannot run twin's code ({type(error).__name__}: {error})",
+                          field="--scheduler", fix=f"install twin {here} on every worker") from None
+    other = sorted({version for version in theirs.values() if version != here})
+    if other:
+        count = sum(version != here for version in theirs.values())
+        raise ConfigError(f"{count} of {len(theirs)} Dask workers run other twin code ({', '.join(other)}; "
+                          f"this process: {here})", field="--scheduler",
+                          fix="install the same twin on every worker: the same release or checkout")
+
+
 def _results(runs: list[RunSpec], *, workers: int | None, scheduler: Any,
-             store: SharedStore | None = None) -> Iterator:
+             store: SharedStore | None = None, version: str | None = None) -> Iterator:
     """``(run, outcome)`` as runs finish: its frame, or its exception, or the
-    table stored where Dask's workers see ``store``."""
+    table stored where Dask's workers see ``store``; Dask's workers must run
+    the code ``version`` (default: this process's)."""
     if workers == 0 and scheduler is None:
         for run in runs:
             try:
@@ -612,6 +633,11 @@ def _results(runs: list[RunSpec], *, workers: int | None, scheduler: Any,
 
     client, cluster = _client(workers, scheduler)
     try:
+        if version is None:
+            from twin.experiments.sweep import code_version
+
+            version = code_version()
+        _check_workers(client, version)
         yield from _on_workers(client, runs, store)
     finally:
         if cluster is not None:
@@ -664,7 +690,8 @@ def run_sweep(
     with tqdm(total=len(sweep.runs), initial=len(sweep.runs) - len(pending), unit="run",
               desc=sweep.name, file=sys.stderr, smoothing=0.1,
               disable=None if progress is None else not progress) as bar, store.shared() as shared:
-        for run, outcome in _results(pending, workers=workers, scheduler=scheduler, store=shared):
+        for run, outcome in _results(pending, workers=workers, scheduler=scheduler, store=shared,
+                                     version=sweep.code_version):
             if isinstance(outcome, BaseException):
                 store.fail(run.key, outcome, point=run.point, seed=run.seed, values=run.values)
                 bar.set_postfix_str(f"{len(store.failed())} failed")
