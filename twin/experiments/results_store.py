@@ -11,9 +11,8 @@ Layout of the store folder::
 
 A run's file appears in one ``os.replace`` of a fsynced temporary file
 (written by the worker that ran it where it sees the folder, else by the
-sweep's process), so
-a store killed at any moment holds only whole runs, and a run is done exactly
-when its file exists. Keys hash the run's inputs and twin's code
+sweep's process), so a store killed at any moment holds only whole runs, and
+a run is done exactly when its file exists. Keys hash the run's inputs and twin's code
 (:func:`twin.experiments.sweep.code_version`), so a resumed sweep skips what
 is done and never mixes results of different inputs or code.
 """
