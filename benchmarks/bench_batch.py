@@ -112,7 +112,7 @@ def _throughput(ctx: Context) -> list[Row]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from twin.experiments.batch import _client, _results, run_sweep
+    from twin.experiments.batch import _client, run_sweep
     from twin.experiments.sweep import load_sweep
 
     scenarios = ["parking_app.yaml", "access_centres.yaml"]
@@ -150,8 +150,7 @@ def _throughput(ctx: Context) -> list[Row]:
                         if n == 1:
                             # A plain loop in a fresh process (the 1-process pool), as one call.
                             timed_call("loop", round_, functools.partial(_in_one_call, pools[1], runs))
-                            timed_call("dask 1", round_, lambda: list(_results(runs, workers=None,
-                                                                                scheduler=client)))
+                            timed_call("dask 1", round_, functools.partial(_drain, runs, client))
                             # The same worker running them as one task: its plain loop, no scheduling.
                             timed_call("one task", round_, functools.partial(_in_one_task, runs, client))
                         timed_call(f"{n} worker{'s' if n > 1 else ''}", round_, functools.partial(
@@ -268,8 +267,9 @@ def _shipped_sweep(ctx: Context) -> list[Row]:
 
 def _overhead_at_scale(ctx: Context) -> list[Row]:
     """Dask's overhead per run where arrays are large: 200,000 Porto
-    residents, on twin's 1-worker cluster against a plain loop in a fresh
-    process, alternating, in :data:`ROUNDS` rounds of fresh processes."""
+    residents, on twin's 1-worker cluster against the same worker running
+    them in one plain loop (and a loop in a fresh process), alternating, in
+    :data:`ROUNDS` rounds of fresh processes."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 

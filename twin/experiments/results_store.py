@@ -47,6 +47,20 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         file.write(data)
 
 
+RUNS, FAILED = "runs", "failed"
+"""The store's folders of finished runs and of failures."""
+
+
+def run_file(root: str | Path, key: str) -> Path:
+    """Where the store at ``root`` keeps the finished run ``key``."""
+    return Path(root) / RUNS / f"{key}.parquet"
+
+
+def failure_file(root: str | Path, key: str) -> Path:
+    """Where the store at ``root`` records that the run ``key`` raised."""
+    return Path(root) / FAILED / f"{key}.json"
+
+
 def put_run(root: str | Path, key: str, frame: pd.DataFrame) -> pa.Table:
     """Store a finished run in the store at ``root`` (atomically) and clear
     any earlier failure of it: :meth:`ResultsStore.put`, callable on a worker
@@ -60,12 +74,11 @@ def put_run(root: str | Path, key: str, frame: pd.DataFrame) -> pa.Table:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    root = Path(root)
     table = pa.Table.from_pandas(frame, preserve_index=False)  # as DataFrame.to_parquet
     encoded = pa.BufferOutputStream()
     pq.write_table(table, encoded)
-    atomic_write_bytes(root / "runs" / f"{key}.parquet", encoded.getvalue())
-    (root / "failed" / f"{key}.json").unlink(missing_ok=True)
+    atomic_write_bytes(run_file(root, key), encoded.getvalue())
+    failure_file(root, key).unlink(missing_ok=True)
     return table
 
 
@@ -108,18 +121,18 @@ class ResultsStore:
 
     @property
     def runs_dir(self) -> Path:
-        return self.root / "runs"
+        return self.root / RUNS
 
     @property
     def failed_dir(self) -> Path:
-        return self.root / "failed"
+        return self.root / FAILED
 
     @property
     def analysis_dir(self) -> Path:
         return self.root / "analysis"
 
     def run_path(self, key: str) -> Path:
-        return self.runs_dir / f"{key}.parquet"
+        return run_file(self.root, key)
 
     def done(self) -> set[str]:
         """Keys of the finished runs."""
@@ -157,7 +170,7 @@ class ResultsStore:
         """Record that a run raised ``error``."""
         record = {"key": key, **facts, "error": f"{type(error).__name__}: {error}",
                   "traceback": "".join(traceback.format_exception(error))}
-        atomic_write_bytes(self.failed_dir / f"{key}.json",
+        atomic_write_bytes(failure_file(self.root, key),
                            json.dumps(record, indent=2, default=str).encode())
 
     def write_manifest(self, manifest: dict, design: pd.DataFrame) -> None:
