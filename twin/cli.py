@@ -255,7 +255,8 @@ def batch(
     resumes where it stopped and never runs a finished run twice; a run that
     fails is recorded in OUT/failed/ and reported at the end. When all runs
     are done, OUT/analysis/ holds outcomes.csv, sensitivity.csv (Sobol
-    indices), robustness.csv and sensitivity.png.
+    indices, or Morris elementary effects), robustness.csv and
+    sensitivity.png.
     """
     from twin.experiments.batch import (
         StartingCluster,

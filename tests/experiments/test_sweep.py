@@ -53,6 +53,58 @@ def test_sobol_and_lhs_designs_stay_in_range_and_round_integer_fields(tmp_path):
     assert sorted(strata) == [0, 1, 2, 3, 4]  # one draw per stratum
 
 
+FLOAT_PARAMETERS = ("  - name: adoption\n    path: interventions[parking_app].adoption.value\n"
+                    "    range: [0.2, 0.8]\n  - name: smartphone_75\n"
+                    "    path: resident_model.digital.smartphone.by_age_band.values.75+\n    range: [0.3, 0.8]\n")
+
+
+def test_morris_trajectories_step_one_parameter_at_a_time_on_the_levels(tmp_path):
+    sweep = load_sweep(sweep_file(tmp_path, seeds=1, parameters=FLOAT_PARAMETERS,
+                                  design="{method: morris, samples: 5, levels: 4, seed: 3}"))
+    x = sweep.design[["adoption", "smartphone_75"]].to_numpy()
+    assert x.shape == (5 * (2 + 1), 2)
+    np.testing.assert_allclose(np.unique(x[:, 0]), [0.2, 0.4, 0.6, 0.8], atol=1e-12)  # 4 levels over the range
+    assert np.unique(x[:, 1]).size <= 4 and ((x[:, 1] >= 0.3 - 1e-12) & (x[:, 1] <= 0.8 + 1e-12)).all()
+    for trajectory in x.reshape(5, 3, 2):
+        steps = np.abs(np.diff(trajectory, axis=0)) > 1e-12
+        assert (steps.sum(axis=1) == 1).all()  # each point moves one parameter from the last
+        assert steps.any(axis=0).all()  # and every parameter moves once
+
+
+def test_morris_effects_are_the_plain_elementary_effects(tmp_path):
+    """mu*, mu and sigma of a known response against elementary effects
+    computed by hand from the design: (change in y) / (step as a share of
+    the parameter's range)."""
+    import pandas as pd
+
+    from twin.experiments.batch import OUTCOMES
+    from twin.experiments.sensitivity import sensitivity, sensitivity_plot
+
+    sweep = load_sweep(sweep_file(tmp_path, seeds=1, parameters=FLOAT_PARAMETERS,
+                                  design="{method: morris, samples: 6, seed: 1}"))
+    x = sweep.design[["adoption", "smartphone_75"]].to_numpy()
+    y = 3.0 * x[:, 0] + 4.0 * x[:, 1] ** 2 + 2.0 * x[:, 0] * x[:, 1]  # linear, curved, interacting
+    outcomes = pd.DataFrame({"point": np.arange(len(x)), "seed": 1, "scenario": "parking_app",
+                             **{o: y for o in OUTCOMES}})
+    table = sensitivity(sweep, outcomes)
+    assert list(table.columns) == ["scenario", "outcome", "parameter", "method", "mu_star", "mu_star_conf",
+                                   "mu", "sigma"]
+    widths = np.array([0.6, 0.5])
+    effects = {0: [], 1: []}
+    for rows in np.arange(len(x)).reshape(6, 3):
+        for a, b in zip(rows[:-1], rows[1:]):
+            (i,) = np.flatnonzero(np.abs(x[b] - x[a]) > 1e-12)
+            effects[i].append((y[b] - y[a]) / ((x[b, i] - x[a, i]) / widths[i]))
+    found = table[table["outcome"] == "minutes_saved_per_week"].set_index("parameter")
+    for i, label in enumerate(["adoption", "smartphone_75"]):
+        ee = np.array(effects[i])
+        np.testing.assert_allclose(found.loc[label, ["mu_star", "mu", "sigma"]].to_numpy(dtype=float),
+                                   [np.abs(ee).mean(), ee.mean(), ee.std(ddof=1)], rtol=1e-9)
+        assert found.loc[label, "mu_star_conf"] > 0
+    assert (table["method"] == "morris").all()
+    assert sensitivity_plot(table).startswith(b"\x89PNG")
+
+
 @pytest.mark.parametrize("parameters, design, needles", [
     ("  - path: interventions[parking_app].adoptoin.value\n    values: [0.5]\n", "{method: grid}",
      ["tiny.yaml", "parameters[0].path", "did you mean", "adoption"]),
@@ -69,6 +121,12 @@ def test_sobol_and_lhs_designs_stay_in_range_and_round_integer_fields(tmp_path):
     ("  - path: city\n    values: [porto]\n", "{method: grid}", ["tiny.yaml", "parameters[0].path"]),
     ("  - path: interventions[parking_app].adoption.value\n    range: [0.8, 0.2]\n",
      "{method: lhs, samples: 4}", ["tiny.yaml", "parameters", "rise"]),
+    ("  - path: interventions[parking_app].adoption.value\n    range: [0.2, 0.5]\n",
+     "{method: morris, samples: 4, levels: 3}", ["tiny.yaml", "design.levels", "even"]),
+    ("  - path: interventions[parking_app].adoption.value\n    range: [0.2, 0.5]\n",
+     "{method: sobol, samples: 4, levels: 4}", ["tiny.yaml", "design.levels", "morris"]),
+    ("  - path: interventions[parking_app].adoption.value\n    values: [0.5]\n",
+     "{method: morris, samples: 4}", ["tiny.yaml", "parameters[0].range"]),
 ])
 def test_mistakes_are_one_line_naming_file_and_field(tmp_path, parameters, design, needles):
     path = sweep_file(tmp_path, parameters=parameters, design=design)
@@ -99,9 +157,10 @@ def test_warm_up_days_set_at_the_top_or_as_a_parameter_apply_to_every_run(tmp_pa
         assert run.scenarios[0]["warm_up_days"] == run.baseline["warm_up_days"]
 
 
-@pytest.mark.parametrize("method", ["sobol", "lhs"])
-def test_sensitivity_confidence_intervals_are_the_same_every_time_for_design_seed_0(tmp_path, method):
-    """SALib's Sobol analysis draws its bootstrap from numpy's global state
+@pytest.mark.parametrize("method, interval", [("sobol", "S1_conf"), ("lhs", "S1_conf"),
+                                              ("morris", "mu_star_conf")])
+def test_sensitivity_confidence_intervals_are_the_same_every_time_for_design_seed_0(tmp_path, method, interval):
+    """SALib's analyses draw their bootstrap from numpy's global state
     when given seed 0 (falsy): the design's seed must fix it all the same."""
     import pandas as pd
 
@@ -120,5 +179,5 @@ def test_sensitivity_confidence_intervals_are_the_same_every_time_for_design_see
     first = sensitivity(sweep, outcomes)
     np.random.seed(12345)  # what SALib's unseeded draws would follow
     again = sensitivity(sweep, outcomes)
-    assert first["S1_conf"].notna().all()
+    assert first[interval].notna().all()
     pd.testing.assert_frame_equal(first, again, check_exact=True)

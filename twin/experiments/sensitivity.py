@@ -8,7 +8,13 @@ design point, the share of its variance due to each swept parameter:
   estimators) with 95% bootstrap intervals;
 - ``lhs`` designs: first-order indices by RBD-FAST (SALib);
 - ``grid`` designs: first-order indices from the main effects,
-  ``Var(E[Y | X_i]) / Var(Y)`` over the grid.
+  ``Var(E[Y | X_i]) / Var(Y)`` over the grid;
+- ``morris`` designs: Morris elementary effects (SALib), a screening of
+  which parameters matter rather than a share of variance: ``mu_star``,
+  the mean absolute change in the outcome as the parameter moves over its
+  whole range (with its 95% bootstrap interval), ``mu`` (its signed mean:
+  far below ``mu_star``, effects of both signs) and ``sigma`` (their spread:
+  large, the effect depends on the other parameters).
 
 Robustness: for every group (income quintile, connectivity, ...) and every
 pair of scenarios, the share of runs (design points x seeds) in which one
@@ -33,6 +39,11 @@ ROBUSTNESS_METRICS = ("minutes_saved_per_week", "unmet_trips_avoided_per_week")
 
 _PLOTTED = ("minutes_saved_per_week", "share_of_gains_to_poorest_40pct", "cost_per_hour_saved")
 
+VARIANCE_COLUMNS = ("S1", "S1_conf", "ST", "ST_conf")
+MORRIS_COLUMNS = ("mu_star", "mu_star_conf", "mu", "sigma")
+METHOD_NAMES = {"sobol": "sobol", "lhs": "rbd_fast", "grid": "main_effects", "morris": "morris"}
+"""The analysis each design gets (:func:`sensitivity`'s ``method`` column)."""
+
 
 def _main_effects(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """First-order indices of a full grid: variance of the conditional means."""
@@ -56,9 +67,11 @@ def sensitivity(sweep: Sweep, outcomes: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``scenario``, ``outcome``, ``parameter``, ``method``, ``S1``,
-        ``S1_conf``, ``ST``, ``ST_conf`` (NaN where the method gives none, or
-        where the outcome does not vary or is undefined at some point).
+        ``scenario``, ``outcome``, ``parameter``, ``method``, then ``S1``,
+        ``S1_conf``, ``ST``, ``ST_conf`` (variance shares: grid, lhs, sobol)
+        or ``mu_star``, ``mu_star_conf``, ``mu``, ``sigma`` (in the outcome's
+        unit: morris); NaN where the method gives none, or where the outcome
+        does not vary or is undefined at some point.
     """
     from twin.experiments.batch import OUTCOMES
 
@@ -67,6 +80,7 @@ def sensitivity(sweep: Sweep, outcomes: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame()
     labels = [p.label for p in params]
     method = sweep.spec.design.method
+    columns = MORRIS_COLUMNS if method == "morris" else VARIANCE_COLUMNS
     x = sweep.design[labels].to_numpy(dtype=np.float64)
     problem = {"num_vars": len(params), "names": labels,
                "bounds": [list(p.range) if p.range else [min(p.values), max(p.values)]
@@ -76,27 +90,30 @@ def sensitivity(sweep: Sweep, outcomes: pd.DataFrame) -> pd.DataFrame:
         means = table.groupby("point")[list(OUTCOMES)].mean().reindex(range(len(x)))
         for outcome in OUTCOMES:
             y = means[outcome].to_numpy(dtype=np.float64)
-            s1 = s1_conf = st = st_conf = np.full(len(params), np.nan)
+            found = {}
             if np.isfinite(y).all() and y.var() > 0:
+                # A generator, not the seed: SALib takes seed 0 (falsy) for
+                # none and bootstraps from numpy's global state; the same draws otherwise.
+                rng = np.random.default_rng(sweep.spec.design.seed)
                 if method == "sobol":
                     from SALib.analyze import sobol
 
-                    # A generator, not the seed: SALib takes seed 0 (falsy) for
-                    # none and bootstraps from numpy's global state; the same draws otherwise.
-                    found = sobol.analyze(problem, y, calc_second_order=False,
-                                          seed=np.random.default_rng(sweep.spec.design.seed))
-                    s1, s1_conf, st, st_conf = (found[k] for k in ("S1", "S1_conf", "ST", "ST_conf"))
+                    found = sobol.analyze(problem, y, calc_second_order=False, seed=rng)
                 elif method == "lhs":
                     from SALib.analyze import rbd_fast
 
                     found = rbd_fast.analyze(problem, x, y, seed=sweep.spec.design.seed)
-                    s1, s1_conf = found["S1"], found["S1_conf"]
+                elif method == "morris":
+                    from SALib.analyze import morris
+
+                    found = morris.analyze(problem, x, y, num_levels=sweep.spec.design.morris_levels, seed=rng)
                 else:
-                    s1 = _main_effects(x, y)
-            method_name = {"sobol": "sobol", "lhs": "rbd_fast", "grid": "main_effects"}[method]
+                    found = {"S1": _main_effects(x, y)}
+            values = {c: np.asarray(found.get(c, np.full(len(params), np.nan)), dtype=np.float64)
+                      for c in columns}
             rows += [{"scenario": scenario, "outcome": outcome, "parameter": label,
-                      "method": method_name, "S1": s1[i], "S1_conf": s1_conf[i],
-                      "ST": st[i], "ST_conf": st_conf[i]} for i, label in enumerate(labels)]
+                      "method": METHOD_NAMES[method], **{c: values[c][i] for c in columns}}
+                     for i, label in enumerate(labels)]
     return pd.DataFrame(rows)
 
 
@@ -154,13 +171,21 @@ def robustness(groups: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
 
 def sensitivity_plot(table: pd.DataFrame) -> bytes | None:
     """PNG: one heat map per outcome (scenarios x parameters) of the total
-    index (first-order where the method gives no total)."""
+    index (first-order where the method gives no total); for a Morris
+    screening, each parameter's ``mu_star`` over the largest of its
+    scenario and outcome (the ranking, 0-1)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     if table.empty:
         return None
-    column = "ST" if table["ST"].notna().any() else "S1"
+    if "mu_star" in table:
+        largest = table.groupby(["scenario", "outcome"])["mu_star"].transform("max")
+        table = table.assign(shown=table["mu_star"] / largest.where(largest > 0))
+        column, label = "shown", "Morris mu* / largest mu* of the scenario"
+    else:
+        column = "ST" if table["ST"].notna().any() else "S1"
+        label = f"{column} (share of variance)"
     outcomes = [o for o in _PLOTTED if o in set(table["outcome"])]
     scenarios = sorted(table["scenario"].unique())
     params = list(dict.fromkeys(table["parameter"]))
@@ -178,8 +203,8 @@ def sensitivity_plot(table: pd.DataFrame) -> bytes | None:
                       rotation=30, ha="right", fontsize=8)
         ax.set_yticks(range(len(scenarios)), scenarios if ax is axes[0] else [""] * len(scenarios),
                       fontsize=8)
-        ax.set_title(f"{outcome}\n({column}; blank: no variation)", fontsize=9)
-    figure.colorbar(image, ax=list(axes), shrink=0.8, label=f"Sobol {column} (share of variance)")
+        ax.set_title(f"{outcome}\n({'mu*' if column == 'shown' else column}; blank: no variation)", fontsize=9)
+    figure.colorbar(image, ax=list(axes), shrink=0.8, label=label)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110)
     return buffer.getvalue()

@@ -33,6 +33,11 @@ including the baseline (the comparison pairs the same residents). Designs:
     Saltelli's extension of a Sobol sequence (SALib) with base ``samples``
     (a power of 2): ``samples * (D + 2)`` points for D parameters, which
     first-order and total Sobol indices need.
+``morris``
+    ``samples`` Morris trajectories (SALib) on a grid of ``levels`` (even,
+    default 4) per parameter's ``range``: ``samples * (D + 1)`` points, each
+    one step of one parameter from the last. Elementary effects screen many
+    parameters for far fewer runs than Sobol indices need.
 
 A run is one design point and one seed: the baseline and every scenario on
 the same residents (common random numbers). Every run's scenarios and
@@ -72,9 +77,15 @@ class Design(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    method: Literal["grid", "lhs", "sobol"] = "grid"
+    method: Literal["grid", "lhs", "sobol", "morris"] = "grid"
     samples: int | None = Field(None, gt=0)
+    levels: int | None = Field(None, ge=2)  # morris only
     seed: int = Field(0, ge=0)
+
+    @property
+    def morris_levels(self) -> int:
+        """Grid levels of a Morris design (SALib's default, 4, if not given)."""
+        return self.levels or 4
 
 
 class Parameter(BaseModel):
@@ -91,7 +102,7 @@ class Parameter(BaseModel):
     @model_validator(mode="after")
     def _one_form(self) -> Parameter:
         if (self.values is None) == (self.range is None):
-            raise ValueError("give either values (grid) or range [low, high] (lhs, sobol)")
+            raise ValueError("give either values (grid) or range [low, high] (lhs, sobol, morris)")
         if self.range is not None and not self.range[0] < self.range[1]:
             raise ValueError(f"range {list(self.range)} must rise: [low, high]")
         return self
@@ -445,7 +456,11 @@ def _design(spec: SweepFile, path: Path) -> list[list[Any]]:
         if getattr(p, form) is None:
             raise ConfigError(f"a {method} design needs {form} for every parameter", path=path,
                               field=f"parameters[{index}].{form}",
-                              fix="give values: [...] (grid) or range: [low, high] (lhs, sobol)")
+                              fix="give values: [...] (grid) or range: [low, high] (lhs, sobol, morris)")
+    levels = spec.design.levels
+    if levels is not None and method != "morris":
+        raise ConfigError(f"levels applies to morris designs, not {method}", path=path, field="design.levels",
+                          fix="remove levels, or use method: morris")
     if method == "grid":
         return [list(row) for row in itertools.product(*(p.values for p in params))]
     if spec.design.samples is None:
@@ -458,6 +473,13 @@ def _design(spec: SweepFile, path: Path) -> list[list[Any]]:
         from SALib.sample import latin
 
         return latin.sample(problem, n, seed=spec.design.seed).tolist()
+    if method == "morris":
+        if spec.design.morris_levels % 2:
+            raise ConfigError(f"{levels} levels give a biased Morris design", path=path, field="design.levels",
+                              fix="an even number of levels, e.g. 4 (the default) or 6")
+        from SALib.sample import morris
+
+        return morris.sample(problem, n, num_levels=spec.design.morris_levels, seed=spec.design.seed).tolist()
     if n & (n - 1):
         raise ConfigError(f"{n} is not a power of 2", path=path, field="design.samples",
                           fix="Sobol sequences need e.g. 8, 16 or 32")
