@@ -299,6 +299,10 @@ def test_a_run_stores_what_twin_compare_reports_for_the_same_seed(tmp_path):
     pd.testing.assert_frame_equal(
         shown[["scenario", "dimension", "group", "metric", "mean"]].reset_index(drop=True),
         groups[["scenario", "dimension", "group", "metric", "mean"]].reset_index(drop=True))
+    # One run has no confidence interval: none is stored (compare's are all NaN for one replication).
+    intervals = [c for c in groups.columns if "ci95" in c]
+    assert len(intervals) >= 4 and groups[intervals].isna().all().all()
+    assert not [c for c in stored_rows.columns if "ci95" in c]
     outcome = stored_rows[stored_rows["dimension"] == "outcome"].set_index(["scenario", "metric"])["mean"]
     equity = comparison.equity().query("of == 'minutes_saved_per_week'").set_index(["scenario", "measure"])
     costs = comparison.costs().set_index("scenario")

@@ -184,7 +184,7 @@ def execute(run: RunSpec) -> pd.DataFrame:
             simulated_cost={} if used is None else {scenario.name: np.array([used])},
         )
         groups = comparison.by_group(k=run.k)
-        group_tables.append(groups.drop(columns=[c for c in groups.columns if c.startswith("ci95")]))
+        group_tables.append(groups.drop(columns=[c for c in groups.columns if "ci95" in c]))
         outcome_rows += _outcome_rows(comparison, groups, income_rank=income_rank, poorest=poorest)
         del comparison, paired
     frame = pd.concat([*group_tables, pd.DataFrame(outcome_rows)], ignore_index=True)
