@@ -385,8 +385,10 @@ def _timed_process(command: list[str]) -> tuple[float, int, float]:
 def _city_scale(ctx: Context) -> list[Row]:
     if not ctx.porto_pbf.is_file():
         return [Row(SECTION, "city-scale study on Porto", "skipped", notes=f"{ctx.porto_pbf} is absent")]
+    from twin.experiments.sweep import is_sweep_file
+
     scenarios = sorted(p.name for p in HELSINKI.glob("*.yaml")
-                       if p.name not in ("baseline.yaml", "sweep.yaml"))
+                       if p.name != "baseline.yaml" and not is_sweep_file(p))
     with tempfile.TemporaryDirectory(prefix="twin-bench-porto-") as tmp:
         folder = Path(tmp)
         # The 7 days the target was set for: no paratransit warm-up (auto: 28

@@ -13,6 +13,7 @@ import pytest
 from twin.abm import CityModel
 from twin.abm.access import access_fields, updated_access
 from twin.core.daily import fetching_water
+from twin.experiments.sweep import is_sweep_file
 from twin.interventions import apply_interventions
 from twin.residents import load_resident_model, synthesize_for_city
 from twin.residents.population import PURPOSES
@@ -58,7 +59,7 @@ def frames(world, changed, access, *, seed=3, warm_up_days=0):
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in HELSINKI_SCENARIOS.glob("*.yaml")
-                                        if p.stem not in ("baseline", "sweep")))
+                                        if p.stem != "baseline" and not is_sweep_file(p)))
 def test_a_replay_gives_every_helsinki_scenario_the_ledger_of_simulating_everyone(helsinki, access, name):
     world = world_of(helsinki)
     scenario = load_scenario(HELSINKI_SCENARIOS / f"{name}.yaml")

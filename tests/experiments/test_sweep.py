@@ -105,6 +105,25 @@ def test_morris_effects_are_the_plain_elementary_effects(tmp_path):
     assert sensitivity_plot(table).startswith(b"\x89PNG")
 
 
+def test_the_shipped_screening_finds_each_scenario_moved_by_its_own_mechanism(tmp_path):
+    """scenarios/helsinki/screening.yaml, run as shipped: an intervention's
+    own parameters move its scenario and leave the other exactly as it was
+    (same residents, same seed), and the parking app's time saving is driven
+    most by its three levers (adopters x search time x the cut)."""
+    import twin
+
+    result = twin.sweep(HELSINKI / "screening.yaml", out=tmp_path / "store", workers=0)
+    assert result.failures.empty and len(result.outcomes) == 54 * 2
+    effects = (result.sensitivity.query("outcome == 'minutes_saved_per_week'")
+               .pivot(index="parameter", columns="scenario", values="mu_star"))
+    app_levers = ["parking_app_adoption", "parking_search_time_cut", "parking_search_time_s"]
+    assert (effects.loc[["parking_app_adoption", "parking_search_time_cut"], "access_centres"] == 0).all()
+    assert effects.at["access_centre_reach_m", "parking_app"] == 0
+    assert set(effects["parking_app"].nlargest(3).index) == set(app_levers)
+    assert (effects.loc[app_levers, "parking_app"] > 0.5).all()  # minutes per resident-week over the range
+    assert (tmp_path / "store" / "analysis" / "sensitivity.png").stat().st_size > 0
+
+
 @pytest.mark.parametrize("parameters, design, needles", [
     ("  - path: interventions[parking_app].adoptoin.value\n    values: [0.5]\n", "{method: grid}",
      ["tiny.yaml", "parameters[0].path", "did you mean", "adoption"]),
@@ -137,7 +156,8 @@ def test_mistakes_are_one_line_naming_file_and_field(tmp_path, parameters, desig
 def test_validate_checks_sweeps_and_compare_skips_them(tmp_path):
     result = twin("validate", HELSINKI)
     assert result.exit_code == 0, result.output
-    assert "ok    " + str(HELSINKI / "sweep.yaml") in result.stdout
+    for sweep in ("sweep.yaml", "screening.yaml"):
+        assert "ok    " + str(HELSINKI / sweep) in result.stdout
     from twin.api import scenario_set
 
     _, scenarios, _ = scenario_set(HELSINKI)
