@@ -31,14 +31,16 @@ HELSINKI = REPO / "scenarios" / "helsinki"
 MALLOC_NOTE = ("the loops' processes and the workers with twin's malloc thresholds (twin.allocator, set by "
                "twin's command line and local workers; without them a process's page faults depend on "
                "the order of its earlier frees)")
-ROUNDS = 4
+ROUNDS = 8
 REPEATS = 3
 PROCESS_LUCK = ("8 fresh processes, one after another, ran the same 48 runs in 1.24-1.41 s of CPU, medians of "
                 "6 each, with address-space randomisation or without")
 """The tiny-run cases are measured in ROUNDS sets of fresh processes, REPEATS
 times each: which process runs them weighs as much as the 5% target here
 (PROCESS_LUCK), and the host's speed drifts by up to ~18% between minutes,
-so ratios are taken within a round (or a repeat) and their median reported."""
+so ratios are taken within a round (or a repeat) and their median reported.
+(8, not 4: single rounds' speed-ups ranged 1.42-2.04x on 2026-12-03, and two
+runs of 4 rounds on the same code gave medians of 1.78x and 1.85x.)"""
 N_RUNS = 48
 """Runs per timed sweep (48 x 3 simulations of 2,000 residents for 2 days):
 about 2 s a sweep on 1 worker. (It was 12 when a run took 136 ms; at 36 ms a
