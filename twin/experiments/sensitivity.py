@@ -183,9 +183,11 @@ def sensitivity_plot(table: pd.DataFrame) -> bytes | None:
         largest = table.groupby(["scenario", "outcome"])["mu_star"].transform("max")
         table = table.assign(shown=table["mu_star"] / largest.where(largest > 0))
         column, label = "shown", "Morris mu* / largest mu* of the scenario"
+        caption = "mu*; blank: no effect"
     else:
         column = "ST" if table["ST"].notna().any() else "S1"
         label = f"{column} (share of variance)"
+        caption = f"{column}; blank: no variation"
     outcomes = [o for o in _PLOTTED if o in set(table["outcome"])]
     scenarios = sorted(table["scenario"].unique())
     params = list(dict.fromkeys(table["parameter"]))
@@ -203,7 +205,7 @@ def sensitivity_plot(table: pd.DataFrame) -> bytes | None:
                       rotation=30, ha="right", fontsize=8)
         ax.set_yticks(range(len(scenarios)), scenarios if ax is axes[0] else [""] * len(scenarios),
                       fontsize=8)
-        ax.set_title(f"{outcome}\n({'mu*' if column == 'shown' else column}; blank: no variation)", fontsize=9)
+        ax.set_title(f"{outcome}\n({caption})", fontsize=9)
     figure.colorbar(image, ax=list(axes), shrink=0.8, label=label)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110)
