@@ -53,9 +53,10 @@ def test_sobol_and_lhs_designs_stay_in_range_and_round_integer_fields(tmp_path):
     assert sorted(strata) == [0, 1, 2, 3, 4]  # one draw per stratum
 
 
-FLOAT_PARAMETERS = ("  - name: adoption\n    path: interventions[parking_app].adoption.value\n"
-                    "    range: [0.2, 0.8]\n  - name: smartphone_75\n"
-                    "    path: resident_model.digital.smartphone.by_age_band.values.75+\n    range: [0.3, 0.8]\n")
+FLOAT_PARAMETERS = (  # the two parameters of sweeps.PARAMETERS, over ranges
+    "  - name: adoption\n    path: interventions[parking_app].adoption.value\n"
+    "    range: [0.2, 0.8]\n  - name: smartphone_75\n"
+    "    path: resident_model.digital.smartphone.by_age_band.values.75+\n    range: [0.3, 0.8]\n")
 
 
 def test_morris_trajectories_step_one_parameter_at_a_time_on_the_levels(tmp_path):
@@ -187,10 +188,7 @@ def test_sensitivity_confidence_intervals_are_the_same_every_time_for_design_see
     from twin.experiments.batch import OUTCOMES
     from twin.experiments.sensitivity import sensitivity
 
-    parameters = ("  - name: adoption\n    path: interventions[parking_app].adoption.value\n"
-                  "    range: [0.2, 0.8]\n  - name: smartphone_75\n"
-                  "    path: resident_model.digital.smartphone.by_age_band.values.75+\n    range: [0.3, 0.8]\n")
-    sweep = load_sweep(sweep_file(tmp_path, seeds=1, parameters=parameters,
+    sweep = load_sweep(sweep_file(tmp_path, seeds=1, parameters=FLOAT_PARAMETERS,
                                   design=f"{{method: {method}, samples: 16, seed: 0}}"))
     x = sweep.design[["adoption", "smartphone_75"]].to_numpy()
     rng = np.random.default_rng(1)
