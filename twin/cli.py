@@ -256,7 +256,8 @@ def batch(
     fails is recorded in OUT/failed/ and reported at the end. When all runs
     are done, OUT/analysis/ holds outcomes.csv, sensitivity.csv (Sobol
     indices, or Morris elementary effects), robustness.csv and
-    sensitivity.png.
+    sensitivity.png, and the headline is printed: what moves each outcome
+    most, and how often each scenario beats the baseline.
     """
     from twin.experiments.batch import (
         StartingCluster,
@@ -267,6 +268,7 @@ def batch(
         status,
     )
     from twin.experiments.results_store import ResultsStore
+    from twin.experiments.sensitivity import sweep_text
     from twin.experiments.sweep import load_sweep
 
     freeze_at_exit()
@@ -290,6 +292,9 @@ def batch(
                 typer.echo(f"failed {key}: {failure['error']}")
             if state.pending == 0:
                 result = read_result(sweep, store)
+                summary = sweep_text(result)
+                if summary:
+                    typer.echo(summary + "\n")
                 typer.echo(f"{len(result.outcomes)} outcome rows; analysis in {store.analysis_dir}/")
             return
         typer.echo(f"{sweep.name}: {len(sweep.runs)} runs ({len(sweep.design)} design points x "
@@ -302,6 +307,9 @@ def batch(
         if starting is not None:
             starting.close()
     state = result.status
+    summary = sweep_text(result)
+    if summary:
+        typer.echo(summary + "\n")
     typer.echo(f"{sweep.name}: {state}; results in {store_dir}/runs/, analysis in {store_dir}/analysis/")
     for row in result.failures.itertuples():
         typer.echo(f"failed run {row.run} (point {row.point}, seed {row.seed}): {row.error}")

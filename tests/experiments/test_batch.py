@@ -187,6 +187,7 @@ def test_killed_batch_resumes_without_running_a_run_twice(sweep_path, reference,
     finished = twin("batch", sweep_path, "--out", out, "--workers", "2")
     assert finished.exit_code == 0, finished.output
     assert "12 of 12 runs done" in finished.stdout
+    assert "What moves each outcome most" in finished.stdout  # the sweep's headline, once all runs are done
     after = {p.name: p.stat().st_mtime_ns for p in (out / "runs").glob("*.parquet")}
     assert len(after) == 12 and not list((out / "runs").glob(".*"))  # no partial file
     assert all(after[name] == mtime for name, mtime in before.items())  # none run again
@@ -223,6 +224,39 @@ def test_sensitivity_and_robustness_of_the_finished_sweep(reference):
     for name in ("sensitivity.csv", "robustness.csv", "outcomes.csv", "sensitivity.png"):
         assert (out / "analysis" / name).stat().st_size > 0
     assert len(result.outcomes) == 12 * 2  # points x seeds x scenarios
+
+
+def test_a_finished_sweep_says_what_moves_each_outcome_and_how_often_each_scenario_wins(reference):
+    """What twin batch prints: per scenario and plotted outcome, the
+    parameter with the largest index in sensitivity.csv and the next; per
+    scenario, the shares of runs in robustness.csv in which everyone and the
+    poorest fifth gain more / less than under the baseline."""
+    from twin.experiments.sensitivity import CONSTANT, sweep_text
+
+    _, result = reference
+    drivers, wins = ([line.split() for line in part.splitlines()] for part in sweep_text(result).split("\n\n"))
+    shown = 0
+    for (scenario, outcome), found in result.sensitivity.groupby(["scenario", "outcome"]):
+        row = [line for line in drivers if line[:2] == [scenario, outcome]]
+        if outcome not in ("minutes_saved_per_week", "share_of_gains_to_poorest_40pct", "cost_per_hour_saved"):
+            assert not row
+            continue
+        (row,) = row
+        ranked = found.sort_values("S1", ascending=False, na_position="last")  # grid: main effects, no interval
+        if ranked["S1"].isna().all():
+            assert " ".join(row[2:]).startswith(CONSTANT)
+            continue
+        assert row[2:6] == [ranked["parameter"].iloc[0], f"{ranked['S1'].iloc[0]:.2f}",
+                            ranked["parameter"].iloc[1], f"{ranked['S1'].iloc[1]:.2f}"]
+        shown += 1
+    assert shown >= 2  # the app's time saving and its cost per hour vary with its adoption
+    versus = result.robustness.query("other == 'baseline'")
+    for row in versus.query("dimension == 'all'").itertuples():
+        poorest = versus.query(f"dimension == 'income_quintile' and group == 'Q1' and "
+                               f"scenario == '{row.scenario}' and metric == '{row.metric}'").iloc[0]
+        assert [row.scenario, row.metric,
+                f"{row.p_better:.0%}", "/", f"{row.p_worse:.0%}", "of", str(row.runs),
+                f"{poorest.p_better:.0%}", "/", f"{poorest.p_worse:.0%}", "of", str(poorest.runs)] in wins
 
 
 def test_a_sweep_analyses_its_runs_as_they_read_back_from_the_store(sweep_path, reference):

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from sweeps import HELSINKI, sweep_file
 
+from twin.experiments.sensitivity import CONSTANT, OVERLAP_MARK, _drivers, sweep_text
 from twin.experiments.sweep import load_sweep
 
 from cli_runner import assert_user_error, twin
@@ -123,6 +124,37 @@ def test_the_shipped_screening_finds_each_scenario_moved_by_its_own_mechanism(tm
     assert set(effects["parking_app"].nlargest(3).index) == set(app_levers)
     assert (effects.loc[app_levers, "parking_app"] > 0.5).all()  # minutes per resident-week over the range
     assert (tmp_path / "store" / "analysis" / "sensitivity.png").stat().st_size > 0
+    headline = {tuple(line.split()[:3]) for line in sweep_text(result).splitlines()}
+    assert ("parking_app", "minutes_saved_per_week", "parking_app_adoption") in headline
+    assert ("access_centres", "minutes_saved_per_week", "access_centre_reach_m") in headline
+
+
+def test_the_printed_ranking_is_marked_where_the_intervals_overlap():
+    """The headline marks a runner-up whose 95% interval overlaps the
+    first's (the order is not established), says which outcomes have no
+    index, and prints Morris effects in the outcome's unit."""
+    import pandas as pd
+
+    def table(column: str, rows: list[tuple]) -> pd.DataFrame:
+        return pd.DataFrame([{"scenario": "s", "outcome": o, "parameter": p, column: v, f"{column}_conf": c}
+                             for o, p, v, c in rows])
+
+    variance = table("ST", [("minutes_saved_per_week", "a", 0.3, 0.1), ("minutes_saved_per_week", "b", 0.8, 0.1),
+                            ("share_of_gains_to_poorest_40pct", "a", 0.6, 0.2),
+                            ("share_of_gains_to_poorest_40pct", "b", 0.5, 0.2),
+                            ("cost_per_hour_saved", "a", np.nan, np.nan),
+                            ("cost_per_hour_saved", "b", np.nan, np.nan)]).assign(S1=np.nan, S1_conf=np.nan)
+    drivers = _drivers(variance).set_index("outcome")
+    assert drivers.loc["minutes_saved_per_week"].tolist() == ["s", "b", "0.80 (0.70 to 0.90)", "a",
+                                                              "0.30 (0.20 to 0.40)"]
+    assert drivers.at["share_of_gains_to_poorest_40pct", "its index"] == f"0.50 (0.30 to 0.70) {OVERLAP_MARK}"
+    assert drivers.at["cost_per_hour_saved", "moved most by"] == CONSTANT
+    morris = table("mu_star", [("minutes_saved_per_week", "a", 0.0, 0.0), ("minutes_saved_per_week", "b", 0.0, 0.0),
+                               ("cost_per_hour_saved", "a", 1234.5, 100.0), ("cost_per_hour_saved", "b", 2.5, 1.0)])
+    drivers = _drivers(morris).set_index("outcome")
+    assert drivers.at["minutes_saved_per_week", "moved most by"] == "(no parameter)"
+    assert drivers.loc["cost_per_hour_saved", ["index", "its index"]].tolist() == ["1,234 (1,134 to 1,334)",
+                                                                                   "2.5 (1.5 to 3.5)"]
 
 
 @pytest.mark.parametrize("parameters, design, needles", [

@@ -169,6 +169,16 @@ def robustness(groups: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def ranked_by(table: pd.DataFrame) -> tuple[str, str]:
+    """The :func:`sensitivity` column that ranks the parameters, and its
+    95% interval's half-width column: ``mu_star`` for a Morris screening,
+    the total index ``ST`` where the method gives one, else ``S1``."""
+    if "mu_star" in table:
+        return "mu_star", "mu_star_conf"
+    column = "ST" if table["ST"].notna().any() else "S1"
+    return column, f"{column}_conf"
+
+
 def sensitivity_plot(table: pd.DataFrame) -> bytes | None:
     """PNG: one heat map per outcome (scenarios x parameters) of the total
     index (first-order where the method gives no total); for a Morris
@@ -179,13 +189,13 @@ def sensitivity_plot(table: pd.DataFrame) -> bytes | None:
 
     if table.empty:
         return None
-    if "mu_star" in table:
+    column, _ = ranked_by(table)
+    if column == "mu_star":
         largest = table.groupby(["scenario", "outcome"])["mu_star"].transform("max")
         table = table.assign(shown=table["mu_star"] / largest.where(largest > 0))
         column, label = "shown", "Morris mu* / largest mu* of the scenario"
         caption = "mu*; blank: no effect"
     else:
-        column = "ST" if table["ST"].notna().any() else "S1"
         label = f"{column} (share of variance)"
         caption = f"{column}; blank: no variation"
     outcomes = [o for o in _PLOTTED if o in set(table["outcome"])]
@@ -210,6 +220,102 @@ def sensitivity_plot(table: pd.DataFrame) -> bytes | None:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110)
     return buffer.getvalue()
+
+
+_INDEX_NAMES = {
+    "ST": "total Sobol index ST, share of the variance",
+    "S1": "first-order index S1, share of the variance",
+    "mu_star": "Morris mu*, the outcome's mean change over the parameter's range, in its unit",
+}
+OVERLAP_MARK = "*"
+"""Marks a runner-up whose 95% interval overlaps the first's."""
+CONSTANT = "(constant or undefined)"
+"""Said of an outcome without sensitivity indices."""
+
+
+def _index(value: float, half_width: float, column: str) -> str:
+    """An index with its 95% interval, as printed."""
+    def number(v: float) -> str:
+        return f"{v:.2f}" if column != "mu_star" else f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+    if not np.isfinite(half_width):
+        return number(value)
+    return f"{number(value)} ({number(value - half_width)} to {number(value + half_width)})"
+
+
+def _drivers(table: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario and plotted outcome: the parameter that moves it most
+    and the next, with their indices; the next marked :data:`OVERLAP_MARK`
+    where the two intervals overlap (the ranking is not established)."""
+    column, conf = ranked_by(table)
+    rows = []
+    for scenario in sorted(table["scenario"].unique()):
+        for outcome in _PLOTTED:
+            found = table[(table["scenario"] == scenario) & (table["outcome"] == outcome)]
+            if found.empty:
+                continue
+            ranked = found.sort_values(column, ascending=False, na_position="last", kind="stable")
+            value, half = ranked[column].to_numpy(dtype=float), ranked[conf].to_numpy(dtype=float)
+            row = {"scenario": scenario, "outcome": outcome, "moved most by": "-", "index": "-",
+                   "next": "-", "its index": "-"}
+            if not np.isfinite(value[0]):
+                row["moved most by"] = CONSTANT
+            elif value[0] <= 0:
+                row["moved most by"] = "(no parameter)"
+            else:
+                row.update({"moved most by": ranked["parameter"].iloc[0],
+                            "index": _index(value[0], half[0], column)})
+                if len(value) > 1 and np.isfinite(value[1]):
+                    overlap = np.isfinite(half[:2]).all() and value[0] - half[0] <= value[1] + half[1]
+                    mark = f" {OVERLAP_MARK}" if overlap else ""
+                    row.update({"next": ranked["parameter"].iloc[1],
+                                "its index": _index(value[1], half[1], column) + mark})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _against_baseline(robust: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario and benefit: the share of runs in which everyone, and
+    the poorest fifth, gain more / less than under the baseline."""
+    rows = []
+    versus = robust[robust["other"] == "baseline"]
+    for (scenario, metric), found in versus.groupby(["scenario", "metric"], sort=True):
+        row = {"scenario": scenario, "benefit": metric}
+        for label, dimension, group in (("everyone", "all", "all"),
+                                        ("poorest fifth (Q1)", "income_quintile", "Q1")):
+            cell = found[(found["dimension"] == dimension) & (found["group"] == group)]
+            row[label] = ("-" if cell.empty else
+                          f"{cell['p_better'].iloc[0]:.0%} / {cell['p_worse'].iloc[0]:.0%} "
+                          f"of {cell['runs'].iloc[0]}")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def sweep_text(result: SweepResult) -> str:
+    """What ``twin batch`` prints of a finished sweep: which parameter moves
+    each plotted outcome of each scenario most (and the next, with 95%
+    intervals), and how often each scenario beats the baseline, for
+    everyone and for the poorest fifth. Empty until every run is done."""
+    if result.status.pending:
+        return ""
+    lines = []
+    if not result.sensitivity.empty:  # a sweep of seeds alone has none
+        column, _ = ranked_by(result.sensitivity)
+        drivers = _drivers(result.sensitivity)
+        lines += [f"What moves each outcome most ({_INDEX_NAMES[column]}; 95% interval in brackets):",
+                  drivers.to_string(index=False)]
+        if drivers["its index"].str.endswith(OVERLAP_MARK).any():
+            lines.append(f"{OVERLAP_MARK} its interval overlaps the first's: the order is not established "
+                         f"(more design.samples narrow the intervals)")
+        if (drivers["moved most by"] == CONSTANT).any():
+            lines.append(f"{CONSTANT}: no index, the outcome does not vary over the sweep or is undefined "
+                         f"at some point")
+        lines += ["Every outcome and parameter: analysis/sensitivity.csv.", ""]
+    if not result.robustness.empty:
+        lines += ["How often each scenario beats the baseline: runs in which the group's mean benefit is "
+                  "larger / smaller (the rest: equal; every group and pair: analysis/robustness.csv):",
+                  _against_baseline(result.robustness).to_string(index=False)]
+    return "\n".join(lines).strip()
 
 
 def write_analysis(result: SweepResult) -> None:
