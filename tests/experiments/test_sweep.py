@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sweeps import HELSINKI, sweep_file
 
-from twin.experiments.sensitivity import CONSTANT, OVERLAP_MARK, _drivers, sweep_text
+from twin.experiments.sensitivity import NO_PARAMETER, OVERLAP_MARK, UNDEFINED, _drivers, sweep_text
 from twin.experiments.sweep import load_sweep
 
 from cli_runner import assert_user_error, twin
@@ -131,8 +131,9 @@ def test_the_shipped_screening_finds_each_scenario_moved_by_its_own_mechanism(tm
 
 def test_the_printed_ranking_is_marked_where_the_intervals_overlap():
     """The headline marks a runner-up whose 95% interval overlaps the
-    first's (the order is not established), says which outcomes have no
-    index, and prints Morris effects in the outcome's unit."""
+    first's (the order is not established), tells an outcome undefined at
+    some point from one no parameter moves (both without an index), and
+    prints Morris effects in the outcome's unit."""
     import pandas as pd
 
     def table(column: str, rows: list[tuple]) -> pd.DataFrame:
@@ -144,17 +145,35 @@ def test_the_printed_ranking_is_marked_where_the_intervals_overlap():
                             ("share_of_gains_to_poorest_40pct", "b", 0.5, 0.2),
                             ("cost_per_hour_saved", "a", np.nan, np.nan),
                             ("cost_per_hour_saved", "b", np.nan, np.nan)]).assign(S1=np.nan, S1_conf=np.nan)
-    drivers = _drivers(variance).set_index("outcome")
+    drivers = _drivers(variance, {("s", "cost_per_hour_saved")}).set_index("outcome")
     assert drivers.loc["minutes_saved_per_week"].tolist() == ["s", "b", "0.80 (0.70 to 0.90)", "a",
                                                               "0.30 (0.20 to 0.40)"]
     assert drivers.at["share_of_gains_to_poorest_40pct", "its index"] == f"0.50 (0.30 to 0.70) {OVERLAP_MARK}"
-    assert drivers.at["cost_per_hour_saved", "moved most by"] == CONSTANT
+    assert drivers.at["cost_per_hour_saved", "moved most by"] == UNDEFINED
+    assert _drivers(variance, set()).set_index("outcome").at["cost_per_hour_saved", "moved most by"] == NO_PARAMETER
     morris = table("mu_star", [("minutes_saved_per_week", "a", 0.0, 0.0), ("minutes_saved_per_week", "b", 0.0, 0.0),
                                ("cost_per_hour_saved", "a", 1234.5, 100.0), ("cost_per_hour_saved", "b", 2.5, 1.0)])
-    drivers = _drivers(morris).set_index("outcome")
-    assert drivers.at["minutes_saved_per_week", "moved most by"] == "(no parameter)"
+    drivers = _drivers(morris, set()).set_index("outcome")
+    assert drivers.at["minutes_saved_per_week", "moved most by"] == NO_PARAMETER
     assert drivers.loc["cost_per_hour_saved", ["index", "its index"]].tolist() == ["1,234 (1,134 to 1,334)",
                                                                                    "2.5 (1.5 to 3.5)"]
+
+
+def test_the_headline_says_where_an_outcome_is_undefined(tmp_path):
+    """With no adopters the parking app saves no time, so its cost per hour
+    saved is undefined at that design point: the headline says so rather
+    than that no parameter moves it."""
+    import twin
+
+    parameters = ("  - name: adoption\n    path: interventions[parking_app].adoption.value\n"
+                  "    values: [0.0, 0.8]\n")
+    path = sweep_file(tmp_path, seeds=1, parameters=parameters, scenarios="parking_app.yaml")
+    result = twin.sweep(path, out=tmp_path / "store", workers=0)
+    without_adopters = result.outcomes.set_index("adoption").loc[0.0]
+    assert without_adopters["minutes_saved_per_week"] == 0 and np.isnan(without_adopters["cost_per_hour_saved"])
+    headline = {tuple(line.split()[1:3]) for line in sweep_text(result).splitlines()}
+    assert ("cost_per_hour_saved", UNDEFINED) in headline
+    assert ("minutes_saved_per_week", "adoption") in headline
 
 
 @pytest.mark.parametrize("parameters, design, needles", [

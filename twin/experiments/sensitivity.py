@@ -54,6 +54,14 @@ def _main_effects(x: np.ndarray, y: np.ndarray) -> np.ndarray:
                      for i in range(x.shape[1])])
 
 
+def _point_means(outcomes: pd.DataFrame, points: int) -> pd.DataFrame:
+    """One scenario's outcomes averaged over the seeds at each of the
+    design's ``points`` (NaN where no seed defines it)."""
+    from twin.experiments.batch import OUTCOMES
+
+    return outcomes.groupby("point")[list(OUTCOMES)].mean().reindex(range(points))
+
+
 def sensitivity(sweep: Sweep, outcomes: pd.DataFrame) -> pd.DataFrame:
     """Sensitivity indices of each outcome of each scenario to each parameter.
 
@@ -87,7 +95,7 @@ def sensitivity(sweep: Sweep, outcomes: pd.DataFrame) -> pd.DataFrame:
                           for p in params]}
     rows = []
     for (scenario, ), table in outcomes.groupby(["scenario"], sort=True):
-        means = table.groupby("point")[list(OUTCOMES)].mean().reindex(range(len(x)))
+        means = _point_means(table, len(x))
         for outcome in OUTCOMES:
             y = means[outcome].to_numpy(dtype=np.float64)
             found = {}
@@ -229,8 +237,10 @@ _INDEX_NAMES = {
 }
 OVERLAP_MARK = "*"
 """Marks a runner-up whose 95% interval overlaps the first's."""
-CONSTANT = "(constant or undefined)"
-"""Said of an outcome without sensitivity indices."""
+NO_PARAMETER = "(no parameter)"
+"""Said of an outcome whose mean over the seeds no swept parameter moves."""
+UNDEFINED = "(undefined)"
+"""Said of an outcome undefined at some design point (no index)."""
 
 
 def _index(value: float, half_width: float, column: str) -> str:
@@ -243,10 +253,12 @@ def _index(value: float, half_width: float, column: str) -> str:
     return f"{number(value)} ({number(value - half_width)} to {number(value + half_width)})"
 
 
-def _drivers(table: pd.DataFrame) -> pd.DataFrame:
+def _drivers(table: pd.DataFrame, undefined: set[tuple[str, str]]) -> pd.DataFrame:
     """Per scenario and plotted outcome: the parameter that moves it most
     and the next, with their indices; the next marked :data:`OVERLAP_MARK`
-    where the two intervals overlap (the ranking is not established)."""
+    where the two intervals overlap (the ranking is not established).
+    ``undefined``: the (scenario, outcome) pairs undefined at some design
+    point; any other without an index does not vary (:func:`sensitivity`)."""
     column, conf = ranked_by(table)
     rows = []
     for scenario in sorted(table["scenario"].unique()):
@@ -258,10 +270,10 @@ def _drivers(table: pd.DataFrame) -> pd.DataFrame:
             value, half = ranked[column].to_numpy(dtype=float), ranked[conf].to_numpy(dtype=float)
             row = {"scenario": scenario, "outcome": outcome, "moved most by": "-", "index": "-",
                    "next": "-", "its index": "-"}
-            if not np.isfinite(value[0]):
-                row["moved most by"] = CONSTANT
-            elif value[0] <= 0:
-                row["moved most by"] = "(no parameter)"
+            if (scenario, outcome) in undefined:
+                row["moved most by"] = UNDEFINED
+            elif not np.isfinite(value[0]) or value[0] <= 0:
+                row["moved most by"] = NO_PARAMETER
             else:
                 row.update({"moved most by": ranked["parameter"].iloc[0],
                             "index": _index(value[0], half[0], column)})
@@ -301,15 +313,20 @@ def sweep_text(result: SweepResult) -> str:
     lines = []
     if not result.sensitivity.empty:  # a sweep of seeds alone has none
         column, _ = ranked_by(result.sensitivity)
-        drivers = _drivers(result.sensitivity)
+        points = len(result.sweep.design)
+        undefined = {(scenario, outcome) for (scenario, ), table in result.outcomes.groupby(["scenario"])
+                     for outcome, defined in _point_means(table, points).notna().all().items() if not defined}
+        drivers = _drivers(result.sensitivity, undefined)
         lines += [f"What moves each outcome most ({_INDEX_NAMES[column]}; 95% interval in brackets):",
                   drivers.to_string(index=False)]
         if drivers["its index"].str.endswith(OVERLAP_MARK).any():
             lines.append(f"{OVERLAP_MARK} its interval overlaps the first's: the order is not established "
                          f"(more design.samples narrow the intervals)")
-        if (drivers["moved most by"] == CONSTANT).any():
-            lines.append(f"{CONSTANT}: no index, the outcome does not vary over the sweep or is undefined "
-                         f"at some point")
+        if (drivers["moved most by"] == NO_PARAMETER).any():
+            lines.append(f"{NO_PARAMETER}: its mean over the seeds is the same at every design point")
+        if (drivers["moved most by"] == UNDEFINED).any():
+            lines.append(f"{UNDEFINED}: no index, the outcome is undefined at some design point (cost per "
+                         f"hour saved where no hour is saved, say)")
         lines += ["Every outcome and parameter: analysis/sensitivity.csv.", ""]
     if not result.robustness.empty:
         lines += ["How often each scenario beats the baseline: runs in which the group's mean benefit is "
