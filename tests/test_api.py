@@ -57,12 +57,28 @@ def test_run_ledger_homes_are_inside_the_city(helsinki):
     assert (run.ledger.geometry.x.to_numpy() == walk.lon[run.ledger["home_node"]]).all()
 
 
+def test_a_run_prints_what_twin_run_prints_and_shows_briefly_in_a_notebook(tmp_path):
+    """``print(run)`` is ``twin run``'s table for the same scenario and
+    seed; the notebook's echo of a result names it in a line, not its
+    per-resident ledger."""
+    from cli_runner import twin as twin_cli
+
+    run = twin.run(HELSINKI / "baseline.yaml", residents=500, days=1, seed=3)
+    printed = twin_cli("run", HELSINKI / "baseline.yaml", "-n", 500, "-d", 1, "-s", 3, "--out", tmp_path / "out")
+    assert printed.exit_code == 0 and str(run) in printed.stdout
+    assert "Q1" in str(run) and "unmet_trips_per_week" in str(run)
+    assert repr(run) == "Run('baseline', residents=500, days=1, seed=3; rows: ledger 500, groups 15, daily 1)"
+
+
 def test_compare_matches_the_underlying_comparison():
     result = twin.compare([HELSINKI / "baseline.yaml", HELSINKI / "parking_app.yaml"],
                           residents=500, days=1, replications=2, k=10)
     expected = result.comparison.by_group(k=10)
     pd.testing.assert_frame_equal(result.by_group, expected)
     assert (result.by_group["residents"] >= 10).all()
+    assert repr(result) == ("ComparisonResult(Comparison(baseline='baseline', scenarios=['parking_app'], "
+                            "replications=2, residents=500, days=1, seed=1), k=10)")
+    assert "Minutes saved per resident-week by income quintile" in str(result) and "parking_app" in str(result)
 
 
 def test_bad_input_raises_one_line_twin_errors(tmp_path):

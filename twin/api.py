@@ -89,6 +89,17 @@ class Run:
     summary: dict
     _result: RunResult
 
+    def __repr__(self) -> str:
+        return (f"Run({self.scenario.name!r}, residents={self.scenario.residents}, days={self.scenario.days}, "
+                f"seed={self.scenario.seed}; rows: ledger {len(self.ledger):,}, groups {len(self.groups):,}, "
+                f"daily {len(self.daily):,})")
+
+    def __str__(self) -> str:
+        """What ``twin run`` prints."""
+        from twin.experiments.run import run_text
+
+        return run_text(self._result)
+
     def write(self, out: str | Path) -> Path:
         """Write the folder ``twin run`` writes (ledger.parquet, groups.csv,
         daily.csv, summary.json), atomically."""
@@ -186,6 +197,15 @@ class ComparisonResult:
         self.who_benefits = self.tables.who_benefits
         self.equity = self.tables.equity
         self.costs = self.tables.costs
+
+    def __repr__(self) -> str:
+        return f"ComparisonResult({self.comparison!r}, k={self.k})"
+
+    def __str__(self) -> str:
+        """What ``twin compare`` prints: ranking, who benefits, costs."""
+        from twin.experiments.report import who_benefits_text
+
+        return who_benefits_text(self.tables)
 
     def by_area(self) -> gpd.GeoDataFrame:
         """Mean benefit per resident by cell of the city's fixed square grid

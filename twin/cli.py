@@ -120,7 +120,7 @@ def run(
     from tqdm import tqdm
 
     from twin.experiments.limits import check_days, check_fits
-    from twin.experiments.run import run_scenario, write_run
+    from twin.experiments.run import run_scenario, run_text, write_run
     from twin.experiments.store import check_output_folder
     from twin.scenario import load_scenario
 
@@ -148,7 +148,8 @@ def run(
         write_run(result, out_dir)
     except TwinError as error:
         _fail(error)
-    _print_summary(result, out_dir)
+    typer.echo(run_text(result))
+    typer.echo(f"wrote {out_dir}/ (ledger.parquet, groups.csv, daily.csv, summary.json)")
 
 
 @app.command()
@@ -340,38 +341,3 @@ def workshop(
         _fail(error)
     typer.echo(f"wrote {out_dir}/ (index.html, a page, a 3D scene and a map per scenario, workshop.pdf) "
                f"in {time.perf_counter() - start:.1f} s")
-
-
-def _print_summary(result, out_dir: Path) -> None:
-    import pandas as pd
-
-    from twin.outcomes.suppression import MIN_CELL_RESIDENTS
-
-    s = result.summary
-    nodes = s["city"]["nodes"]
-    typer.echo(
-        f"{result.scenario.name}: {s['city']['name']} (walk {nodes['walk']:,} nodes, "
-        f"drive {nodes['drive']:,}), {result.scenario.residents:,} residents "
-        f"({s['resident_model']}), {result.scenario.days} days"
-        + (f" after a {s['warm_up_days']}-day warm-up of its paratransit riders" if s["warm_up_days"] else "")
-        + f", seed {result.scenario.seed}"
-    )
-    for warning in s["warnings"]:
-        typer.echo(f"warning: {warning}")
-    table = result.groups.copy()
-    table["residents"] = table["residents"].map(lambda v: "<k" if pd.isna(v) else f"{int(v):,}")
-    with pd.option_context("display.width", 120, "display.max_rows", 100):
-        typer.echo(
-            table.drop(columns="suppressed").to_string(
-                index=False, float_format=lambda v: f"{v:,.2f}", na_rep="-",
-            )
-        )
-    typer.echo(
-        "travel_min_per_week: mean essential travel on trips made; unmet_trips_per_week: "
-        "trips no available mode makes within the resident's limit (no time counted). "
-        f"k = {MIN_CELL_RESIDENTS}: groups under {MIN_CELL_RESIDENTS} residents, and the groups "
-        "needed to protect them, are suppressed (-)."
-    )
-    typer.echo(f"wrote {out_dir}/ (ledger.parquet, groups.csv, daily.csv, summary.json)")
-
-

@@ -235,6 +235,9 @@ def test_a_finished_sweep_says_what_moves_each_outcome_and_how_often_each_scenar
 
     _, result = reference
     point_means = result.outcomes.groupby(["scenario", "point"]).mean(numeric_only=True)
+    assert str(result) == sweep_text(result)  # print(result) in a notebook
+    assert re.fullmatch(r"SweepResult\('tiny', store='.*'; 12 of 12 runs done; rows: outcomes 24, groups [\d,]+, "
+                        r"sensitivity 28, robustness \d+, failures 0\)", repr(result)), repr(result)
     drivers, wins = ([line.split() for line in part.splitlines()] for part in sweep_text(result).split("\n\n"))
     shown = 0
     for (scenario, outcome), found in result.sensitivity.groupby(["scenario", "outcome"]):

@@ -302,6 +302,17 @@ class SweepResult:
     def status(self) -> Status:
         return status(self.sweep, self.store)
 
+    def __repr__(self) -> str:
+        rows = ", ".join(f"{name} {len(getattr(self, name)):,}"
+                         for name in ("outcomes", "groups", "sensitivity", "robustness", "failures"))
+        return f"SweepResult({self.sweep.name!r}, store={str(self.store.root)!r}; {self.status}; rows: {rows})"
+
+    def __str__(self) -> str:
+        """What ``twin batch`` prints: the headline once every run is done."""
+        from twin.experiments.sensitivity import sweep_text
+
+        return sweep_text(self) or f"{self.sweep.name}: {self.status}"
+
 
 def outcome_table(rows: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
     """Stored rows -> one row per design point, seed and scenario, with each

@@ -145,6 +145,11 @@ class Comparison:
     baseline_figures: pd.DataFrame | None = None
     warm_up_days: int = 0
 
+    def __repr__(self) -> str:  # not the per-resident frames
+        return (f"Comparison(baseline={self.baseline.name!r}, scenarios={[s.name for s in self.scenarios]}, "
+                f"replications={self.replications}, residents={self.residents}, days={self.days}, "
+                f"seed={self.seed})")
+
     def validation(self) -> pd.DataFrame | None:
         """The baseline's travel figures next to those observed in its city
         (:func:`~twin.experiments.validation.figures_table` with the model's

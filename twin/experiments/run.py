@@ -54,6 +54,38 @@ class RunResult:
     daily: pd.DataFrame
     summary: dict = field(default_factory=dict)
 
+    def __repr__(self) -> str:  # not the per-resident ledger
+        return (f"RunResult({self.scenario.name!r}, residents={self.scenario.residents}, "
+                f"days={self.scenario.days}, seed={self.scenario.seed})")
+
+
+def run_text(result: RunResult) -> str:
+    """What ``twin run`` prints: the run's facts and warnings, and weekly
+    essential travel and unmet trips by group (suppressed)."""
+    from twin.outcomes.suppression import MIN_CELL_RESIDENTS
+
+    s = result.summary
+    nodes = s["city"]["nodes"]
+    lines = [
+        f"{result.scenario.name}: {s['city']['name']} (walk {nodes['walk']:,} nodes, "
+        f"drive {nodes['drive']:,}), {result.scenario.residents:,} residents "
+        f"({s['resident_model']}), {result.scenario.days} days"
+        + (f" after a {s['warm_up_days']}-day warm-up of its paratransit riders" if s["warm_up_days"] else "")
+        + f", seed {result.scenario.seed}",
+        *(f"warning: {warning}" for warning in s["warnings"]),
+    ]
+    table = result.groups.copy()
+    table["residents"] = table["residents"].map(lambda v: "<k" if pd.isna(v) else f"{int(v):,}")
+    with pd.option_context("display.width", 120, "display.max_rows", 100):
+        lines.append(table.drop(columns="suppressed").to_string(
+            index=False, float_format=lambda v: f"{v:,.2f}", na_rep="-"))
+    lines.append(
+        "travel_min_per_week: mean essential travel on trips made; unmet_trips_per_week: "
+        "trips no available mode makes within the resident's limit (no time counted). "
+        f"k = {MIN_CELL_RESIDENTS}: groups under {MIN_CELL_RESIDENTS} residents, and the groups "
+        "needed to protect them, are suppressed (-)."
+    )
+    return "\n".join(lines)
 
 def run_scenario(
     scenario: Scenario,
