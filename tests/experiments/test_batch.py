@@ -97,6 +97,41 @@ def test_two_worker_processes_give_the_in_process_results(sweep_path, reference,
     pd.testing.assert_frame_equal(stored(tmp_path / "dask"), stored(reference[0]))
 
 
+def test_a_cluster_started_as_the_readme_says(sweep_path, reference, tmp_path):
+    """``dask scheduler``, ``dask worker ADDRESS --nthreads 1 --preload
+    twin.experiments.batch`` and ``twin batch SWEEP --scheduler ADDRESS``,
+    as README says for a cluster of one's own: the worker has set itself up
+    as it started, and the runs are those of one process."""
+    import socket
+
+    from distributed import Client
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    paths = [REPO, REPO / "tests", REPO / "tests" / "experiments"]  # twin, and this module's helpers for client.run
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, paths))}
+    dask = [sys.executable, "-m", "dask"]
+    processes = [subprocess.Popen(command, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+                 for command in ([*dask, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
+                                  "--no-dashboard"],
+                                 [*dask, "worker", address, "--nthreads", "1", "--preload", "twin.experiments.batch",
+                                  "--no-dashboard"])]
+    try:
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(1, timeout=120)
+            assert set(client.run(reuses_freed_memory).values()) == {True}  # the preload, before any task
+        finished = twin("batch", sweep_path, "--out", tmp_path / "store", "--scheduler", address)
+        assert finished.exit_code == 0, finished.output
+        assert "12 of 12 runs done" in finished.stdout
+        pd.testing.assert_frame_equal(stored(tmp_path / "store"), stored(reference[0]))
+    finally:
+        for process in processes:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 def test_workers_running_other_twin_code_are_refused(client):
     """Runs are stored under keys that hash twin's code: a cluster whose
     workers run other code is refused before any run, in one line."""
