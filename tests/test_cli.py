@@ -135,6 +135,17 @@ def test_real_process_prints_one_line_and_exits_2(tmp_path):
     assert len(completed.stderr.strip().splitlines()) == 1
 
 
+def test_a_bug_keeps_its_own_traceback(monkeypatch):
+    """Anything but a user's mistake is a bug: its exception reaches the
+    caller as raised (the error handler must not raise one of its own)."""
+    def broken(paths):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("twin.validate.validate_paths", broken)
+    result = twin("validate", BASELINE)
+    assert isinstance(result.exception, RuntimeError) and str(result.exception) == "a bug"
+
+
 INTERVENTION_COST = """    cost:
       currency: EUR
       price_year: 2024

@@ -42,7 +42,7 @@ class _OneLineUsageErrors(TyperGroup):
             typer.echo(f"twin: error: {command}: {error.format_message().rstrip('.')} "
                        f"(see '{command} --help')", err=True)
             sys.exit(2 if isinstance(error, click_errors.UsageError) else error.exit_code)
-        except click_errors.Abort:
+        except typer.Abort:  # end of input at a prompt (Ctrl-C exits 130 in typer)
             if not standalone_mode:
                 raise
             typer.echo("Aborted!", err=True)
@@ -262,6 +262,7 @@ def batch(
     """
     from twin.experiments.batch import (
         StartingCluster,
+        connect,
         default_store,
         freeze_at_exit,
         read_result,
@@ -273,7 +274,7 @@ def batch(
     from twin.experiments.sweep import load_sweep
 
     freeze_at_exit()
-    starting = None
+    starting = sweep = None
     try:
         if workers is not None and workers < 0:
             raise ConfigError(f"must be >= 0, got {workers}", field="--workers",
@@ -283,6 +284,8 @@ def batch(
                               field="--workers", fix="pass only one of them")
         if scheduler is None and workers != 0 and not show_status:
             starting = StartingCluster(workers)  # its workers start while the sweep is checked
+        elif scheduler is not None and not show_status:
+            scheduler = connect(scheduler)  # a wrong address fails before anything is written
         sweep = load_sweep(sweep_file)
         store_dir = out or default_store(sweep)
         if show_status:
@@ -304,9 +307,16 @@ def batch(
         result = run_sweep(sweep, out=store_dir, workers=workers, scheduler=starting or scheduler)
     except TwinError as error:
         _fail(error)
+    except KeyboardInterrupt:  # Ctrl-C: every finished run is stored, and the next call resumes
+        if sweep is not None:
+            stored = status(sweep, ResultsStore(out or default_store(sweep)))
+            typer.echo(f"\n{sweep.name}: stopped, {stored}; run the same command again to resume", err=True)
+        raise typer.Exit(130) from None
     finally:
         if starting is not None:
             starting.close()
+        if scheduler is not None and not isinstance(scheduler, str):
+            scheduler.close()
     state = result.status
     summary = sweep_text(result)
     if summary:

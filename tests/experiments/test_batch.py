@@ -22,7 +22,7 @@ from twin.experiments.batch import _client, run_sweep
 from twin.experiments.results_store import ResultsStore
 from twin.experiments.sweep import load_sweep
 
-from cli_runner import twin
+from cli_runner import assert_user_error, twin
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -227,6 +227,38 @@ def test_killed_batch_resumes_without_running_a_run_twice(sweep_path, reference,
     assert len(after) == 12 and not list((out / "runs").glob(".*"))  # no partial file
     assert all(after[name] == mtime for name, mtime in before.items())  # none run again
     pd.testing.assert_frame_equal(stored(out), stored(reference[0]))
+
+
+def test_ctrl_c_stops_a_batch_that_says_how_to_resume(tmp_path):
+    """SIGINT mid-sweep (Ctrl-C): exit 130, a line saying how many runs are
+    stored and that the same command resumes, no traceback, no partial file."""
+    out = tmp_path / "store"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "twin", "batch", str(sweep_file(tmp_path, seeds=3, residents=5000)),
+         "--out", str(out), "--workers", "0"],
+        env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # a background shell ignores SIGINT
+    deadline = time.time() + 240
+    while time.time() < deadline and not list((out / "runs").glob("*.parquet")):
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    done = len(list((out / "runs").glob("*.parquet")))
+    assert process.returncode == 130, stderr
+    assert 1 <= done < 12 and not list((out / "runs").glob(".*"))
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1] == (f"tiny: stopped, {done} of 12 runs done, {12 - done} not yet run; "
+                                               f"run the same command again to resume")
+
+
+def test_an_unreachable_scheduler_is_one_line_naming_it(sweep_path, tmp_path):
+    import dask
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        assert_user_error(twin("batch", sweep_path, "--out", tmp_path / "store", "--scheduler", "tcp://127.0.0.1:9"),
+                          "--scheduler", "tcp://127.0.0.1:9", "cannot reach")
+        assert_user_error(twin("batch", sweep_path, "--out", tmp_path / "store", "--scheduler", "nonsense"),
+                          "--scheduler", "nonsense")
 
 
 def test_a_process_freezing_at_exit_skips_the_sweep_of_its_heap():

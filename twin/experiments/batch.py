@@ -383,18 +383,35 @@ LOCAL_CLUSTER_CONFIG = {
 """Dask settings of the local clusters :func:`run_sweep` starts."""
 
 
+def connect(scheduler: Any):
+    """A Dask client of ``scheduler``: a Client as it is, else one of the
+    scheduler at that address (or of that cluster object); a ConfigError
+    naming ``--scheduler`` if it cannot be reached."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ConfigError("Dask is not installed", field="--scheduler", fix="pip install 'twin[batch]'") from None
+    if isinstance(scheduler, Client):
+        return scheduler
+    try:
+        return Client(scheduler)
+    except (OSError, ValueError) as error:  # refused, timed out, or not an address
+        raise ConfigError(f"cannot reach a Dask scheduler at {scheduler} ({error})", field="--scheduler",
+                          fix="pass the address the scheduler prints, e.g. tcp://HOST:8786, "
+                              "or leave --scheduler out for a local cluster") from None
+
+
 def _client(workers: int | None, scheduler: Any):
     """A Dask client, and the local cluster it made (None if it joined one)."""
+    if isinstance(scheduler, StartingCluster):
+        return scheduler.take()
+    if scheduler is not None:
+        return connect(scheduler), None
     try:
         from distributed import Client, LocalCluster
     except ImportError:
         raise ConfigError("Dask is not installed", field="--workers",
                           fix="pip install 'twin[batch]', or pass --workers 0 to run in this process") from None
-
-    if isinstance(scheduler, StartingCluster):
-        return scheduler.take()
-    if scheduler is not None:
-        return (scheduler if isinstance(scheduler, Client) else Client(scheduler)), None
     import dask
 
     n = workers or _available_cores()
