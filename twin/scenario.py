@@ -267,6 +267,8 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     data = _read_with_bases(path, seen=())
+    if "design" in data and "city" not in data:
+        raise ConfigError("a sweep file, not a scenario", path=path, fix=f"run it with 'twin batch {path}'")
     data.setdefault("name", path.stem)
     scenario = scenario_from_mapping(data, where=str(path))
     scenario._path = str(path)

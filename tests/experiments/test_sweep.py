@@ -205,6 +205,14 @@ def test_mistakes_are_one_line_naming_file_and_field(tmp_path, parameters, desig
     assert not (tmp_path / "store").exists()  # nothing ran, nothing written
 
 
+def test_a_scenario_given_for_a_sweep_and_a_sweep_for_a_scenario_say_so(tmp_path):
+    assert_user_error(twin("batch", HELSINKI / "baseline.yaml", "--out", tmp_path / "store"),
+                      "baseline.yaml", "a scenario, not a sweep file", "twin compare")
+    assert_user_error(twin("run", HELSINKI / "sweep.yaml", "--out", tmp_path / "run"),
+                      "sweep.yaml", "a sweep file, not a scenario", "twin batch")
+    assert not (tmp_path / "store").exists() and not (tmp_path / "run").exists()
+
+
 def test_validate_checks_sweeps_and_compare_skips_them(tmp_path):
     result = twin("validate", HELSINKI)
     assert result.exit_code == 0, result.output

@@ -251,8 +251,13 @@ def load_sweep(path: str | Path) -> Sweep:
     from twin.scenario import load_scenario
 
     path = Path(path)
+    mapping = read_yaml_mapping(path)
+    if "design" not in mapping and "city" in mapping:
+        raise ConfigError("a scenario, not a sweep file", path=path,
+                          fix="run a scenario with 'twin run' or 'twin compare'; a sweep file, like "
+                              "scenarios/helsinki/sweep.yaml, names a baseline, scenarios, parameters and a design")
     try:
-        spec = SweepFile.model_validate(read_yaml_mapping(path))
+        spec = SweepFile.model_validate(mapping)
     except ValidationError as exc:
         raise config_error_from_validation(exc, path, model=SweepFile) from None
     folder = path.resolve().parent
