@@ -87,6 +87,7 @@ def run_text(result: RunResult) -> str:
     )
     return "\n".join(lines)
 
+
 def run_scenario(
     scenario: Scenario,
     *,

@@ -323,7 +323,7 @@ def sweep_text(result: SweepResult) -> str:
             lines.append(f"{OVERLAP_MARK} its interval overlaps the first's: the order is not established "
                          f"(more design.samples narrow the intervals)")
         if (drivers["moved most by"] == NO_PARAMETER).any():
-            lines.append(f"{NO_PARAMETER}: its mean over the seeds is the same at every design point")
+            lines.append(f"{NO_PARAMETER}: no swept parameter moves its mean over the seeds (no index above 0)")
         if (drivers["moved most by"] == UNDEFINED).any():
             lines.append(f"{UNDEFINED}: no index, the outcome is undefined at some design point (cost per "
                          f"hour saved where no hour is saved, say)")
