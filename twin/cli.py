@@ -274,7 +274,7 @@ def batch(
     from twin.experiments.sweep import load_sweep
 
     freeze_at_exit()
-    starting = sweep = None
+    starting = joined = sweep = None
     try:
         if workers is not None and workers < 0:
             raise ConfigError(f"must be >= 0, got {workers}", field="--workers",
@@ -285,7 +285,7 @@ def batch(
         if scheduler is None and workers != 0 and not show_status:
             starting = StartingCluster(workers)  # its workers start while the sweep is checked
         elif scheduler is not None and not show_status:
-            scheduler = connect(scheduler)  # a wrong address fails before anything is written
+            joined = connect(scheduler)  # a wrong address fails before anything is written
         sweep = load_sweep(sweep_file)
         store_dir = out or default_store(sweep)
         if show_status:
@@ -304,7 +304,7 @@ def batch(
         typer.echo(f"{sweep.name}: {len(sweep.runs)} runs ({len(sweep.design)} design points x "
                    f"seeds), {len(sweep.scenario_names)} scenarios each; store {store_dir}/",
                    err=True)
-        result = run_sweep(sweep, out=store_dir, workers=workers, scheduler=starting or scheduler)
+        result = run_sweep(sweep, out=store_dir, workers=workers, scheduler=starting or joined)
     except TwinError as error:
         _fail(error)
     except KeyboardInterrupt:  # Ctrl-C: every finished run is stored, and the next call resumes
@@ -315,8 +315,8 @@ def batch(
     finally:
         if starting is not None:
             starting.close()
-        if scheduler is not None and not isinstance(scheduler, str):
-            scheduler.close()
+        if joined is not None:
+            joined.close()
     state = result.status
     summary = sweep_text(result)
     if summary:

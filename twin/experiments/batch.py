@@ -288,6 +288,8 @@ class SweepResult:
     sensitivity, robustness
         :mod:`twin.experiments.sensitivity` tables (empty until every run
         is done).
+    status
+        What the store held of the sweep when these tables were read.
     """
 
     sweep: Sweep
@@ -297,10 +299,7 @@ class SweepResult:
     failures: pd.DataFrame
     sensitivity: pd.DataFrame
     robustness: pd.DataFrame
-
-    @property
-    def status(self) -> Status:
-        return status(self.sweep, self.store)
+    status: Status
 
     def __repr__(self) -> str:
         rows = ", ".join(f"{name} {len(getattr(self, name)):,}"
@@ -357,6 +356,7 @@ def read_result(sweep: Sweep, store: ResultsStore, *, in_hand: Mapping[str, Any]
         sweep, store, outcomes, groups, failures,
         sensitivity(sweep, outcomes) if complete else pd.DataFrame(),
         robustness(groups, outcomes) if len(rows) else pd.DataFrame(),
+        stored,
     )
 
 
