@@ -47,6 +47,13 @@ about 2 s a sweep on 1 worker. (It was 12 when a run took 136 ms; at 36 ms a
 12-run sweep lasts 0.4 s, within this host's noise, and the sweep's fixed
 reading and analysis, ~50 ms, outweighed Dask's scheduling.)"""
 
+SCENARIO_RUNS = 24
+"""Runs per timed sweep at the Helsinki scenarios' own size (20,000 residents,
+7 days; ~0.16 s a run): about 4 s a sweep on 1 worker."""
+SCENARIO_REPEATS = 2
+"""Repeats a round at that size: a process's luck, not the minute's, is most
+of the spread, so rounds count more than repeats."""
+
 
 def _sweep_file(folder: Path, *, first_seed: int, seeds: int, residents: int, scenarios: list[str],
                 days: int | None = 2, city: str | None = None, warm_up_days: int | None = None) -> Path:
@@ -110,7 +117,22 @@ def _as_a_worker() -> None:
     reuse_freed_memory()
 
 
-def _throughput(ctx: Context) -> list[Row]:
+def _rounds(ctx: Context, *, residents: int, days: int, n_runs: int, repeats: int, overhead: bool) -> tuple:
+    """Time ``n_runs`` runs of ``residents`` for ``days`` on twin's local
+    clusters of 1 and 2 workers and on plain process pools of 1 and 2, in
+    :data:`ROUNDS` sets of fresh processes, ``repeats`` times each,
+    alternating; with ``overhead``, also the 1-worker cluster's bare tasks
+    against the same runs as one task and in a plain loop.
+
+    Returns
+    -------
+    times : dict
+        ``times[case][round]``: the round's wall times (s).
+    cpu_s : dict
+        This process tree's CPU time (s) per repeat of ``loop`` and ``dask 1``.
+    elsewhere : list of float
+        Cores that other processes kept busy, per repeat.
+    """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -119,15 +141,15 @@ def _throughput(ctx: Context) -> list[Row]:
 
     scenarios = ["parking_app.yaml", "access_centres.yaml"]
     names = ("loop", "dask 1", "one task", "1 worker", "2 workers", "pool 1", "pool 2")
-    # times[name][round]: each round's samples, in fresh processes
     times: dict[str, list[list[float]]] = {name: [[] for _ in range(ROUNDS)] for name in names}
     cpu_s: dict[str, list[float]] = {"loop": [], "dask 1": []}
     elsewhere: list[float] = []
     spawn = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory(prefix="twin-bench-batch-") as tmp:
         folder = Path(tmp)
-        warm = load_sweep(_sweep_file(folder, first_seed=1000, seeds=8, residents=2000, scenarios=scenarios))
-        timed = load_sweep(_sweep_file(folder, first_seed=1, seeds=N_RUNS, residents=2000, scenarios=scenarios))
+        sized = functools.partial(_sweep_file, folder, residents=residents, days=days, scenarios=scenarios)
+        warm = load_sweep(sized(first_seed=1000, seeds=8 if overhead else 4))
+        timed = load_sweep(sized(first_seed=1, seeds=n_runs))
         runs = list(timed.runs)
 
         def timed_call(name: str, round_: int, call) -> None:
@@ -146,10 +168,10 @@ def _throughput(ctx: Context) -> list[Row]:
             client, cluster = _client(n, None)
             try:
                 run_sweep(warm, out=folder / f"warm-{round_}-{n}", scheduler=client, progress=False)
-                for repeat in range(REPEATS):  # alternate, so load from other processes hits all alike
+                for repeat in range(repeats):  # alternate, so load from other processes hits all alike
                     ctx.wait_for_quiet("a batch repeat")
                     with _Elsewhere() as other:
-                        if n == 1:
+                        if n == 1 and overhead:
                             # A plain loop in a fresh process (the 1-process pool), as one call.
                             timed_call("loop", round_, functools.partial(_in_one_call, pools[1], runs))
                             timed_call("dask 1", round_, functools.partial(_drain, runs, client))
@@ -166,7 +188,7 @@ def _throughput(ctx: Context) -> list[Row]:
                 cluster.close()
 
         for round_ in range(ROUNDS):
-            ctx.log(f"  round {round_ + 1} of {ROUNDS}: fresh pools and clusters")
+            ctx.log(f"  round {round_ + 1} of {ROUNDS}: fresh pools and clusters ({residents:,} residents)")
             pools = {n: ProcessPoolExecutor(n, mp_context=spawn, initializer=_as_a_worker) for n in (1, 2)}
             try:
                 for pool in pools.values():
@@ -176,43 +198,62 @@ def _throughput(ctx: Context) -> list[Row]:
             finally:
                 for pool in pools.values():
                     pool.shutdown()
-    every = {name: Timing([t for samples in rounds for t in samples]) for name, rounds in times.items()}
+    return times, cpu_s, elsewhere
 
-    def by_round(numerator: str, denominator: str) -> list[float]:
-        """Each round's ratio of medians."""
-        return [float(np.median(a) / np.median(b)) for a, b in zip(times[numerator], times[denominator])]
+
+def _by_round(times: dict, numerator: str, denominator: str) -> list[float]:
+    """Each round's ratio of medians."""
+    return [float(np.median(a) / np.median(b)) for a, b in zip(times[numerator], times[denominator])]
+
+
+def _listed(values: list[float], fmt: str) -> str:
+    return ", ".join(format(v, fmt) for v in values)
+
+
+def _speedup_row(case: str, times: dict, n_runs: int, what: str, where: str) -> tuple[Row, dict]:
+    """The 2-workers-vs-1 row of ``times`` (:func:`_rounds`), and the cases' Timings
+    (``what`` was run, ``where``: how it was measured)."""
+    every = {name: Timing([t for samples in rounds for t in samples]) for name, rounds in times.items() if rounds[0]}
+    speedups, ceilings = _by_round(times, "1 worker", "2 workers"), _by_round(times, "pool 1", "pool 2")
+    speedup, ceiling = float(np.median(speedups)), float(np.median(ceilings))
+    per_min = {n: n_runs / every[n].median * 60 for n in ("1 worker", "2 workers")}
+    return Row(SECTION, case, f"{per_min['2 workers']:.0f} runs/min",
+               f"{per_min['1 worker']:.0f} runs/min (1 worker)", f"{speedup:.2f}x",
+               target=f">= {TARGET_SPEEDUP}x", met=speedup >= TARGET_SPEEDUP,
+               notes=f"{what}; sweep {every['2 workers']} (1 worker: {every['1 worker']}); ratio = speed-up over "
+                     f"1 worker, median of the rounds' ({_listed(speedups, '.2f')}); the same runs on plain "
+                     f"process pools (no Dask, no store) of 1 and 2 processes: {every['pool 1']}"
+                     f" and {every['pool 2']}, "
+                     f"{ceiling:.2f}x ({_listed(ceilings, '.2f')}), what the machine gives two processes now; "
+                     f"twin batch gets {speedup / ceiling:.0%} of it; each cluster alive alone; {where}"), every
+
+
+def _throughput(ctx: Context) -> list[Row]:
+    """Tiny runs, where Dask's scheduling weighs most: runs per minute on 1
+    and 2 workers, and the scheduling overhead against a plain loop."""
+    times, cpu_s, elsewhere = _rounds(ctx, residents=2000, days=2, n_runs=N_RUNS, repeats=REPEATS, overhead=True)
 
     def paired(numerator: str, denominator: str) -> list[float]:
         """Each repeat's own ratio (the two measured one after the other)."""
         return [a / b for num, den in zip(times[numerator], times[denominator]) for a, b in zip(num, den)]
 
-    def listed(values: list[float], fmt: str) -> str:
-        return ", ".join(format(v, fmt) for v in values)
-
-    speedups, ceilings = by_round("1 worker", "2 workers"), by_round("pool 1", "pool 2")
-    speedup, ceiling = float(np.median(speedups)), float(np.median(ceilings))
-    per_min = {n: N_RUNS / every[n].median * 60 for n in ("1 worker", "2 workers")}
     where = (f"{ROUNDS} rounds, each in fresh processes (new local clusters and pools: a process's speed is "
              f"partly luck here, {PROCESS_LUCK}), {REPEATS} repeats a case a round, alternating")
     load = (f"other processes kept {np.median(elsewhere):.2f} cores busy (median over the "
             f"{len(elsewhere)} repeats; {min(elsewhere):.2f}-{max(elsewhere):.2f}), load average "
             f"{load_average()} at the end")
-    what = f"{N_RUNS} runs, each the baseline + 2 scenarios, 2,000 Helsinki residents, 2 days"
-    rows = [Row(SECTION, "runs per minute, 1 local worker process", f"{per_min['1 worker']:.0f} runs/min",
+    what = (f"{N_RUNS} runs, each the baseline + 2 scenarios, 2,000 Helsinki residents, 2 days (~55 ms a run, "
+            "where Dask's scheduling weighs most)")
+    speedup, every = _speedup_row("runs per minute, 2 local worker processes", times, N_RUNS, what, where)
+    rows = [Row(SECTION, "runs per minute, 1 local worker process",
+                f"{N_RUNS / every['1 worker'].median * 60:.0f} runs/min",
                 notes=f"{what}; twin batch's run_sweep into a fresh store (runs, store, analysis), cluster "
-                      f"warm; sweep {every['1 worker']}; {where}; {load}")]
-    rows.append(Row(SECTION, "runs per minute, 2 local worker processes", f"{per_min['2 workers']:.0f} runs/min",
-                    f"{per_min['1 worker']:.0f} runs/min (1 worker)", f"{speedup:.2f}x",
-                    target=f">= {TARGET_SPEEDUP}x", met=speedup >= TARGET_SPEEDUP,
-                    notes=f"sweep {every['2 workers']}; ratio = speed-up over 1 worker, median of the rounds' "
-                          f"({listed(speedups, '.2f')}); the same runs on plain process pools (no Dask, no "
-                          f"store) of 1 and 2 processes: {every['pool 1']} and {every['pool 2']}, "
-                          f"{ceiling:.2f}x ({listed(ceilings, '.2f')}), what the machine gives two processes "
-                          f"now; twin batch gets {speedup / ceiling:.0%} of it; each cluster alive alone"))
+                      f"warm; sweep {every['1 worker']}; {where}; {load}"),
+            speedup]
     overheads = [r - 1 for r in paired("dask 1", "one task")]
     overhead = float(np.median(overheads))
     elsewhere_loop = [r - 1 for r in paired("dask 1", "loop")]
-    loop_rounds = [r - 1 for r in by_round("dask 1", "loop")]
+    loop_rounds = [r - 1 for r in _by_round(times, "dask 1", "loop")]
     rows.append(Row(SECTION, "scheduling overhead per run (Dask, 1 worker) vs a plain loop",
                     f"{every['dask 1']}", f"{every['one task']} (plain loop)",
                     fmt_ratio(every["one task"].median, every["dask 1"].median),
@@ -225,7 +266,7 @@ def _throughput(ctx: Context) -> list[Row]:
                           f"{PROCESS_LUCK}); both call twin.experiments.batch.execute on the same {N_RUNS} "
                           "runs, numba on 1 thread; against a plain loop in a fresh process of its own "
                           f"(a 1-process pool, the runs in one call) {every['loop']}: "
-                          f"{np.median(elsewhere_loop):+.1%} (by round {listed(loop_rounds, '+.1%')}); "
+                          f"{np.median(elsewhere_loop):+.1%} (by round {_listed(loop_rounds, '+.1%')}); "
                           "storing and analysing the runs (run_sweep) adds "
                           f"{(every['1 worker'].median - every['dask 1'].median) / N_RUNS * 1e3:.1f} ms per run; "
                           f"CPU time of this process tree (scheduler, client and worker included; "
@@ -234,6 +275,25 @@ def _throughput(ctx: Context) -> list[Row]:
                           f"({np.median(cpu_s['dask 1']) / np.median(cpu_s['loop']) - 1:+.1%}); {where}; "
                           f"{MALLOC_NOTE}"))
     return rows
+
+
+def _throughput_at_scenario_size(ctx: Context) -> list[Row]:
+    """Runs of the size the Helsinki scenarios ship (their baseline's
+    residents and days): 2 workers against 1, and plain pools."""
+    import yaml
+
+    baseline = yaml.safe_load((HELSINKI / "baseline.yaml").read_text())
+    residents, days = baseline["residents"], baseline["days"]
+    times, _, elsewhere = _rounds(ctx, residents=residents, days=days, n_runs=SCENARIO_RUNS,
+                                  repeats=SCENARIO_REPEATS, overhead=False)
+    what = (f"{SCENARIO_RUNS} runs, each the baseline + 2 scenarios, {residents:,} Helsinki residents, "
+            f"{days} days (baseline.yaml's)")
+    where = (f"{ROUNDS} rounds in fresh processes, {SCENARIO_REPEATS} repeats a case a round, alternating; other "
+             f"processes kept {np.median(elsewhere):.2f} cores busy (median; {min(elsewhere):.2f}-"
+             f"{max(elsewhere):.2f}); load average {load_average()} at the end")
+    row, _ = _speedup_row("runs per minute, 2 local worker processes, runs of the Helsinki scenarios' size",
+                          times, SCENARIO_RUNS, what, where)
+    return [row]
 
 
 def _shipped_sweep(ctx: Context) -> list[Row]:
@@ -439,7 +499,7 @@ def _city_scale(ctx: Context) -> list[Row]:
 
 
 def run(ctx: Context) -> list[Row]:
-    rows = _throughput(ctx) + _shipped_sweep(ctx)
+    rows = _throughput(ctx) + _throughput_at_scenario_size(ctx) + _shipped_sweep(ctx)
     if "large" in ctx.sizes:
         rows += _overhead_at_scale(ctx) if ctx.porto_pbf.is_file() else []
         rows += _city_scale(ctx)
