@@ -49,7 +49,7 @@ reading and analysis, ~50 ms, outweighed Dask's scheduling.)"""
 
 SCENARIO_RUNS = 24
 """Runs per timed sweep at the Helsinki scenarios' own size (20,000 residents,
-7 days; ~0.16 s a run): about 4 s a sweep on 1 worker."""
+7 days; ~0.17 s a run): about 4 s a sweep on 1 worker."""
 SCENARIO_REPEATS = 2
 """Repeats a round at that size: a process's luck, not the minute's, is most
 of the spread, so rounds count more than repeats."""
