@@ -242,8 +242,8 @@ def _throughput(ctx: Context) -> list[Row]:
     load = (f"other processes kept {np.median(elsewhere):.2f} cores busy (median over the "
             f"{len(elsewhere)} repeats; {min(elsewhere):.2f}-{max(elsewhere):.2f}), load average "
             f"{load_average()} at the end")
-    what = (f"{N_RUNS} runs, each the baseline + 2 scenarios, 2,000 Helsinki residents, 2 days (~55 ms a run, "
-            "where Dask's scheduling weighs most)")
+    what = (f"{N_RUNS} runs, each the baseline + 2 scenarios, 2,000 Helsinki residents, 2 days (the shortest "
+            "runs here, where Dask's scheduling weighs most)")
     speedup, every = _speedup_row("runs per minute, 2 local worker processes", times, N_RUNS, what, where)
     rows = [Row(SECTION, "runs per minute, 1 local worker process",
                 f"{N_RUNS / every['1 worker'].median * 60:.0f} runs/min",
