@@ -348,9 +348,11 @@ def test_workers_store_runs_where_they_see_the_store_and_send_them_back_where_no
     itself and sends the table back; one that does not (a cluster without a
     shared disk) sends the frame, for the sweep's process to store: the same
     rows either way."""
+    import pickle
+
     import pyarrow as pa
 
-    from twin.experiments.batch import _execute_group
+    from twin.experiments.batch import _execute_group, _group_task
     from twin.experiments.results_store import SharedStore
 
     runs = list(load_sweep(sweep_path).runs)[:2]
@@ -363,7 +365,7 @@ def test_workers_store_runs_where_they_see_the_store_and_send_them_back_where_no
     assert all(isinstance(table, pa.Table) for table, _ in written)
     assert store.done() == set(keys)
     elsewhere = SharedStore(str(tmp_path / "remote"), str(tmp_path / "remote" / ".sweep-running-0"))
-    sent = _execute_group(runs, elsewhere)
+    sent = pickle.loads(_group_task(runs, elsewhere))  # as Dask's task sends them
     assert all(isinstance(frame, pd.DataFrame) for frame, _ in sent)
     assert not (tmp_path / "remote").exists()
     other = ResultsStore(tmp_path / "other")
