@@ -290,6 +290,9 @@ def test_sensitivity_and_robustness_of_the_finished_sweep(reference):
     assert len(poorest) == 1
     for name in ("sensitivity.csv", "robustness.csv", "outcomes.csv", "sensitivity.png"):
         assert (out / "analysis" / name).stat().st_size > 0
+    for name in ("outcomes", "groups", "sensitivity", "robustness"):  # the CSVs hold the very numbers
+        written = pd.read_csv(out / "analysis" / f"{name}.csv")
+        pd.testing.assert_frame_equal(written, getattr(result, name), check_dtype=False, obj=name)
     assert len(result.outcomes) == 12 * 2  # points x seeds x scenarios
 
 
