@@ -176,9 +176,9 @@ def _rounds(ctx: Context, *, residents: int, days: int, n_runs: int, repeats: in
                             timed_call("loop", round_, functools.partial(_in_one_call, pools[1], runs))
                             # Dask's tasks, and the same worker running them as one task: its plain
                             # loop, no scheduling; in turn first (_worker_pair).
-                            for name, call in _worker_pair(round_ * repeats + repeat, {
-                                    "dask 1": functools.partial(_drain, runs, client),
-                                    "one task": functools.partial(_in_one_task, runs, client)}):
+                            for name, call in _worker_pair(round_ * repeats + repeat, [
+                                    ("dask 1", functools.partial(_drain, runs, client)),
+                                    ("one task", functools.partial(_in_one_task, runs, client))]):
                                 timed_call(name, round_, call)
                         timed_call(f"{n} worker{'s' if n > 1 else ''}", round_, functools.partial(
                             run_sweep, timed, out=folder / f"store-{round_}-{n}-{repeat}", scheduler=client,
@@ -204,13 +204,12 @@ def _rounds(ctx: Context, *, residents: int, days: int, n_runs: int, repeats: in
     return times, cpu_s, elsewhere
 
 
-def _worker_pair(repeat: int, calls: dict) -> list:
+def _worker_pair(repeat: int, pair: list) -> list:
     """The two cases that one worker runs back to back, the first first in
     even repeats, the second in odd ones: the second of two such sweeps ran
     faster in 6 of 8 comparisons (medians of 6 sweeps each; median change
     -5.6%, 2026-12-03), as much as the overhead target, so neither is
-    always second."""
-    pair = list(calls.items())
+    always second (``pair``: two ``(name, call)``)."""
     return pair if repeat % 2 == 0 else pair[::-1]
 
 
@@ -371,7 +370,7 @@ def _overhead_at_scale(ctx: Context) -> list[Row]:
                 for repeat in range(REPEATS):
                     ctx.wait_for_quiet("an overhead repeat")
                     loop, *pair = calls.items()
-                    for name, call in [loop, *_worker_pair(round_ * REPEATS + repeat, dict(pair))]:
+                    for name, call in [loop, *_worker_pair(round_ * REPEATS + repeat, pair)]:
                         start, used = time.perf_counter(), _Elsewhere.cpu_s()[1]
                         call()
                         wall[name].append(time.perf_counter() - start)
